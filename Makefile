@@ -1,0 +1,37 @@
+# Two commands do everything: `make run` and `make test`. Both build .venv on first use
+# and rebuild it whenever pyproject.toml changes or the venv no longer runs.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+ARGS   ?=
+
+.PHONY: run test lint bench clean venv-ok
+
+venv-ok:
+	@$(PY) -c "import sys" 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.run-stamp: pyproject.toml | venv-ok
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.test-stamp: pyproject.toml | venv-ok
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,serve]'
+	@touch $@ $(VENV)/.run-stamp
+
+run: venv-ok $(VENV)/.run-stamp
+	$(VENV)/bin/backprop $(ARGS)
+
+test: venv-ok $(VENV)/.test-stamp
+	$(VENV)/bin/ruff check core tui tests bench
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv-ok $(VENV)/.test-stamp
+	$(VENV)/bin/ruff check core tui tests bench
+
+bench: venv-ok $(VENV)/.run-stamp
+	$(PY) bench/core_speed.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

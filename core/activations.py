@@ -1,0 +1,45 @@
+"""Activation functions and their derivatives, looked up by name.
+
+`deriv` takes both the pre-activation Z and the activation A, because sigmoid and tanh
+are cheapest written in terms of A (σ' = A(1−A), tanh' = 1−A²) and relu in terms of Z.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    deriv: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    formula: str
+    identity: bool = False  # lets the training loop skip work for `linear`
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp of a large positive number overflows; split by sign so neither branch does.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "linear": Activation("linear", lambda z: z, lambda z, a: np.ones_like(z), "a = z", True),
+    "sigmoid": Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "a = 1/(1+e^−z)"),
+    "tanh": Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a, "a = tanh(z)"),
+    "relu": Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype),
+                       "a = max(0, z)"),
+}
+
+
+def get(name: str) -> Activation:
+    from .errors import UserError
+
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise UserError(
+            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
+        ) from None

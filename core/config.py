@@ -1,0 +1,157 @@
+"""Every choice a user can make, validated in one place with messages a student can act on.
+
+`Config` holds what was asked for; fields left as None take the dataset's defaults when
+`resolve()` fills them in. The CLI, the settings form and session files all go through it.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, fields, replace
+
+from . import activations, losses, optim
+from .data import BUILTIN, NORMALIZERS
+from .errors import UserError
+from .network import INITS
+from .presets import DATASET_DEFAULTS, PRESETS
+
+MAX_UNITS = 1024
+MAX_LAYERS = 8
+MAX_PARAMS = 5_000_000
+MAX_EPOCHS = 10_000_000
+MAX_LR = 1000.0
+
+
+def new_seed() -> int:
+    """A fresh seed, short enough to read off the screen and type back in."""
+    return secrets.randbelow(1_000_000)
+
+
+@dataclass(frozen=True)
+class Config:
+    data: str = "notebook"
+    targets: tuple[str, ...] | None = None
+    normalize: str | None = None
+    hidden: tuple[int, ...] | None = None
+    activation: str | None = None
+    output_activation: str | None = None
+    loss: str | None = None
+    init: str | None = None
+    seed: int | None = None
+    lr: float | None = None
+    epochs: int | None = None
+    optimizer: str | None = None
+    batch_size: int | None = None
+    l2: float = 0.0
+    test_fraction: float = 0.0
+    noise: float = 0.1
+    preset: str | None = None
+    weights: str | None = None  # path to a --weights JSON file
+
+    @property
+    def is_builtin(self) -> bool:
+        return self.data in BUILTIN
+
+    def resolve(self) -> Config:
+        """Fill every None from the preset, then the dataset's defaults; then validate."""
+        cfg = self
+        if cfg.preset is not None:
+            if cfg.preset not in PRESETS:
+                raise UserError(f"unknown preset {cfg.preset!r}; choose one of "
+                                f"{', '.join(PRESETS)}", field="preset")
+            base = PRESETS[cfg.preset]
+            cfg = replace(cfg, **{k: v for k, v in base.items()
+                                  if k != "data" and getattr(cfg, k) is None})
+        defaults = DATASET_DEFAULTS["csv" if not cfg.is_builtin else cfg.data]
+        filled = {k: v for k, v in defaults.items() if getattr(cfg, k, None) is None}
+        if cfg.optimizer is None and "optimizer" not in filled:
+            filled["optimizer"] = "gd"
+        if cfg.seed is None:
+            filled["seed"] = new_seed()
+        cfg = replace(cfg, **filled)
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        """Raise UserError naming the first bad field. Never clamps a value silently."""
+        _check_choice(self.normalize, NORMALIZERS, "normalize")
+        _check_choice(self.init, INITS, "init")
+        for name in ("activation", "output_activation"):
+            _check_choice(getattr(self, name), activations.ACTIVATIONS, name)
+        _check_choice(self.loss, losses.LOSSES, "loss")
+        _check_choice(self.optimizer, optim.OPTIMIZERS, "optimizer")
+        if not self.hidden:
+            raise UserError("--hidden needs at least one layer, e.g. --hidden 2", field="hidden")
+        if len(self.hidden) > MAX_LAYERS:
+            raise UserError(f"--hidden: at most {MAX_LAYERS} hidden layers", field="hidden")
+        for h in self.hidden:
+            if not 1 <= h <= MAX_UNITS:
+                raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})",
+                                field="hidden")
+        _check_number(self.lr, "lr", low=0.0, high=MAX_LR, open_low=True)
+        _check_number(self.l2, "l2", low=0.0, high=1e6)
+        _check_number(self.noise, "noise", low=0.0, high=10.0)
+        _check_number(self.test_fraction, "test_fraction", low=0.0, high=0.9)
+        if not isinstance(self.epochs, int) or not 0 <= self.epochs <= MAX_EPOCHS:
+            raise UserError(f"--epochs must be a whole number from 0 to {MAX_EPOCHS:,} "
+                            f"(got {self.epochs})", field="epochs")
+        if not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise UserError(f"--seed must be a whole number ≥ 0 (got {self.seed})", field="seed")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise UserError(f"--batch-size must be at least 1 (got {self.batch_size})",
+                            field="batch_size")
+        if self.optimizer == "gd" and self.batch_size is not None:
+            raise UserError("gd always uses the full batch; use --optimizer sgd with "
+                            "--batch-size", field="batch_size")
+        if self.loss == "bce" and self.output_activation != "sigmoid":
+            raise UserError("the bce loss needs --output-activation sigmoid",
+                            field="output_activation")
+
+    def check_size(self, n_in: int, n_out: int, n_train: int) -> None:
+        """Limits that need the data's shape: parameter count and batch size."""
+        from .network import n_params
+
+        count = n_params((n_in, *self.hidden, n_out))
+        if count > MAX_PARAMS:
+            raise UserError(f"that network has {count:,} parameters; the limit is "
+                            f"{MAX_PARAMS:,}", field="hidden")
+        if self.batch_size is not None and self.batch_size > n_train:
+            raise UserError(f"--batch-size {self.batch_size} is larger than the {n_train} "
+                            f"training rows", field="batch_size")
+
+    @property
+    def effective_batch(self) -> int | None:
+        """None means full batch. sgd without --batch-size is the textbook one row at a time."""
+        if self.batch_size is None and self.optimizer == "sgd":
+            return 1
+        return self.batch_size
+
+    def label(self) -> str:
+        act = self.activation if self.activation == self.output_activation \
+            else f"{self.activation}/{self.output_activation}"
+        return f"{act}"
+
+    def changed(self, **kw) -> Config:
+        return replace(self, **kw)
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+def _check_choice(value, choices, name: str) -> None:
+    if value not in choices:
+        flag = "--" + name.replace("_", "-")
+        raise UserError(f"{flag}: unknown value {value!r}; choose one of {', '.join(choices)}",
+                        field=name)
+
+
+def _check_number(value, name: str, low: float, high: float, open_low: bool = False) -> None:
+    flag = "--" + name.replace("_", "-")
+    ok = isinstance(value, (int, float)) and math.isfinite(value) and value <= high \
+        and (value > low if open_low else value >= low)
+    if not ok:
+        bound = f"above {low:g}" if open_low else f"at least {low:g}"
+        raise UserError(f"{flag} must be a number {bound} and at most {high:g} (got {value})",
+                        field=name)

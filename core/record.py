@@ -1,0 +1,81 @@
+"""Immutable records of what happened, for any front end to show without recomputing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Read-only copies, so a record can never change under the screen that shows it."""
+    out = []
+    for a in arrays:
+        a = np.array(a, copy=True)
+        a.setflags(write=False)
+        out.append(a)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One parameter update: the notebook's six steps, every intermediate kept.
+
+    Lists are per layer, index 0 is layer 1: `Z[0]` is the hidden pre-activation H before its
+    activation, `delta[-1]` is the notebook's delta2, `dW[0]` its dw1.
+    """
+
+    epoch: int  # the epoch this update belongs to (0-based, as the notebook counts)
+    batch: int  # which mini-batch of the epoch (0-based)
+    batches: int
+    rows: np.ndarray  # indices of the training rows in this batch
+    X: np.ndarray
+    y: np.ndarray
+    Z: tuple[np.ndarray, ...]
+    A: tuple[np.ndarray, ...]
+    loss: float  # the reported loss (MSE for mse) of this batch, before the update
+    objective: float  # J, whose gradient this is
+    accuracy: float | None
+    delta: tuple[np.ndarray, ...]
+    dW: tuple[np.ndarray, ...]
+    db: tuple[np.ndarray, ...]
+    W_before: tuple[np.ndarray, ...]
+    b_before: tuple[np.ndarray, ...]
+    W_change: tuple[np.ndarray, ...]  # what the optimiser added: W_after − W_before
+    b_change: tuple[np.ndarray, ...]
+    W_after: tuple[np.ndarray, ...]
+    b_after: tuple[np.ndarray, ...]
+    lr: float
+    loss_name: str
+    optimizer: str
+
+    @property
+    def predictions(self) -> np.ndarray:
+        return self.A[-1]
+
+    @property
+    def depth(self) -> int:
+        return len(self.W_before)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The current parameters on the data: what the status and dataset panes show."""
+
+    epoch: int
+    loss: float
+    objective: float
+    accuracy: float | None
+    predictions: np.ndarray  # every row in file order, normalised units
+    predictions_original: np.ndarray  # the same in the targets' own units
+    test_loss: float | None
+    test_accuracy: float | None
+    finite: bool
+
+
+@dataclass(frozen=True)
+class RunResult:
+    epochs: int  # epochs completed by this call
+    last: StepRecord | None
+    diverged_at: int | None
+    stopped: bool = False  # cut short by the caller

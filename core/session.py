@@ -1,0 +1,427 @@
+"""A training session: network + optimiser + RNG + position + history, stepped forwards
+and back.
+
+Position is (epoch, batch); `t` counts parameter updates. Every action first pushes a mark
+(a full snapshot). Going back restores the nearest mark at or before the target and replays
+forwards: replays run the same code on the same RNG state, so they are bit-identical, and
+undo depth is bounded by memory (`undo_budget`), not by a fixed count.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import activations, losses, optim
+from .config import Config, new_seed
+from .data import Dataset
+from .errors import UserError
+from .history import History
+from .network import Network, init_params, param_views
+from .record import Evaluation, RunResult, StepRecord, frozen
+
+UNDO_BUDGET = 256 * 2**20  # bytes of snapshots kept for stepping back
+
+
+def _quiet(method):
+    """A diverging run overflows on purpose; we report it, numpy need not warn about it."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass
+class _Mark:
+    t: int
+    epoch: int
+    batch: int
+    flat: np.ndarray
+    opt_state: dict[str, np.ndarray]
+    rng_state: dict
+    perm: np.ndarray | None
+    lr: float
+    hist_len: int
+    last: StepRecord | None
+    diverged_at: int | None
+    event: bool  # an edit or lr change at this position, undone on its own
+
+    @property
+    def nbytes(self) -> int:
+        extra = sum(a.nbytes for a in self.opt_state.values())
+        return self.flat.nbytes + extra + (self.perm.nbytes if self.perm is not None else 0) + 512
+
+
+class Session:
+    """Owns everything that changes during training. Front ends read records, never state."""
+
+    def __init__(self, config: Config, dataset: Dataset, initial: np.ndarray | None = None,
+                 undo_budget: int = UNDO_BUDGET) -> None:
+        self.config = config
+        self.dataset = dataset
+        self.loss_fn = losses.get(config.loss)
+        self.opt = optim.get(config.optimizer)
+        self.lr = float(config.lr)
+        self.l2 = float(config.l2)
+        self.sizes = (dataset.X.shape[1], *config.hidden, dataset.y.shape[1])
+        config.check_size(self.sizes[0], self.sizes[-1], dataset.X.shape[0])
+        n = dataset.X.shape[0]
+        bs = config.effective_batch or n
+        self.batch_size = min(bs, n)
+        self.batches = -(-n // self.batch_size)
+        self._ones = np.ones((1, n))
+        self.undo_budget = undo_budget
+        cols = ["loss", "objective"]
+        if dataset.task == "classification":
+            cols.append("accuracy")
+        if dataset.X_test.shape[0]:
+            cols.append("test_loss")
+        self._columns = tuple(cols)
+        self._explicit = None if initial is None else np.array(initial, dtype=float)
+        self._start(int(config.seed), self._explicit)
+
+    # ------------------------------------------------------------------ starting over
+
+    def _start(self, seed: int, initial: np.ndarray | None) -> None:
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        hidden = activations.get(self.config.activation)
+        output = activations.get(self.config.output_activation)
+        flat = initial.copy() if initial is not None else \
+            init_params(self.sizes, self.config.init, self.rng)
+        self.net = Network(self.sizes, hidden, output, flat)
+        self.opt_state = self.opt.init_state(flat.size)
+        self.grad = np.empty_like(flat)
+        self.epoch = self.batch = 0
+        self._perm: np.ndarray | None = None
+        self.history = History(self._columns)
+        self.last: StepRecord | None = None
+        self.diverged_at: int | None = None
+        self._marks: list[_Mark] = []
+        self._mark_bytes = 0
+
+    def reset(self, seed: int | None = None) -> int:
+        """New random seed, new initial weights drawn with the configured init scheme."""
+        self._explicit = None
+        self._start(new_seed() if seed is None else seed, None)
+        return self.seed
+
+    def restart(self) -> None:
+        """Back to epoch 0 with the same seed and the same starting weights."""
+        self._start(self.seed, self._explicit)
+
+    # ------------------------------------------------------------------ where we are
+
+    @property
+    def t(self) -> int:
+        return self.epoch * self.batches + self.batch
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def architecture(self) -> str:
+        return self.net.architecture
+
+    @property
+    def description(self) -> str:
+        """`2-2-1 linear`, or `2-8-8-1 tanh→sigmoid` when the output differs."""
+        h, o = self.config.activation, self.config.output_activation
+        return f"{self.architecture} {h if h == o else f'{h}→{o}'}"
+
+    @property
+    def W(self) -> tuple[np.ndarray, ...]:
+        return frozen(*self.net.W)
+
+    @property
+    def b(self) -> tuple[np.ndarray, ...]:
+        return frozen(*self.net.b)
+
+    def params(self) -> np.ndarray:
+        return frozen(self.net.flat)[0]
+
+    # ------------------------------------------------------------------ one update
+
+    def _metrics(self, Xb, yb, Zs, As) -> tuple[float, float, float | None]:
+        loss, J = self.loss_fn.value(As[-1], yb, Zs[-1])
+        if self.l2:
+            J += self.net.l2_penalty(self.l2)
+        acc = None
+        if self.dataset.task == "classification":
+            acc = float(((As[-1] > 0.5) == (yb > 0.5)).mean())
+        return loss, J, acc
+
+    def _log_epoch(self, loss: float, J: float, acc: float | None) -> None:
+        row = [loss, J]
+        if acc is not None:
+            row.append(acc)
+        if "test_loss" in self._columns:
+            Zt, At = self.net.forward(self.dataset.X_test)
+            row.append(self.loss_fn.value(At[-1], self.dataset.y_test, Zt[-1])[0])
+        self.history.append(*row)
+
+    def _update(self, keep: bool) -> StepRecord | bool:
+        """Apply one update. Returns its record if `keep`, True if not, False on divergence."""
+        ds, net = self.dataset, self.net
+        if self.batches == 1:
+            Xb, yb, ones, rows = ds.X, ds.y, self._ones, None
+        else:
+            if self.batch == 0:
+                self._perm = self.rng.permutation(ds.X.shape[0])
+                Zs, As = net.forward(ds.X)
+                full = self._metrics(ds.X, ds.y, Zs, As)
+                if not (math.isfinite(full[0]) and math.isfinite(full[1])):
+                    return self._diverge()
+                self._log_epoch(*full)
+            rows = self._perm[self.batch * self.batch_size:(self.batch + 1) * self.batch_size]
+            Xb, yb, ones = ds.X[rows], ds.y[rows], self._ones[:, : rows.size]
+        Zs, As = net.forward(Xb)
+        loss, J, acc = self._metrics(Xb, yb, Zs, As)
+        if not (math.isfinite(loss) and math.isfinite(J)):
+            return self._diverge()
+        if self.batches == 1:
+            self._log_epoch(loss, J, acc)
+        delta_out = self.loss_fn.delta(As[-1], yb, Zs[-1], net.output)
+        deltas = net.backward(Xb, Zs, As, delta_out, self.grad, ones)
+        if self.l2:
+            net.add_l2_grad(self.grad, self.l2)
+        before = net.flat.copy() if keep else None
+        change = self.opt.update(self.grad, self.lr, self.opt_state)
+        net.flat += change
+        epoch, batch = self.epoch, self.batch
+        self.batch += 1
+        if self.batch == self.batches:
+            self.batch, self.epoch = 0, self.epoch + 1
+        if not keep:
+            return True
+        record = self._record(epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas,
+                              before, change)
+        self.last = record
+        return record
+
+    def _record(self, epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas, before,
+                change) -> StepRecord:
+        sizes = self.sizes
+        gW, gb = param_views(self.grad, sizes)
+        Wb, bb = param_views(before, sizes)
+        Wc, bc = param_views(change, sizes)
+        if rows is None:
+            rows = np.arange(Xb.shape[0])
+        return StepRecord(
+            epoch=epoch, batch=batch, batches=self.batches, rows=frozen(rows)[0],
+            X=frozen(Xb)[0], y=frozen(yb)[0], Z=frozen(*Zs), A=frozen(*As),
+            loss=loss, objective=J, accuracy=acc, delta=frozen(*deltas),
+            dW=frozen(*gW), db=frozen(*gb), W_before=frozen(*Wb), b_before=frozen(*bb),
+            W_change=frozen(*Wc), b_change=frozen(*bc), W_after=frozen(*self.net.W),
+            b_after=frozen(*self.net.b), lr=self.lr, loss_name=self.loss_fn.name,
+            optimizer=self.opt.name)
+
+    def _diverge(self) -> bool:
+        """Stop at the first non-finite value and leave the last finite state in place."""
+        epoch, t = self.epoch, self.t
+        self._rewind(t, pop_exact=False)
+        while self.t > 0 and not np.isfinite(self.net.flat).all():
+            self._rewind(self.t - 1, pop_exact=False)
+        self.diverged_at = epoch
+        return False
+
+    # ------------------------------------------------------------------ actions
+
+    def _check_can_train(self) -> None:
+        if self.diverged:
+            raise UserError(f"training diverged at epoch {self.diverged_at}; lower the "
+                            "learning rate, then reset (n), restart (R) or step back (b)")
+
+    @_quiet
+    def step_update(self) -> StepRecord | None:
+        """One parameter update: one mini-batch, or the whole epoch for full-batch gd."""
+        self._check_can_train()
+        self._push_mark()
+        rec = self._update(keep=True)
+        return rec or None
+
+    @_quiet
+    def step(self) -> StepRecord | None:
+        """Finish the current epoch (a whole one at an epoch boundary); the last update's record."""
+        self._check_can_train()
+        self._push_mark()
+        rec: StepRecord | bool = True
+        first = True
+        while first or self.batch:
+            first = False
+            rec = self._update(keep=self.batch == self.batches - 1)
+            if rec is False:
+                return None
+        return rec if isinstance(rec, StepRecord) else None
+
+    @_quiet
+    def run(self, epochs: int, stop: Callable[[], bool] | None = None) -> RunResult:
+        """Train for `epochs` epochs. Builds a record for the final update only, so long runs
+        cost what the bare loop costs. `stop` is polled once per epoch."""
+        self._check_can_train()
+        if epochs <= 0:
+            return RunResult(0, self.last, None)
+        self._push_mark()
+        target = (self.epoch + epochs) * self.batches
+        stride = max(self.batches, (target - self.t) // 16)
+        next_mark = self.t + stride
+        start_epoch = self.epoch
+        while self.t < target:
+            if self.t == target - 1 or self.t == next_mark:
+                if self.t != self._marks[-1].t:
+                    self._push_mark()
+                next_mark = self.t + stride
+            if self._update(keep=self.t == target - 1) is False:
+                break
+            if stop is not None and self.batch == 0 and stop() and self.t < target:
+                self._rewind(self.t, pop_exact=False)  # replays the last update for its record
+                self._finish_run_check()
+                return RunResult(self.epoch - start_epoch, self.last, None, stopped=True)
+        self._finish_run_check()
+        return RunResult(self.epoch - start_epoch, self.last, self.diverged_at)
+
+    def _finish_run_check(self) -> None:
+        # The loss check catches nearly everything; this catches a parameter that went
+        # non-finite in a unit the forward pass no longer reads (a dead relu).
+        if not self.diverged and not np.isfinite(self.net.flat).all():
+            self._diverge()
+
+    @_quiet
+    def preview(self) -> StepRecord | None:
+        """The record the next update would produce, leaving everything as it was."""
+        if self.diverged:
+            return None
+        mark = self._snapshot(event=False)
+        rec = self._update(keep=True)
+        self._restore(mark)
+        return rec or None
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate live; undoable on its own."""
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 1000):
+            raise UserError(f"learning rate must be above 0 and at most 1000 (got {lr:g})",
+                            field="lr")
+        self._push_mark(event=True)
+        self.lr = float(lr)
+
+    def set_param(self, layer: int, kind: str, i: int, j: int, value: float) -> None:
+        """Edit one weight (kind 'W') or bias (kind 'b') by hand; undoable on its own."""
+        if not math.isfinite(value) or abs(value) > 1e6:
+            raise UserError(f"a parameter must be a finite number within ±1e6 (got {value})")
+        target = (self.net.W if kind == "W" else self.net.b)[layer]
+        self._push_mark(event=True)
+        target[i, j] = value
+        self.diverged_at = None
+
+    # ------------------------------------------------------------------ going back
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._marks) and (self.t > self._marks[0].t or
+                                      (self._marks[-1].event and self._marks[-1].t == self.t))
+
+    @_quiet
+    def undo(self) -> bool:
+        """Undo the last edit at this position, else go back to the start of the epoch (or
+        the previous one at an epoch boundary). False if nothing that old is kept."""
+        if not self.can_undo:
+            return False
+        top = self._marks[-1]
+        if top.event and top.t == self.t:
+            self._marks.pop()
+            self._mark_bytes -= top.nbytes
+            self._restore(top)
+            return True
+        target = self.epoch * self.batches if self.batch else (self.epoch - 1) * self.batches
+        return self._rewind(max(target, self._marks[0].t))
+
+    @_quiet
+    def undo_update(self) -> bool:
+        """Go back one parameter update (one mini-batch)."""
+        if not self.can_undo:
+            return False
+        top = self._marks[-1]
+        if top.event and top.t == self.t:
+            return self.undo()
+        return self._rewind(self.t - 1)
+
+    def _rewind(self, target: int, pop_exact: bool = True) -> bool:
+        while self._marks and self._marks[-1].t > target:
+            self._mark_bytes -= self._marks.pop().nbytes
+        if not self._marks:
+            return False
+        mark = self._marks[-1]
+        self._restore(mark)
+        if mark.t == target and pop_exact:
+            self._marks.pop()
+            self._mark_bytes -= mark.nbytes
+        while self.t < target:
+            self._update(keep=self.t == target - 1)
+        return True
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _snapshot(self, event: bool) -> _Mark:
+        return _Mark(
+            t=self.t, epoch=self.epoch, batch=self.batch, flat=self.net.flat.copy(),
+            opt_state={k: v.copy() for k, v in self.opt_state.items()},
+            rng_state=self.rng.bit_generator.state, perm=self._perm, lr=self.lr,
+            hist_len=len(self.history), last=self.last, diverged_at=self.diverged_at,
+            event=event)
+
+    def _restore(self, m: _Mark) -> None:
+        self.net.flat[...] = m.flat
+        self.opt_state = {k: v.copy() for k, v in m.opt_state.items()}
+        self.rng.bit_generator.state = m.rng_state
+        self._perm, self.lr = m.perm, m.lr
+        self.epoch, self.batch = m.epoch, m.batch
+        self.history.truncate(m.hist_len)
+        self.last, self.diverged_at = m.last, m.diverged_at
+
+    def _push_mark(self, event: bool = False) -> None:
+        mark = self._snapshot(event)
+        self._marks.append(mark)
+        self._mark_bytes += mark.nbytes
+        while self._mark_bytes > self.undo_budget and len(self._marks) > 1:
+            self._mark_bytes -= self._marks.pop(0).nbytes
+
+    @property
+    def undo_depth(self) -> int:
+        """How many snapshots the undo budget holds for this network (each epoch of stepping
+        back needs at most one; runs in between are replayed)."""
+        per = self.net.flat.nbytes * (1 + len(self.opt_state)) + 512
+        return self.undo_budget // per
+
+    # ------------------------------------------------------------------ reading
+
+    def evaluate(self) -> Evaluation:
+        """The current parameters on every row (file order) and on the train/test split."""
+        ds, net = self.dataset, self.net
+        with np.errstate(all="ignore"):
+            Zs, As = net.forward(ds.X)
+            loss, J, acc = self._metrics(ds.X, ds.y, Zs, As)
+            _, Aall = net.forward(ds.X_all)
+            pred = Aall[-1]
+            test_loss = test_acc = None
+            if ds.X_test.shape[0]:
+                Zt, At = net.forward(ds.X_test)
+                test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
+                if acc is not None:
+                    test_acc = float(((At[-1] > 0.5) == (ds.y_test > 0.5)).mean())
+            finite = bool(math.isfinite(loss) and np.isfinite(pred).all())
+            orig = ds.to_original(pred)
+        return Evaluation(self.epoch, loss, J, acc, frozen(pred)[0], frozen(orig)[0],
+                          test_loss, test_acc, finite)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """ŷ for normalised inputs X: what the output pane draws over the input plane."""
+        with np.errstate(all="ignore"):
+            return self.net.forward(np.asarray(X, dtype=float))[1][-1]

@@ -1,0 +1,1 @@
+"""The imperative shell: Textual app, widgets, screens and the `backprop` command."""

@@ -1,0 +1,205 @@
+"""`backprop`: the TUI by default, `backprop train` headless, `backprop serve` in a browser.
+
+Kept light on purpose: argparse and the core's config only. Textual is imported when the TUI
+starts and pandas when a CSV is read, so `backprop train --preset notebook` pays for neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from core.errors import UserError
+
+EXIT_USER, EXIT_DIVERGED = 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors are one line on stderr and exit 2, never a usage dump or a traceback."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        fail(f"{message} (see `{self.prog} --help`)")
+
+
+def fail(message: str, code: int = EXIT_USER) -> None:
+    print(f"backprop: error: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(p) for p in text.replace(" ", "").split(",") if p != "")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers like 4 or 4,3, not {text!r}") from None
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one layer size, e.g. 2")
+    return values
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+
+
+def _int(text: str) -> int:
+    try:
+        value = float(text.replace("_", ""))
+        if value != int(value):
+            raise ValueError
+        return int(value) if abs(value) < 2**63 else int(text)
+    except (ValueError, OverflowError):
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+
+
+def model_options(p: argparse.ArgumentParser) -> None:
+    """The options every mode shares: data, model, optimiser, seed."""
+    g = p.add_argument_group("data")
+    g.add_argument("--preset", choices=["notebook"],
+                   help="the notebook's data, printed initial weights, lr 0.1, 1000 epochs")
+    g.add_argument("--data", metavar="NAME|FILE.csv",
+                   help="notebook (default), xor, circle, gauss, spiral, sine, or a CSV path")
+    g.add_argument("--target", action="append", metavar="COL", dest="targets",
+                   help="target column of a CSV (repeatable; default: the last column)")
+    g.add_argument("--normalize", choices=["max", "minmax", "zscore", "none"],
+                   help="per-column scaling (default: max, as the notebook)")
+    g.add_argument("--test-fraction", type=_float, metavar="F",
+                   help="hold out this share of rows as a test set (default 0)")
+    g.add_argument("--noise", type=_float, help="noise of generated datasets (default 0.1)")
+    m = p.add_argument_group("model")
+    m.add_argument("--hidden", type=_int_list, metavar="N[,N…]",
+                   help="hidden layer sizes (default 2)")
+    m.add_argument("--activation", choices=["linear", "sigmoid", "tanh", "relu"],
+                   help="hidden-layer activation (default linear)")
+    m.add_argument("--output-activation", choices=["linear", "sigmoid", "tanh", "relu"],
+                   help="output activation (default linear)")
+    m.add_argument("--loss", choices=["mse", "bce"], help="mse (default) or bce")
+    m.add_argument("--init", choices=["uniform", "xavier", "he"],
+                   help="weight init (uniform U[0,1) like the notebook, xavier, he)")
+    m.add_argument("--weights", metavar="FILE.json", help="explicit starting parameters")
+    m.add_argument("--seed", type=_int, help="random seed (default: a fresh one, shown)")
+    t = p.add_argument_group("training")
+    t.add_argument("--lr", type=_float, help="learning rate (default 0.1)")
+    t.add_argument("--epochs", type=_int, help="epochs to train (default 1000)")
+    t.add_argument("--optimizer", choices=["gd", "sgd", "momentum", "adam"],
+                   help="gd (full batch, default), sgd, momentum, adam")
+    t.add_argument("--batch-size", type=_int, metavar="K",
+                   help="rows per update for sgd/momentum/adam (sgd default 1)")
+    t.add_argument("--l2", type=_float, metavar="λ", help="L2 penalty on weights (default 0)")
+
+
+def config_from(ns: argparse.Namespace):
+    from core.config import Config
+
+    fields = set(Config.field_names())
+    given = {k: v for k, v in vars(ns).items() if k in fields and v is not None}
+    if "targets" in given:
+        given["targets"] = tuple(given["targets"])
+    return Config(**given)
+
+
+def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
+    top = _Parser(prog="backprop", description="Step through backpropagation in a terminal. "
+                  "Run with no command for the interactive stepper.")
+    model_options(top)
+    top.add_argument("--fps", type=_int, help="screen updates per second (default 30)")
+    top.add_argument("--resume", metavar="FILE", help="reopen a saved session file")
+    sub: dict[str, _Parser] = {}
+    train = _Parser(prog="backprop train", description="Train headless and print the log "
+                    "the notebook prints, or one JSON object with --json.")
+    model_options(train)
+    train.add_argument("--log-every", type=_int, default=100, metavar="N",
+                       help="print the loss every N epochs (0 = silent; default 100)")
+    train.add_argument("--json", action="store_true", help="print one JSON object instead")
+    sub["train"] = train
+    serve = _Parser(prog="backprop serve", description="Serve the app to a web browser.")
+    model_options(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default localhost)")
+    serve.add_argument("--port", type=_int, default=8000, help="port (default 8000)")
+    serve.add_argument("--fps", type=_int, help="screen updates per second")
+    sub["serve"] = serve
+    return top, sub
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top, sub = build_parser()
+    try:
+        if argv and argv[0] in sub:
+            ns = sub[argv[0]].parse_args(argv[1:])
+            if argv[0] == "train":
+                return train(ns)
+            from .serve import serve
+
+            return serve(ns, argv[1:])
+        ns = top.parse_args(argv)
+        from .app import run_app
+
+        return run_app(ns)
+    except UserError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def train(ns: argparse.Namespace) -> int:
+    """The notebook's loop, headless: same log lines, same final predictions."""
+    import numpy as np
+
+    from core import layers_json, open_session
+    from core.io import finite_or_none
+
+    if ns.log_every < 0:
+        fail("--log-every must be 0 (silent) or a positive number of epochs")
+    session = open_session(config_from(ns))
+    session.undo_budget = 0  # headless: nobody steps back, so keep no snapshots
+    epochs, every = session.config.epochs, ns.log_every
+    chunk = max(every, 1000) if every and not ns.json else max(epochs, 1)
+    done = 0
+    while done < epochs:
+        result = session.run(min(chunk, epochs - done))
+        if every and not ns.json:
+            hist = session.history.values()
+            first = -(-done // every) * every
+            for e in range(first, done + result.epochs, every):
+                print(f"Epoch {e}, Loss: {hist[e]:.5f}")
+        done += result.epochs
+        if result.diverged_at is not None:
+            break
+    ev = session.evaluate()
+    if ns.json:
+        last = session.last
+        doc = {
+            "epoch": session.epoch,
+            "seed": session.seed,
+            "loss": finite_or_none(ev.loss),
+            "objective": finite_or_none(ev.objective),
+            "loss_name": session.loss_fn.name,
+            "layers": layers_json(session.net.W, session.net.b),
+            "gradients": layers_json(last.dW, last.db) if last else None,
+            "history": [finite_or_none(float(v)) for v in session.history.values()],
+            "predictions": ev.predictions.tolist() if ev.finite else None,
+            "diverged_at": session.diverged_at,
+        }
+        if ev.accuracy is not None:
+            doc["accuracy"] = ev.accuracy
+        if ev.test_loss is not None:
+            doc["test_loss"] = finite_or_none(ev.test_loss)
+        print(json.dumps(doc))
+    elif not session.diverged:
+        print("\nFinal Predictions:\n", np.asarray(ev.predictions))
+    if session.diverged:
+        print(f"backprop: diverged at epoch {session.diverged_at}: the loss became infinite. "
+              f"Try a lower learning rate than --lr {session.lr:g}, or --init xavier.",
+              file=sys.stderr)
+        return EXIT_DIVERGED
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
