@@ -18,10 +18,12 @@ from .io import layers_json, load_weights
 from .presets import preset_layers
 from .record import Evaluation, RunResult, StepRecord
 from .session import Session
+from .view import SessionView, view
 
 __all__ = [
-    "Config", "Evaluation", "GradCheck", "RunResult", "Session", "StepRecord", "UserError",
-    "check_session", "layers_json", "load_dataset", "new_seed", "open_session",
+    "Config", "Evaluation", "GradCheck", "RunResult", "Session", "SessionView", "StepRecord",
+    "UserError",
+    "check_session", "layers_json", "load_dataset", "new_seed", "open_session", "view",
 ]
 
 

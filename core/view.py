@@ -1,0 +1,68 @@
+"""Everything a screen shows about a session at one moment, as one immutable record.
+
+A front end asks for a view after each action (or a worker posts one) and renders it; it
+never reads the live session, so a run in a background thread cannot tear a frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import Dataset
+from .record import Evaluation, StepRecord, frozen
+from .session import Session
+
+
+@dataclass(frozen=True)
+class SessionView:
+    epoch: int  # epochs completed
+    batch: int  # updates done in the current epoch
+    batches: int
+    seed: int
+    lr: float
+    description: str  # "2-2-1 linear"
+    architecture: str  # "2-2-1"
+    optimizer: str
+    batch_size: int
+    loss_name: str  # "mse"
+    loss_formula: str  # "MSE = mean((ŷ−y)²)"
+    objective_formula: str  # "J = (1/2N)·Σ(ŷ−y)²"
+    W: tuple[np.ndarray, ...]  # current parameters
+    b: tuple[np.ndarray, ...]
+    evaluation: Evaluation  # the current parameters on the data
+    last: StepRecord | None  # the most recent update (None before the first)
+    history: np.ndarray  # reported loss at each epoch's forward pass
+    test_history: np.ndarray | None
+    best: tuple[int, float] | None  # (epoch, loss)
+    loss_change: float | None  # current loss − loss one epoch ago
+    diverged_at: int | None
+    can_undo: bool
+    undo_depth: int
+    dataset: Dataset
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+
+def view(session: Session) -> SessionView:
+    ev = session.evaluate()
+    hist = session.history
+    prev = hist.last("loss")
+    change = None
+    if prev is not None and ev.finite and math.isfinite(prev):
+        change = ev.loss - prev
+    test = hist.values("test_loss") if "test_loss" in hist.columns else None
+    return SessionView(
+        epoch=session.epoch, batch=session.batch, batches=session.batches, seed=session.seed,
+        lr=session.lr, description=session.description, architecture=session.architecture,
+        optimizer=session.opt.name, batch_size=session.batch_size,
+        loss_name=session.loss_fn.name, loss_formula=session.loss_fn.formula,
+        objective_formula=session.loss_fn.objective_formula,
+        W=frozen(*session.net.W), b=frozen(*session.net.b), evaluation=ev, last=session.last,
+        history=hist.values("loss"), test_history=test, best=hist.best("loss"),
+        loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
+        undo_depth=session.undo_depth, dataset=session.dataset)
