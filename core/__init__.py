@@ -65,7 +65,7 @@ def open_session(config: Config) -> Session:
     return Session(cfg, ds, _initial(cfg, sizes))
 
 
-def check_session(session: Session, h: float = 1e-4) -> GradCheck:
+def check_session(session: Session, h: float = 1e-3) -> GradCheck:
     """Finite differences on the session's current parameters and full training batch."""
     with np.errstate(all="ignore"):
         return gradient_check(session.net, session.dataset.X, session.dataset.y,

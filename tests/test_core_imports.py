@@ -8,7 +8,8 @@ from tests.conftest import ROOT
 
 def loaded_after(code: str) -> set[str]:
     code += "\nimport sys\nprint(' '.join(sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout
     return set(out.split())
 
 
