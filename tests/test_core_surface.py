@@ -1,0 +1,32 @@
+"""The output pane's samples are the network's own predictions, placed on the right grid."""
+
+import numpy as np
+
+from core import Config, open_session
+from core.surface import surface
+
+
+def test_plane_samples_are_predictions():
+    s = open_session(Config(data="gauss", seed=2))
+    s.run(50)
+    sf = surface(s, 20, 10)
+    assert sf.kind == "plane" and sf.values.shape == (10, 20)
+    # the top-left pixel is (x min, y max) of the padded span
+    corner = np.array([[sf.x_range[0], sf.y_range[1]]])
+    want = s.dataset.to_original(s.predict(s.dataset.x_norm.apply(corner)))[0, 0]
+    assert sf.values[0, 0] == want
+    assert sf.points.shape == (200, 2) and sf.points[:, 0].max() < 20
+    assert sf.points[:, 1].max() < 10
+
+
+def test_curve_for_one_feature_and_none_for_many():
+    s = open_session(Config(data="sine", seed=2))
+    sf = surface(s, 40, 12)
+    assert sf.kind == "curve" and sf.values.shape == (40,)
+    assert surface(s, 1, 12) is None
+
+
+def test_test_rows_are_marked():
+    s = open_session(Config(data="circle", seed=2, test_fraction=0.2))
+    sf = surface(s, 20, 10)
+    assert sf.test.sum() == 40
