@@ -4,6 +4,7 @@
     s = open_session(Config(preset="notebook"))
     rec = s.step()          # a StepRecord: Z, A, loss, objective, delta, dW, db, changes
     s.run(99); s.undo()
+    save_session(s, "run.json"); t = open_resumed("run.json")   # t.step() equals s.step()
 """
 
 from __future__ import annotations
@@ -14,17 +15,23 @@ from . import data
 from .config import Config, new_seed
 from .errors import UserError
 from .gradcheck import GradCheck, gradient_check
-from .io import layers_json, load_weights
+from .io import export, history_csv, layers_json, load_weights, weights_text
 from .presets import preset_layers
 from .record import Evaluation, RunResult, StepRecord
 from .session import Session
+from .sessionfile import default_session_name, load_session, save_session
 from .view import SessionView, view
 
 __all__ = [
     "Config", "Evaluation", "GradCheck", "RunResult", "Session", "SessionView", "StepRecord",
     "UserError",
-    "check_session", "layers_json", "load_dataset", "new_seed", "open_session", "view",
+    "check_session", "default_session_name", "export", "history_csv", "layers_json",
+    "load_dataset", "new_seed", "open_resumed", "open_session", "save_session", "view",
+    "weights_text",
 ]
+
+# `backprop --resume FILE`: reopen a saved session, to step on exactly where it stopped.
+open_resumed = load_session
 
 
 def load_dataset(cfg: Config) -> data.Dataset:

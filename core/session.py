@@ -229,7 +229,8 @@ class Session:
         epoch, t = self.epoch, self.t
         self._rewind(t, pop_exact=False)
         while self.t > 0 and not np.isfinite(self.net.flat).all():
-            self._rewind(self.t - 1, pop_exact=False)
+            if not self._rewind(self.t - 1, pop_exact=False):
+                break  # no snapshot that old is kept (headless runs keep almost none)
         self.diverged_at = epoch
         return False
 

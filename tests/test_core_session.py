@@ -189,3 +189,14 @@ def test_run_can_be_stopped():
     result = s.run(100, stop=lambda: calls.append(1) or len(calls) >= 3)
     assert result.stopped and result.epochs == 3 and s.epoch == 3
     assert s.last is not None and s.last.epoch == 2
+
+
+def test_divergence_without_snapshots_does_not_hang():
+    """Headless runs keep almost no snapshots; a parameter overflow must still just stop."""
+    s = open_session(Config(data="xor", optimizer="adam", seed=1))
+    s.undo_budget = 0
+    s.step_update()
+    s.opt_state["m"][:] = 1e308
+    s.step_update()
+    s.step_update()
+    assert s.diverged
