@@ -12,7 +12,7 @@ venv-ok:
 
 $(VENV)/.run-stamp: pyproject.toml | venv-ok
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[serve]'
 	@touch $@
 
 $(VENV)/.test-stamp: pyproject.toml | venv-ok

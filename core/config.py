@@ -21,6 +21,7 @@ MAX_LAYERS = 8
 MAX_PARAMS = 5_000_000
 MAX_EPOCHS = 10_000_000
 MAX_LR = 1000.0
+MAX_ACTIVATION_BYTES = 4 * 2**30
 
 
 def new_seed() -> int:
@@ -109,9 +110,16 @@ class Config:
                             field="output_activation")
 
     def check_size(self, n_in: int, n_out: int, n_train: int) -> None:
-        """Limits that need the data's shape: parameter count and batch size."""
+        """Limits that need the data's shape: parameters, activations and batch size."""
         from .network import n_params
 
+        # a forward pass keeps Z and A for every layer, and backprop a delta as large
+        activation_bytes = 3 * 8 * n_train * (n_in + sum(self.hidden) + n_out)
+        if activation_bytes > MAX_ACTIVATION_BYTES:
+            raise UserError(f"{n_train:,} rows through layers of {self.hidden} units would need "
+                            f"{activation_bytes / 2**30:.1f} GiB of memory (limit "
+                            f"{MAX_ACTIVATION_BYTES // 2**30} GiB); use fewer rows or units",
+                            field="hidden")
         count = n_params((n_in, *self.hidden, n_out))
         if count > MAX_PARAMS:
             raise UserError(f"that network has {count:,} parameters; the limit is "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,11 @@ class Normalizer:
 
     @classmethod
     def fit(cls, kind: str, values: np.ndarray) -> Normalizer:
+        with np.errstate(all="ignore"):  # overflow is checked for below, and reported
+            return cls._fit(kind, values)
+
+    @classmethod
+    def _fit(cls, kind: str, values: np.ndarray) -> Normalizer:
         cols = values.shape[1]
         offset, scale = np.zeros((1, cols)), np.ones((1, cols))
         if kind == "max":  # the notebook: df[c] / df[c].max()
@@ -52,6 +58,11 @@ class Normalizer:
                 f"unknown normalization {kind!r}; choose one of {', '.join(NORMALIZERS)}",
                 field="normalize")
         scale = np.where(scale == 0, 1.0, scale)  # a constant column is left where it is
+        ok = np.isfinite(scale).all() and np.isfinite(offset).all() and \
+            np.isfinite((values - offset) / scale).all()
+        if not ok:
+            raise UserError(f"values too large to normalise with {kind!r} (they overflow); "
+                            "rescale the data or use --normalize max", field="normalize")
         return cls(kind, offset, scale)
 
     def apply(self, values: np.ndarray) -> np.ndarray:
@@ -206,6 +217,8 @@ def _read_header(path: str) -> list[str]:
             return next(csv.reader(fh), [])
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a UTF-8 text file") from None
+    except csv.Error as exc:  # e.g. a header field over csv.field_size_limit()
+        raise UserError(f"{path}: not a valid CSV header ({exc})", field="data") from None
 
 
 def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
@@ -238,7 +251,14 @@ def _read_frame(path: str):
     import pandas as pd
 
     try:
-        return pd.read_csv(path, encoding="utf-8", skipinitialspace=True, nrows=MAX_ROWS + 1)
+        with warnings.catch_warnings():
+            # rows longer than the header would otherwise be trimmed (or shift into an index)
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, encoding="utf-8", skipinitialspace=True,
+                               nrows=MAX_ROWS + 1, index_col=False)
+    except pd.errors.ParserWarning:
+        raise UserError(f"{path}: some rows have more fields than the header has column names",
+                        field="data") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a UTF-8 text file", field="data") from None
     except pd.errors.EmptyDataError:

@@ -45,6 +45,11 @@ class History:
             self._cache[col] = arr
         return self._cache[col]
 
+    def at(self, i: int, col: str = "loss") -> float:
+        """One entry, without building the whole column."""
+        q, r = divmod(i, CHUNK)
+        return float(self._chunks[col][q][r])
+
     def last(self, col: str = "loss") -> float | None:
         if not self._len:
             return None

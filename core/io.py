@@ -73,7 +73,7 @@ def parse_layers(doc: object, sizes: tuple[int, ...], source: str) -> np.ndarray
 def _matrix(value: object, shape: tuple[int, int], label: str, flat_ok: bool = False):
     try:
         arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float
         raise UserError(f"{label} must be a matrix of numbers") from None
     if flat_ok and arr.ndim == 1:
         arr = arr.reshape(1, -1)

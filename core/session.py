@@ -53,10 +53,26 @@ class _Mark:
     diverged_at: int | None
     event: bool  # an edit or lr change at this position, undone on its own
 
+    own_record: bool = True  # False when the previous mark already holds the same record
+
     @property
     def nbytes(self) -> int:
         extra = sum(a.nbytes for a in self.opt_state.values())
+        if self.own_record and self.last is not None:
+            extra += _record_bytes(self.last)
         return self.flat.nbytes + extra + (self.perm.nbytes if self.perm is not None else 0) + 512
+
+
+def _record_bytes(rec: StepRecord | None) -> int:
+    if rec is None:
+        return 0
+    total = 0
+    for value in vars(rec).values():
+        if isinstance(value, np.ndarray):
+            total += value.nbytes
+        elif isinstance(value, tuple):
+            total += sum(a.nbytes for a in value if isinstance(a, np.ndarray))
+    return total
 
 
 class Session:
@@ -228,7 +244,7 @@ class Session:
         """Stop at the first non-finite value and leave the last finite state in place."""
         epoch, t = self.epoch, self.t
         self._rewind(t, pop_exact=False)
-        while self.t > 0 and not np.isfinite(self.net.flat).all():
+        while self.t > 0 and not self._state_finite():
             if not self._rewind(self.t - 1, pop_exact=False):
                 break  # no snapshot that old is kept (headless runs keep almost none)
         self.diverged_at = epoch
@@ -247,7 +263,8 @@ class Session:
         self._check_can_train()
         self._push_mark()
         rec = self._update(keep=True)
-        return rec or None
+        self._finish_run_check()
+        return rec if isinstance(rec, StepRecord) and not self.diverged else None
 
     @_quiet
     def step(self) -> StepRecord | None:
@@ -261,7 +278,8 @@ class Session:
             rec = self._update(keep=self.batch == self.batches - 1)
             if rec is False:
                 return None
-        return rec if isinstance(rec, StepRecord) else None
+        self._finish_run_check()
+        return rec if isinstance(rec, StepRecord) and not self.diverged else None
 
     @_quiet
     def run(self, epochs: int, stop: Callable[[], bool] | None = None) -> RunResult:
@@ -289,10 +307,14 @@ class Session:
         self._finish_run_check()
         return RunResult(self.epoch - start_epoch, self.last, self.diverged_at)
 
+    def _state_finite(self) -> bool:
+        return bool(np.isfinite(self.net.flat).all() and all(
+            np.isfinite(v).all() for v in self.opt_state.values()))
+
     def _finish_run_check(self) -> None:
         # The loss check catches nearly everything; this catches a parameter that went
         # non-finite in a unit the forward pass no longer reads (a dead relu).
-        if not self.diverged and not np.isfinite(self.net.flat).all():
+        if not self.diverged and not self._state_finite():
             self._diverge()
 
     @_quiet
@@ -389,10 +411,16 @@ class Session:
 
     def _push_mark(self, event: bool = False) -> None:
         mark = self._snapshot(event)
+        # runs push several marks that all hold the record from before the run: count it once
+        mark.own_record = not (self._marks and self._marks[-1].last is mark.last)
         self._marks.append(mark)
         self._mark_bytes += mark.nbytes
         while self._mark_bytes > self.undo_budget and len(self._marks) > 1:
             self._mark_bytes -= self._marks.pop(0).nbytes
+            head = self._marks[0]
+            if not head.own_record:  # it now holds its record alone
+                head.own_record = True
+                self._mark_bytes += _record_bytes(head.last)
 
     @property
     def undo_depth(self) -> int:

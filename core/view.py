@@ -42,6 +42,9 @@ class SessionView:
     can_undo: bool
     undo_depth: int
     dataset: Dataset
+    # The lowest loss seen, counting the current parameters (which `best`, from the history of
+    # past forward passes, does not yet include): what "best so far" means on screen.
+    best_so_far: tuple[int, float] | None = None
 
     @property
     def diverged(self) -> bool:
@@ -56,6 +59,10 @@ def view(session: Session) -> SessionView:
     if prev is not None and ev.finite and math.isfinite(prev):
         change = ev.loss - prev
     test = hist.values("test_loss") if "test_loss" in hist.columns else None
+    best = hist.best("loss")
+    best_so_far = best
+    if ev.finite and (best is None or ev.loss <= best[1]):
+        best_so_far = (session.epoch, ev.loss)
     return SessionView(
         epoch=session.epoch, batch=session.batch, batches=session.batches, seed=session.seed,
         lr=session.lr, description=session.description, architecture=session.architecture,
@@ -63,6 +70,6 @@ def view(session: Session) -> SessionView:
         loss_name=session.loss_fn.name, loss_formula=session.loss_fn.formula,
         objective_formula=session.loss_fn.objective_formula,
         W=frozen(*session.net.W), b=frozen(*session.net.b), evaluation=ev, last=session.last,
-        history=hist.values("loss"), test_history=test, best=hist.best("loss"),
+        history=hist.values("loss"), test_history=test, best=best,
         loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
-        undo_depth=session.undo_depth, dataset=session.dataset)
+        undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far)

@@ -198,5 +198,6 @@ def test_divergence_without_snapshots_does_not_hang():
     s.step_update()
     s.opt_state["m"][:] = 1e308
     s.step_update()
-    s.step_update()
-    assert s.diverged
+    if not s.diverged:
+        s.step_update()
+    assert s.diverged and np.isfinite(s.net.flat).all()

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
-
-from core.errors import UserError
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
 
@@ -108,6 +107,9 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     model_options(top)
     top.add_argument("--fps", type=_int, help="screen updates per second (default 30)")
     top.add_argument("--resume", metavar="FILE", help="reopen a saved session file")
+    top.add_argument("--save-to", metavar="FILE.json",
+                     help="where w saves the session (default: "
+                     "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)")
     sub: dict[str, _Parser] = {}
     train = _Parser(prog="backprop train", description="Train headless and print the log "
                     "the notebook prints, or one JSON object with --json.")
@@ -140,11 +142,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .app import run_app
 
         return run_app(ns)
-    except UserError as exc:
-        fail(str(exc))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `backprop train | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        if not _is_user_error(exc):
+            raise
+        fail(str(exc))
     return 0
+
+
+def _is_user_error(exc: Exception) -> bool:
+    """Imports the core only once an error exists. A UserError comes from the core, so it
+    is loaded by then; and `backprop` must not load NumPy before the TUI's first frame."""
+    from core.errors import UserError
+
+    return isinstance(exc, UserError)
 
 
 def train(ns: argparse.Namespace) -> int:
@@ -164,10 +179,9 @@ def train(ns: argparse.Namespace) -> int:
     while done < epochs:
         result = session.run(min(chunk, epochs - done))
         if every and not ns.json:
-            hist = session.history.values()
             first = -(-done // every) * every
             for e in range(first, done + result.epochs, every):
-                print(f"Epoch {e}, Loss: {hist[e]:.5f}")
+                print(f"Epoch {e}, Loss: {session.history.at(e):.5f}")
         done += result.epochs
         if result.diverged_at is not None:
             break

@@ -1,0 +1,302 @@
+"""The stepper driven by keys through Textual's Pilot, checked against the core itself.
+
+Every number the app shows must be the core's: after `s` the app's session must hold the
+very bits a core `Session.step()` produces on an identical session, and so on for each key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import Config, UserError, open_session
+from tui.app import BackpropApp
+from tui.screens.help import HelpScreen
+from tui.widgets.loss import LossPane
+from tui.widgets.pane import Pane
+from tui.widgets.status import StatusBar
+
+SIZE = (80, 24)
+
+
+def notebook(**kw) -> Config:
+    return Config(preset="notebook", seed=7, **kw)
+
+
+def make_app(**kw) -> BackpropApp:
+    return BackpropApp(session=open_session(notebook(**kw)))
+
+
+def status_text(app: BackpropApp) -> str:
+    return app.query_one(StatusBar).render().plain
+
+
+def screen_text(app: BackpropApp) -> str:
+    """What the status line and every pane draw at their current size."""
+    parts = [status_text(app)]
+    for pane in app.query(Pane):
+        size = pane.body.size
+        parts.append(str(pane.border_title))
+        parts.append(pane.draw(size.width, size.height).plain)
+    return "\n".join(parts)
+
+
+def same_params(a, b) -> bool:
+    """Bit-for-bit equality of every W and b."""
+    return all(np.array_equal(x, y) for x, y in zip(a.W, b.W, strict=True)) and \
+        all(np.array_equal(x, y) for x, y in zip(a.b, b.b, strict=True))
+
+
+async def test_start_screen_shows_epoch_0_and_nothing_computed() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Epoch 0" in text and "Seed 7" in text and "2-2-1 linear" in text
+        assert "lr 0.1" in text and "gd" in text
+        assert "W1 (2×2)" in text and "b1 (1×2)" in text and "W2 (2×1)" in text
+        assert "Nothing computed yet" in text
+        assert "predicted 118.3 / target 55" in text  # the notebook's first row, untrained
+        assert "J = (1/2N)·Σ(ŷ−y)²" in text
+
+
+@pytest.mark.parametrize("key", ["s", "space"])
+async def test_step_key_is_exactly_one_core_step(key: str) -> None:
+    app, twin = make_app(), open_session(notebook())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        twin.step()
+        assert app.session.epoch == twin.epoch == 1
+        assert same_params(app.session, twin)
+        assert app.view.epoch == 1 and "Epoch 1" in status_text(app)
+        assert "Nothing computed yet" not in screen_text(app)
+        assert "epoch 0's update" in screen_text(app)
+
+
+async def test_step_shows_the_records_gradients_and_moves() -> None:
+    app, twin = make_app(), open_session(notebook())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        rec = twin.step()
+        text = screen_text(app)
+        assert f"{rec.dW[1][0, 0]:+.4f}" in text  # dW2[0,0] as the gradients pane shows it
+        assert f"{rec.W_after[0][0, 0]:.4f}▼" in text  # W1[0,0] fell in the first step
+
+
+async def test_run_key_advances_100_epochs_like_the_core() -> None:
+    app, twin = make_app(), open_session(notebook())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "r")
+        await pilot.pause()
+        twin.step()
+        twin.run(100)
+        assert app.session.epoch == 101
+        assert same_params(app.session, twin)
+        assert "Epoch 101" in status_text(app)
+        assert "epoch 0–100" in screen_text(app)  # the loss chart's range
+
+
+async def test_new_seed_resets_to_epoch_0_with_a_different_seed() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s", "n")
+        await pilot.pause()
+        seed = app.session.seed
+        assert app.session.epoch == 0 and seed != 7
+        assert f"Seed {seed}" in status_text(app) and "new seed" in status_text(app)
+        fresh = open_session(Config(seed=seed))  # uniform init from that seed
+        assert same_params(app.session, fresh)
+        assert "Nothing computed yet" in screen_text(app)
+
+
+async def test_restart_reproduces_the_same_initial_weights() -> None:
+    app, first = make_app(), open_session(notebook())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "R")
+        await pilot.pause()
+        assert app.session.epoch == 0 and app.session.seed == 7
+        assert same_params(app.session, first)
+        await pilot.press("n")
+        await pilot.pause()
+        after_n = open_session(Config(seed=app.session.seed))
+        await pilot.press("s", "r", "R")
+        await pilot.pause()
+        assert app.session.epoch == 0
+        assert same_params(app.session, after_n)
+
+
+async def test_divergence_is_shown_in_words_without_crashing_and_n_recovers() -> None:
+    app = make_app(lr=50)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.view.diverged
+        text = screen_text(app).lower()
+        assert f"diverged at epoch {app.view.diverged_at}" in text
+        assert "nan" not in text and "inf" not in text
+        await pilot.press("s", "r")  # refused politely, not raised
+        await pilot.pause()
+        assert app.view.diverged and app.is_running
+        await pilot.press("R")
+        await pilot.pause()
+        assert not app.view.diverged and app.session.epoch == 0
+        await pilot.press("r", "n")
+        await pilot.pause()
+        assert not app.view.diverged and app.session.epoch == 0
+
+
+async def test_resize_to_tiny_shows_a_message_and_back_restores() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert app.has_class("-tiny")
+        assert not app.query_one("#body").display or \
+            not app.query_one("#body").region.area
+        assert "Enlarge the terminal" in str(app.query_one("#too-small").render())
+        await pilot.resize_terminal(*SIZE)
+        await pilot.pause()
+        assert not app.has_class("-tiny")
+        assert all(pane.region.area for pane in app.query(Pane))
+        assert "Epoch 1" in status_text(app) and "W1 (2×2)" in screen_text(app)
+
+
+async def test_wide_terminal_shows_more_detail() -> None:
+    app = make_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        text = screen_text(app)
+        assert app.has_class("-wide")
+        for name in ("delta2 (4×1)", "delta1 (4×2)", "forward pass", "normalised ŷ / y"):
+            assert name in text
+        rec = app.view.last
+        assert f"{rec.W_change[0][0, 0]:+.1e}".replace("e-0", "e-") in text  # the change
+
+
+async def test_log_key_toggles_the_chart_scale() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert "log scale" in screen_text(app)
+        await pilot.press("l")
+        await pilot.pause()
+        assert not app.query_one(LossPane).log_scale
+        assert "linear scale" in screen_text(app)
+
+
+async def test_help_screen_explains_panes_keys_and_the_six_steps() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for needle in ("Dataset", "Weights", "Gradients", "Loss", "Status", "new seed",
+                       "restart", "log", "quit", "1 Forward pass", "2 Loss", "3 Output layer",
+                       "4 Hidden layer", "5 Update", "6 Repeat", "delta1 = delta2·W2ᵀ"):
+            assert needle in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("key", ["q", "ctrl+c"])
+async def test_quit_keys_leave_cleanly(key: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code == 0
+
+
+async def test_every_key_is_a_palette_command() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        titles = " ".join(cmd.title for cmd in app.get_system_commands(app.screen))
+        for key in ("(s)", "(r)", "(n)", "(R)", "(l)", "(?)"):
+            assert key in titles
+        step = next(c for c in app.get_system_commands(app.screen) if "(s)" in c.title)
+        step.callback()
+        await pilot.pause()
+        assert app.session.epoch == 1
+
+
+class Recording(BackpropApp):
+    """Notes each threaded run's messages (Textual also calls the base class's handler)."""
+
+    def __init__(self, *args, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.messages: list[object] = []
+
+    def on_run_progress(self, message) -> None:
+        self.messages.append(message)
+
+    def on_run_finished(self, message) -> None:
+        self.messages.append(message)
+
+
+async def test_threaded_run_matches_the_core() -> None:
+    app = Recording(session=open_session(notebook()), sync_work=0)
+    twin = open_session(notebook())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        twin.run(100)
+        assert not app.running and app.session.epoch == 100
+        assert same_params(app.session, twin)
+        assert "Epoch 100" in status_text(app)
+        done = app.messages[-1]
+        assert type(done).__name__ == "RunFinished" and (done.done, done.total) == (100, 100)
+
+
+async def test_second_r_or_escape_stops_a_long_threaded_run() -> None:
+    for stop_key in ("r", "escape"):
+        app = Recording(session=open_session(notebook()), sync_work=0)
+        app.run_epochs = 10_000_000
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("r")
+            await pilot.pause(0.3)
+            assert app.running and "running" in status_text(app)
+            await pilot.press("s")  # the UI stays responsive and keeps the session safe
+            await pilot.press(stop_key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert not app.running
+            assert 0 < app.session.epoch < 10_000_000
+            assert f"Epoch {app.session.epoch}" in status_text(app)
+            assert "stopped after" in status_text(app)
+            kinds = [type(m).__name__ for m in app.messages]
+            assert "RunProgress" in kinds and kinds[-1] == "RunFinished"
+            # one progress message per frame at most, never one per epoch
+            assert kinds.count("RunProgress") < app.session.epoch
+
+
+async def test_bad_options_exit_2_with_the_message() -> None:
+    def opener():
+        raise UserError("--lr must be a number above 0")
+
+    app = BackpropApp(opener=opener)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+    assert app.return_code == 2
+    assert "--lr must be" in str(app.startup_error)
+
+
+async def test_opener_fills_the_panes_after_the_first_frame() -> None:
+    app = BackpropApp(opener=lambda: open_session(notebook()))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app.view is not None:
+                break
+        assert app.session is not None and "Epoch 0" in status_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.session.epoch == 1

@@ -1,0 +1,49 @@
+"""Messages that carry finished views from worker threads to the UI thread.
+
+A worker owns the session while it runs; the UI thread must not touch it. So every message
+carries an immutable `SessionView` made by the worker, and the UI only ever renders views.
+Progress is posted at most once per frame, never once per epoch.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from core.errors import UserError
+    from core.session import Session
+    from core.view import SessionView
+
+
+class SessionOpened(Message):
+    """The session is built (core imported, data loaded) and its first view is ready."""
+
+    def __init__(self, session: Session, view: SessionView) -> None:
+        super().__init__()
+        self.session, self.view = session, view
+
+
+class OpenFailed(Message):
+    """The options cannot make a session; the app exits and the CLI prints the message."""
+
+    def __init__(self, error: UserError) -> None:
+        super().__init__()
+        self.error = error
+
+
+class RunProgress(Message):
+    """A long run is under way: `done` of `total` epochs, and how things look now."""
+
+    def __init__(self, view: SessionView, done: int, total: int) -> None:
+        super().__init__()
+        self.view, self.done, self.total = view, done, total
+
+
+class RunFinished(Message):
+    """A threaded run ended: completed, stopped by the user, or diverged."""
+
+    def __init__(self, view: SessionView, done: int, total: int, stopped: bool) -> None:
+        super().__init__()
+        self.view, self.done, self.total, self.stopped = view, done, total, stopped

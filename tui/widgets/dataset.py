@@ -1,0 +1,131 @@
+"""The dataset pane: every row as the file has it, the normalised numbers the network sees,
+and what the network currently predicts for that row next to its target, in the target's
+own units (`predicted 64.8 / target 55`), which is what a student can judge.
+
+It tries the richest table first and drops detail until the table fits the pane's width;
+rows that do not fit in its height are counted, not drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ..fmt import NOT_A_NUMBER, fit, num, short
+from .pane import Pane
+
+if TYPE_CHECKING:
+    from core.view import SessionView
+
+# (column heading, cell text per row) for one column of the table
+Column = tuple[str, Callable[[int], str]]
+
+
+class DatasetPane(Pane):
+    """Raw rows, normalised values and prediction vs target, as much as fits."""
+
+    TITLE = "Dataset"
+
+    def show(self, view: SessionView) -> None:
+        ds = view.dataset
+        self.set_title(f"Dataset: {ds.name}, {ds.raw.shape[0]} rows "
+                       f"(normalised: {ds.x_norm.kind})")
+        if self.view is None or self.view.dataset is not ds:
+            # the core's normalised table, asked for once per dataset, not once per draw
+            self._normalised = (ds.X_all, ds.y_all, frozenset(ds.test_rows.tolist()))
+        super().show(view)
+
+    def wanted_height(self, width: int, screen_height: int) -> int:
+        """Header plus one line per row, but at most two fifths of the screen: a 200-row
+        dataset shows its first rows and a count, and leaves room for the other panes."""
+        if self.view is None:
+            return 1
+        wanted = 1 + self.view.dataset.raw.shape[0] + (1 if self._has_test(self.view) else 0)
+        return max(min(wanted, screen_height * 2 // 5 - 2), 3)
+
+    @staticmethod
+    def _has_test(view: SessionView) -> bool:
+        return view.dataset.test_rows.size > 0
+
+    def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        for columns in self._layouts(view, width):
+            table = self._table(view, columns, height)
+            if max(len(line) for line in table) <= width:
+                return table
+        return [Text(fit(line.plain, width)) for line in table]
+
+    def _layouts(self, view: SessionView, width: int) -> list[list[Column]]:
+        """Column sets from most to least detailed; the first that fits is drawn."""
+        wide = width >= 110
+        return [
+            self._columns(view, normalised=True, words=True, digits=6 if wide else 4),
+            self._columns(view, normalised=True, words=True, digits=4),
+            self._columns(view, normalised=False, words=True, digits=4),
+            self._columns(view, normalised=False, words=False, digits=4),
+        ]
+
+    def _columns(self, view: SessionView, normalised: bool, words: bool,
+                 digits: int) -> list[Column]:
+        ds, ev = view.dataset, view.evaluation
+        n_feat = len(ds.feature_names)
+        X_all, y_all, test = self._normalised
+        cols: list[Column] = [("#", lambda i: f"{i}{'t' if i in test else ''}")]
+        for j, name in enumerate(ds.feature_names):
+            cols.append((name, self._cell(ds.raw, X_all, j, j, normalised)))
+        for k, name in enumerate(ds.target_names):
+            cols.append((name, self._cell(ds.raw, y_all, n_feat + k, k, normalised)))
+        for k, name in enumerate(ds.target_names):
+            title = "network's prediction / target" if words else "ŷ / y"
+            if len(ds.target_names) > 1:
+                title = f"{name}: {title}"
+            cols.append((title, self._prediction(view, k, n_feat + k, words, digits)))
+            if normalised and digits > 4:
+                cols.append(("normalised ŷ / y",
+                             lambda i, k=k: f"{num(ev.predictions[i, k], 4)} / "
+                                            f"{num(y_all[i, k], 4)}" if ev.finite
+                             else NOT_A_NUMBER))
+        return cols
+
+    @staticmethod
+    def _cell(raw, norm, raw_col: int, norm_col: int, normalised: bool) -> Callable[[int], str]:
+        if not normalised:
+            return lambda i: short(raw[i, raw_col])
+        return lambda i: f"{short(raw[i, raw_col])} ({num(norm[i, norm_col], 2)})"
+
+    @staticmethod
+    def _prediction(view: SessionView, k: int, raw_col: int, words: bool,
+                    digits: int) -> Callable[[int], str]:
+        ev, raw = view.evaluation, view.dataset.raw
+
+        def cell(i: int) -> str:
+            pred = short(ev.predictions_original[i, k], digits, keep_zeros=True) \
+                if ev.finite else NOT_A_NUMBER
+            if words:
+                return f"predicted {pred} / target {short(raw[i, raw_col])}"
+            return f"{pred} / {short(raw[i, raw_col])}"
+
+        return cell
+
+    def _table(self, view: SessionView, columns: list[Column], height: int) -> list[Text]:
+        n = view.dataset.raw.shape[0]
+        notes = 1 if self._has_test(view) else 0
+        room = max(height - 1 - notes, 1)
+        shown = n if n <= room else max(room - 1, 1)
+        body = [[cell(i) for _, cell in columns] for i in range(shown)]
+        widths = [max([len(head), *(len(r[c]) for r in body)])
+                  for c, (head, _) in enumerate(columns)]
+        head = Text(self._join([h for h, _ in columns], widths), style=self.style("head"))
+        out = [head, *(Text(self._join(row, widths)) for row in body)]
+        if shown < n:
+            out.append(Text(f" … {n - shown} more rows ({n} in all)", style=self.style("dim")))
+        if notes:
+            out.append(Text(" t = held-out test row, not trained on", style=self.style("dim")))
+        return out
+
+    @staticmethod
+    def _join(cells: list[str], widths: list[int]) -> str:
+        """Numbers right-aligned; the last column (prediction / target) left-aligned."""
+        parts = [c.rjust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
+        return " " + "  ".join([*parts, cells[-1]])

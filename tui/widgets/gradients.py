@@ -1,0 +1,113 @@
+"""The gradients pane: dW and db for each layer from the last update's record, in the
+notebook's order (output layer first, as backprop goes), with the deltas and the forward
+pass when there is room.
+
+It names the function the gradients belong to (J = (1/2N)·Σ(ŷ−y)², not the MSE the loss
+pane reports), because that factor of two is exactly what confuses people. Before the first
+update there is no record, and it says so instead of showing zeros.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ..fmt import fit, num, shape
+from .pane import Cell, Pane
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from core.record import StepRecord
+    from core.view import SessionView
+
+
+class GradientsPane(Pane):
+    """dW, db (and delta, Z/A where room) of the last update."""
+
+    TITLE = "Gradients"
+    WIDE = 44
+
+    def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        rec = view.last
+        if rec is None:
+            return self._nothing_yet(view, width)
+        wide = width >= self.WIDE
+        variants = [(True, True), (False, True), (False, False)] if wide \
+            else [(False, True), (False, False)]
+        for forward, deltas in variants:
+            out = self._layout(view, rec, width, forward, deltas, 6 if wide else 4)
+            if len(out) <= height:
+                return out
+        return out
+
+    def _nothing_yet(self, view: SessionView, width: int) -> list[Text]:
+        dim = self.style("dim")
+        words = ("Nothing computed yet: gradients come from a step. Press s to run one "
+                 "epoch of backprop (forward pass, loss, gradients, update).")
+        return [self.label(f"of {view.objective_formula}", width),
+                *(Text(" " + part, style=dim) for part in _wrap(words, width - 1))]
+
+    def _layout(self, view: SessionView, rec: StepRecord, width: int, forward: bool,
+                deltas: bool, decimals: int) -> list[Text]:
+        head = f"of {view.objective_formula}"
+        where = f"epoch {rec.epoch}'s update" + (f", batch {rec.batch + 1}/{rec.batches}"
+                                                 if rec.batches > 1 else "")
+        out = [self.label(head, width)]
+        if len(head) + len(where) + 3 <= width:
+            out[0].append(f" · {where}", style=self.style("dim"))
+        else:
+            out.append(Text(" " + fit(where, width - 1), style=self.style("dim")))
+        if forward:
+            out += self._forward(rec, width, decimals)
+        notes = forward  # formulas beside the labels when there is room for everything
+        for layer in reversed(range(rec.depth)):
+            n = layer + 1
+            below = "X" if n == 1 else f"A{n - 1}"
+            if deltas:
+                rule = "ŷ − y" if n == rec.depth else f"delta{n + 1}·W{n + 1}ᵀ ⊙ f′(Z{n})"
+                out += self._matrix(f"delta{n}", rec.delta[layer], width, decimals, 4,
+                                    f"= {rule}" if notes else "")
+            out += self._matrix(f"dW{n}", rec.dW[layer], width, decimals, 6,
+                                f"= {below}ᵀ·delta{n} / N" if notes else "")
+            out += self._matrix(f"db{n}", rec.db[layer], width, decimals, 2,
+                                f"= Σ delta{n} / N" if notes else "")
+        return out
+
+    def _forward(self, rec: StepRecord, width: int, decimals: int) -> list[Text]:
+        """The forward pass that produced these gradients (parameters before the update)."""
+        out = [Text(fit(" forward pass, before the update:", width), style=self.style("dim"))]
+        for layer in range(rec.depth):
+            n = layer + 1
+            same = bool((rec.Z[layer] == rec.A[layer]).all())
+            name = "ŷ" if n == rec.depth else f"H{n}"
+            rule = f"= {'X' if n == 1 else f'A{n - 1}'}·W{n} + b{n}"
+            if same:
+                out += self._matrix(f"{name} = Z{n} = A{n}", rec.Z[layer], width, decimals, 4,
+                                    rule)
+            else:
+                out += self._matrix(f"Z{n}", rec.Z[layer], width, decimals, 4, rule)
+                out += self._matrix(f"{name} = A{n}", rec.A[layer], width, decimals, 4,
+                                    f"= f(Z{n})")
+        return out
+
+    def _matrix(self, name: str, values: np.ndarray, width: int, decimals: int,
+                max_rows: int, note: str = "") -> list[Text]:
+        def cell(i: int, j: int) -> Cell:
+            return num(values[i, j], decimals, signed=True), None
+
+        return [self.label(f"{name} {shape(*values.shape)}", width, note),
+                *self.grid(values.shape, cell, width, max_rows)]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap, so the placeholder fits narrow panes without Rich's help."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines

@@ -1,0 +1,116 @@
+"""The loss pane: the current loss, the best so far, the change the last step made, and a
+chart of the loss at every epoch.
+
+The notebook's loss falls from 0.5 to 0.00002, four orders of magnitude, so a linear chart
+is a cliff and then a flat line; the chart is log-scaled by default and `l` toggles it.
+The bars come from `core.history.downsample`; the axis labels are history values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ..fmt import DOWN, UP, fit, is_finite, num
+from .pane import Pane
+
+if TYPE_CHECKING:
+    from core.view import SessionView
+
+BARS = " ▁▂▃▄▅▆▇█"
+GUTTER = 8  # cells for the axis labels left of the chart
+
+
+class LossPane(Pane):
+    """Numbers on top, a multi-row bar chart of the history below."""
+
+    TITLE = "Loss"
+    WIDE = 44
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.log_scale = True
+
+    def toggle_log(self) -> bool:
+        """Switch log/linear scale; only the drawing changes, not the numbers."""
+        self.log_scale = not self.log_scale
+        self.refresh()
+        return self.log_scale
+
+    def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        out = self._numbers(view, width, 6)  # 0.000724, as the notebook prints it
+        chart_rows = height - len(out) - 1
+        if chart_rows >= 2:
+            out += self._chart(view, width, chart_rows)
+        return out
+
+    def _numbers(self, view: SessionView, width: int, decimals: int) -> list[Text]:
+        ev, name = view.evaluation, view.loss_name.upper()
+        now = num(ev.loss, decimals) if is_finite(ev.loss) else "overflow"
+        out = [self._pair(f"{name} now", now, f"epoch {view.epoch}", width)]
+        if ev.test_loss is not None:
+            out.append(self._pair("test", num(ev.test_loss, decimals), "held-out rows", width))
+        if ev.accuracy is not None:
+            out.append(self._pair("accuracy", f"{ev.accuracy:.0%}", "", width))
+        best = view.best_so_far
+        if best is not None:
+            out.append(self._pair("best", num(best[1], decimals), f"epoch {best[0]}", width))
+        out.append(self._change(view, width, decimals))
+        return out
+
+    def _pair(self, label: str, value: str, note: str, width: int) -> Text:
+        line = Text(f" {label:<8}", style=self.style("label"))
+        line.append(value, style=self.style("value"))
+        if note and len(line) + 2 + len(note) <= width:
+            line.append(f"  {note}", style=self.style("dim"))
+        return line
+
+    def _change(self, view: SessionView, width: int, decimals: int) -> Text:
+        change = view.loss_change
+        if change is None or not is_finite(change):
+            return self._pair("change", "—", "after a step", width)
+        mark = DOWN if change < 0 else UP if change > 0 else "="
+        line = Text(f" {'change':<8}", style=self.style("label"))
+        style = self.style("good" if change < 0 else "bad" if change > 0 else "dim")
+        line.append(f"{num(change, decimals, signed=True)} {mark}", style=style)
+        note = "in the last step"
+        if len(line) + 2 + len(note) <= width:
+            line.append(f"  {note}", style=self.style("dim"))
+        return line
+
+    def _chart(self, view: SessionView, width: int, rows: int) -> list[Text]:
+        from core.history import downsample
+
+        history = view.history
+        axis = Text(fit(f" {'log' if self.log_scale else 'linear'} scale, "
+                        f"epoch 0–{max(len(history) - 1, 0)}", width), style=self.style("dim"))
+        plot_w = width - GUTTER
+        values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
+        if not values:
+            return [Text(" no history yet: s steps, r runs 100", style=self.style("dim"))]
+        import numpy as np
+
+        finite = history[np.isfinite(history)]
+        top, bottom = num(finite.max(), 2), num(finite.min(), 2)
+        bars = _bars(values, rows)
+        out = []
+        for r, bar in enumerate(bars):
+            label = top if r == 0 else bottom if r == rows - 1 else ""
+            line = Text(label.rjust(GUTTER - 1) + "▕", style=self.style("dim"))
+            line.append(bar, style=self.style("chart"))
+            out.append(line)
+        return [*out, axis]
+
+
+def _bars(values: list[float], rows: int) -> list[str]:
+    """Rows of block characters, top row first; each column's height in eighths of a cell.
+    Scaling to the chart's height is drawing, not a number anyone reads."""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    eighths = [round((v - low) / span * (rows * 8 - 1)) + 1 for v in values]
+    out = []
+    for r in reversed(range(rows)):
+        base = r * 8
+        out.append("".join(BARS[min(max(h - base, 0), 8)] for h in eighths))
+    return out

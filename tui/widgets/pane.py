@@ -1,0 +1,157 @@
+"""The shared shape of every pane: a bordered box that draws one SessionView.
+
+A pane keeps no training state. The app hands it an immutable view with `show(view)`; the
+pane redraws from that view and its own size, so a resize needs no new numbers and a run in
+a background thread can never tear a frame. Subclasses implement `lines()` only.
+
+The view is a plain attribute, not a reactive: views hold NumPy arrays, and a reactive
+would compare old and new views with `==`, which NumPy refuses to turn into one bool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+
+from ..fmt import fit
+
+if TYPE_CHECKING:
+    from core.view import SessionView
+
+Cell = tuple[str, Style | None]
+
+
+class PaneBody(Widget):
+    """The drawing surface inside a pane's border. Only the body is refreshed after a step,
+    so the terminal is sent the numbers again but not the box drawn around them."""
+
+    DEFAULT_CSS = "PaneBody { height: 1fr; }"
+
+    def __init__(self, pane: Pane) -> None:
+        super().__init__()
+        self.pane = pane
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self.pane.wanted_height(width, viewport.height)
+
+    def render(self) -> Text:
+        return self.pane.draw(self.size.width, self.size.height)
+
+
+class Pane(Widget):
+    """Base class: bordered, titled, redrawn from the last view it was shown."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "pane--label", "pane--dim", "pane--up", "pane--down", "pane--good", "pane--bad",
+        "pane--value", "pane--head", "pane--chart",
+    }
+    TITLE = ""
+    PLACEHOLDER = "opening the network…"
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.view: SessionView | None = None
+        self.body = PaneBody(self)
+        self.border_title = self.TITLE
+
+    def compose(self) -> ComposeResult:
+        yield self.body
+
+    def show(self, view: SessionView) -> None:
+        """Take a new view and redraw the body once (re-measured if its height is auto)."""
+        self.view = view
+        auto = self.body.styles.height is not None and self.body.styles.height.is_auto
+        resize = auto and self.wanted_height(self.body.size.width,
+                                             self.screen.size.height) != self.body.size.height
+        self.body.refresh(layout=resize)
+
+    def set_title(self, title: str) -> None:
+        """Change the border title only when it differs: a new title redraws the border."""
+        if self.border_title != title:
+            self.border_title = title
+
+    def wanted_height(self, width: int, screen_height: int) -> int:
+        """For `height: auto`: as many lines as the content wants at this width."""
+        if self.view is None:
+            return 1
+        return len(self.lines(self.view, width, 10_000))
+
+    def draw(self, width: int, height: int) -> Text:
+        """The body's content: `lines()` cut to the body's size and padded to its width, so
+        each line goes to the terminal in as few styled runs as possible."""
+        if self.view is None:
+            return Text(fit(self.PLACEHOLDER, width), style=self.style("dim"))
+        lines = self.lines(self.view, width, height)
+        if len(lines) > height > 0:
+            lines = [*lines[: height - 1], Text(fit("… enlarge the terminal for more", width),
+                                                style=self.style("dim"))]
+        for line in lines:
+            line.truncate(width, overflow="ellipsis", pad=True)
+        out = Text("\n").join(lines)
+        out.no_wrap = True
+        return out
+
+    def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        """The pane's content for this view at this size, one Text per screen line."""
+        raise NotImplementedError
+
+    def style(self, name: str) -> Style:
+        """A colour from app.tcss (`Pane > .pane--up {…}`), so styling stays in CSS."""
+        return self.get_component_rich_style(f"pane--{name}")
+
+    def label(self, text: str, width: int, note: str = "") -> Text:
+        """A matrix or section heading, e.g. `W1 (2×2)`, with an optional dim note."""
+        line = Text(" " + fit(text, width - 1), style=self.style("label"))
+        if note and len(text) + 2 + len(note) <= width:
+            line.append("  " + note, style=self.style("dim"))
+        return line
+
+    def grid(self, shape: tuple[int, int], cell: Callable[[int, int], Cell], width: int,
+             max_rows: int, indent: int = 1, gap: int = 1) -> list[Text]:
+        """Right-aligned columns of cells made by `cell(i, j)`; what does not fit is counted,
+        not drawn: `+3 cols` at the end of a row, `… 8 more rows` below. Only cells that can
+        be seen are formatted, so a 256×256 matrix costs what a screenful costs."""
+        nrows, ncols = shape
+        if not nrows or not ncols:
+            return []
+        shown_rows = nrows if nrows <= max_rows else max(max_rows - 1, 1)
+        candidates = min(ncols, max((width - indent) // (1 + gap) + 1, 1))
+        cells = [[cell(i, j) for j in range(candidates)] for i in range(shown_rows)]
+        cw = max(len(text) for row in cells for text, _ in row)
+        room = max((width - indent + gap) // (cw + gap), 1)
+        shown_cols = ncols if ncols <= room else max(room - 1, 1)
+        out = []
+        for row in cells:
+            # the space before a cell takes the cell's colour: spaces look the same either
+            # way, and a row of same-coloured cells then goes out as a single run
+            pieces: list[Cell] = [(" " * (gap if k else indent) + text.rjust(cw), style)
+                                  for k, (text, style) in enumerate(row[:shown_cols])]
+            if shown_cols < ncols:
+                pieces.append((f" +{ncols - shown_cols} cols", self.style("dim")))
+            out.append(runs(pieces))
+        if shown_rows < nrows:
+            out.append(Text(" " * indent + f"… {nrows - shown_rows} more rows",
+                            style=self.style("dim")))
+        return out
+
+
+def runs(pieces: Sequence[Cell]) -> Text:
+    """One line from (text, style) pieces, neighbours of equal style merged into one run:
+    every run costs a colour escape sequence on the wire, so fewer runs, fewer bytes."""
+    line = Text()
+    buf, buf_style = "", None
+    for text, style in pieces:
+        if buf and style != buf_style:
+            line.append(buf, buf_style)
+            buf = ""
+        if not buf:
+            buf_style = style
+        buf += text
+    if buf:
+        line.append(buf, buf_style)
+    return line
