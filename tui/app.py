@@ -28,7 +28,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import get_current_worker
 
 from .messages import OpenFailed, RunFinished, RunProgress, SessionOpened
@@ -99,7 +99,10 @@ class BackpropApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Grid(id="body"):
-            yield DatasetPane(id="dataset")
+            # The top slot: the dataset by default; other full-width panes (the formula of a
+            # phase, the network, the learned function) take turns in it at 80×24.
+            with ContentSwitcher(id="top", initial="dataset"):
+                yield DatasetPane(id="dataset")
             yield ParamsPane(id="params")
             yield GradientsPane(id="gradients")
             yield LossPane(id="loss")
@@ -144,6 +147,14 @@ class BackpropApp(App[None]):
         for pane in self.query(Pane):
             pane.show(view)
         self.query_one(StatusBar).show(view, progress, note)
+
+    def show_top(self, pane_id: str) -> None:
+        """Put one of the top slot's panes on screen (they all keep drawing the latest view)."""
+        self.query_one("#top", ContentSwitcher).current = pane_id
+
+    @property
+    def top(self) -> str | None:
+        return self.query_one("#top", ContentSwitcher).current
 
     def _note(self, note: str) -> None:
         """A one-line remark in the status bar (kept until the next action)."""
