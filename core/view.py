@@ -14,6 +14,13 @@ import numpy as np
 from .data import Dataset
 from .record import Evaluation, StepRecord, frozen
 from .session import Session
+from .surface import Surface, surface
+
+# The output pane's samples: fixed, so any view (from the UI thread or a worker) has them
+# and a pane of any size draws them by nearest neighbour. Big networks get fewer pixels,
+# so a view never costs more than about SURFACE_WORK multiply-adds.
+SURFACE_SIZE = (96, 48)  # (columns, pixel rows)
+SURFACE_WORK = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ class SessionView:
     # The lowest loss seen, counting the current parameters (which `best`, from the history of
     # past forward passes, does not yet include): what "best so far" means on screen.
     best_so_far: tuple[int, float] | None = None
+    # ŷ sampled over the input plane (2 features) or along the input (1 feature); None when
+    # the data has more features or targets than a picture can show.
+    surface: Surface | None = None
 
     @property
     def diverged(self) -> bool:
@@ -72,4 +82,13 @@ def view(session: Session) -> SessionView:
         W=frozen(*session.net.W), b=frozen(*session.net.b), evaluation=ev, last=session.last,
         history=hist.values("loss"), test_history=test, best=best,
         loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
-        undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far)
+        undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far,
+        surface=_surface(session))
+
+
+def _surface(session: Session) -> Surface | None:
+    """The learned function at SURFACE_SIZE, or coarser when the network is big."""
+    cols, rows = SURFACE_SIZE
+    params = session.net.flat.size
+    shrink = min(1.0, math.sqrt(SURFACE_WORK / (params * cols * rows)))
+    return surface(session, max(int(cols * shrink), 8), max(int(rows * shrink), 4))

@@ -69,3 +69,17 @@ def test_check_on_a_live_session(data):
     result = check_session(s)
     assert result.ok and result.analytic.shape == s.net.flat.shape
     assert result.names[0] == "W1[0,0]"
+
+
+@pytest.mark.parametrize("loss,out_act", [("mse", a) for a in ACTS] + [("bce", "sigmoid")])
+@pytest.mark.parametrize("act", ACTS)
+def test_every_loss_and_activation_combination(act, out_act, loss):
+    """Not left to hypothesis's draw: each combination the config accepts, checked once."""
+    sizes = (2, 3, 2, 1)
+    net, rng = _net(sizes, act, out_act, 11)
+    X, y = rng.uniform(-1, 1, (6, 2)), (rng.uniform(0, 1, (6, 1)) > 0.5).astype(float)
+    if "relu" in (act, out_act):  # keep every unit away from relu's kink
+        Zs, _ = net.forward(X)
+        assert min(np.abs(Z).min() for Z in Zs) > 1e-3
+    check = gradient_check(net, X, y, LOSSES[loss], l2=0.01)
+    assert check.max_rel_error <= 1e-6, (act, out_act, loss, check.max_rel_error)

@@ -30,3 +30,17 @@ def test_test_rows_are_marked():
     s = open_session(Config(data="circle", seed=2, test_fraction=0.2))
     sf = surface(s, 20, 10)
     assert sf.test.sum() == 40
+
+
+def test_every_view_carries_the_surface_at_a_fixed_size():
+    from core import view
+    from core.view import SURFACE_SIZE
+
+    s = open_session(Config(data="circle", seed=2))
+    s.run(5)
+    v = view(s)
+    want = surface(s, *SURFACE_SIZE)
+    assert np.array_equal(v.surface.values, want.values)
+    big = open_session(Config(data="circle", seed=2, hidden=(256, 256)))
+    assert view(big).surface.values.size < want.values.size  # coarser, never slower
+    assert view(open_session(Config(data="notebook", seed=1))).surface.kind == "plane"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import threading
 import time
@@ -31,7 +32,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import get_current_worker
 
-from .messages import OpenFailed, RunFinished, RunProgress, SessionOpened
+from .messages import OpenFailed, RunFinished, RunProgress, SessionOpened, SessionSaved
 from .terminal import (
     guard_output,
     install_signal_handlers,
@@ -40,18 +41,31 @@ from .terminal import (
     wait_for_output,
 )
 from .widgets.dataset import DatasetPane
+from .widgets.formula import FormulaPane
 from .widgets.gradients import GradientsPane
 from .widgets.loss import LossPane
+from .widgets.network import NetworkPane
+from .widgets.output import OutputPane
 from .widgets.pane import Pane
 from .widgets.params import ParamsPane
 from .widgets.status import StatusBar
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from core.errors import UserError
     from core.session import Session
     from core.view import SessionView
 
+    from .phasewalk import PhaseWalk
+    from .screens.gradcheck import GradChecked, GradCheckScreen
+
 RUN_EPOCHS = 100
+# Screen updates per second unless --fps or TEXTUAL_FPS says otherwise. A frame of changes
+# is ~4 KB at 80×24 (bench/bandwidth.py): holding `s` down writes ~85 KB/s at 30 fps and
+# ~50 KB/s at 15, so over SSH the cap is halved; locally 30 keeps it smooth.
+DEFAULT_FPS, SSH_FPS = 30, 15
+SAVE_SYNC_EPOCHS = 20_000  # a longer history is saved in a thread (1M epochs: ~3 s)
 # Work (rows × parameters × epochs) small enough to do on the UI thread without a visible
 # pause; above it a thread worker runs the epochs and shows progress.
 SYNC_WORK = 20_000_000
@@ -73,8 +87,44 @@ class BackpropApp(App[None]):
         Binding("n", "reset", "New seed", tooltip="Start over from new random weights"),
         Binding("R", "restart", "Restart", tooltip="Start over from the same seed and weights"),
         Binding("l", "toggle_log", "Log", tooltip="Loss chart: log or linear scale"),
+        Binding("f", "next_phase", "Phase", show=False,
+                tooltip="Walk one update phase by phase: forward, loss, gradients, update"),
+        Binding("b", "back", "Back", show=False,
+                tooltip="Step back: one phase while walking, else one epoch (or an lr change)"),
+        Binding("j", "row(1)", "Next row", show=False, tooltip="Phase walk: the next row"),
+        Binding("k", "row(-1)", "Previous row", show=False,
+                tooltip="Phase walk: the previous row"),
+        Binding("escape", "leave", "Leave walk", show=False,
+                tooltip="Leave the phase walk, or pause"),
+        Binding("p", "play", "Play", show=False, tooltip="Play epochs continuously, or pause"),
+        Binding("plus,right_square_bracket", "speed(1)", "Faster", show=False,
+                tooltip="More epochs per frame while playing"),
+        Binding("minus,left_square_bracket", "speed(-1)", "Slower", show=False,
+                tooltip="Fewer epochs per frame while playing"),
+        Binding("less_than_sign", "lr(0.5)", "Halve lr", show=False,
+                tooltip="Halve the learning rate, live"),
+        Binding("greater_than_sign", "lr(2)", "Double lr", show=False,
+                tooltip="Double the learning rate, live"),
+        Binding("g", "gradcheck", "Gradient check", show=False,
+                tooltip="Check backprop's gradients against finite differences"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("c", "settings", "Settings", show=False,
+                tooltip="Change the data, the network and the optimiser"),
+        Binding("v", "cycle_top", "View", show=False,
+                tooltip="Top pane: dataset → network → output"),
+        Binding("up", "pick(0, -1)", "Previous weight", show=False),
+        Binding("down", "pick(0, 1)", "Next weight", show=False),
+        Binding("left", "pick(-1, 0)", "Layer before", show=False),
+        Binding("right", "pick(1, 0)", "Layer after", show=False),
+        Binding("e", "edit", "Edit weight", show=False,
+                tooltip="Network pane: set the selected weight or bias"),
         Binding("q", "quit", "Quit"),
+        Binding("w", "save_session", "Save", show=False,
+                tooltip="Write the session to a file that backprop --resume reopens"),
+        Binding("x", "export", "Export", show=False,
+                tooltip="Write the weights (JSON) and the loss history (CSV) here"),
+        Binding("ctrl+s", "screenshot", "Screenshot", show=False,
+                tooltip="Save an SVG screenshot here"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -103,6 +153,9 @@ class BackpropApp(App[None]):
             # phase, the network, the learned function) take turns in it at 80×24.
             with ContentSwitcher(id="top", initial="dataset"):
                 yield DatasetPane(id="dataset")
+                yield FormulaPane(id="formula")
+                yield NetworkPane(id="network")
+                yield OutputPane(id="output")
             yield ParamsPane(id="params")
             yield GradientsPane(id="gradients")
             yield LossPane(id="loss")
@@ -147,6 +200,7 @@ class BackpropApp(App[None]):
         for pane in self.query(Pane):
             pane.show(view)
         self.query_one(StatusBar).show(view, progress, note)
+        self._walk_sync(view)
 
     def show_top(self, pane_id: str) -> None:
         """Put one of the top slot's panes on screen (they all keep drawing the latest view)."""
@@ -176,7 +230,7 @@ class BackpropApp(App[None]):
 
     def on_session_opened(self, message: SessionOpened) -> None:
         self.session = message.session
-        self._show(message.view)
+        self._show(message.view, note=self.open_note)
 
     def on_open_failed(self, message: OpenFailed) -> None:
         """Bad options: leave, and let the CLI print `backprop: error: …` with exit 2."""
@@ -188,6 +242,10 @@ class BackpropApp(App[None]):
     def _idle(self) -> bool:
         """True when the UI thread may touch the session: it exists and no worker has it."""
         if self.session is None:
+            return False
+        if self._saving:
+            self.bell()
+            self._note("wait: the session is being saved")
             return False
         if self.running:
             self.bell()
@@ -259,7 +317,283 @@ class BackpropApp(App[None]):
                             self.action_toggle_log)
         yield SystemCommand("Help (?)", "Every pane and key, and the six steps of backprop",
                             self.action_help)
+        yield SystemCommand("Save the session (w)", "A file that backprop --resume reopens",
+                            self.action_save_session)
+        yield SystemCommand("Export weights and loss history (x)",
+                            "weights JSON (the --weights schema) and a CSV, in this folder",
+                            self.action_export)
+        yield SystemCommand("Screenshot (ctrl+s)", "An SVG of the screen, in this folder",
+                            self.action_screenshot)
+        yield SystemCommand("Next phase (f)", "Walk one update: forward, loss, output and "
+                            "hidden gradients, update", self.action_next_phase)
+        yield SystemCommand("Step back (b)", "One phase while walking, else one epoch or an "
+                            "lr change", self.action_back)
+        yield SystemCommand("Play / pause (p)", "Epochs continuously; +/- speed",
+                            self.action_play)
+        yield SystemCommand("Faster (+ or ])", "More epochs per frame while playing",
+                            partial(self.action_speed, 1))
+        yield SystemCommand("Slower (- or [)", "Fewer epochs per frame while playing",
+                            partial(self.action_speed, -1))
+        yield SystemCommand("Halve the learning rate (<)", "Live: the next update uses it",
+                            partial(self.action_lr, 0.5))
+        yield SystemCommand("Double the learning rate (>)", "Live: the next update uses it",
+                            partial(self.action_lr, 2))
+        yield SystemCommand("Gradient check (g)", "Backprop's gradients vs finite differences",
+                            self.action_gradcheck)
+        yield SystemCommand("Settings (c)", "Data, network, loss, optimiser, seed, test share",
+                            self.action_settings)
+        yield SystemCommand("Cycle the top pane (v)", "Dataset → network → learned output",
+                            self.action_cycle_top)
+        yield SystemCommand("Edit the selected weight (e)", "Network pane: arrows pick one",
+                            self.action_edit)
         yield from super().get_system_commands(screen)
+
+    # ---------- phase stepping, stepping back, play (issue 4)
+
+    walk: PhaseWalk | None = None  # the phase walk in progress (`f`)
+    _walk_return: str = "dataset"  # the top pane to put back when the walk ends
+    # Play: epochs per frame, and frames per second. At 80×24 one frame of the notebook
+    # writes about 4.7 KB, so 8 frames/s send about 38 KB/s, under 64 KB/s on an SSH link
+    # (tests/test_tui_undo_play.py measures it on the real command in a pty).
+    PLAY_SPEEDS: ClassVar[tuple[int, ...]] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+    play_fps: float = 8.0
+    play_speed = 0  # index into PLAY_SPEEDS
+    playing = False
+    _play_timer: Timer | None = None
+    _lr_pending = 1.0  # `<`/`>` pressed while a frame's epochs run in a thread
+
+    def action_next_phase(self) -> None:
+        """`f`: the next phase of the update being walked; the first `f` starts a walk at
+        its forward pass. The parameters change only when the walk enters the update."""
+        from .phasewalk import PhaseWalk
+
+        self._pause()
+        if not self._idle():
+            return
+        assert self.session is not None and self.view is not None
+        if self.view.diverged:
+            self.bell()
+            self._note("diverged: b steps back, n or R start over")
+            return
+        if self.walk is None:
+            walk = PhaseWalk.start(self.session)
+            if walk is None:
+                self.bell()
+                return
+            self.walk = walk
+            self._walk_return = self.top if self.top not in (None, "formula") else "dataset"
+            self.show_top("formula")
+            self._show()
+            return
+        if self.walk.forward(self.session):
+            self._end_walk()
+            self._show(note="the update diverged: b steps back")
+            return
+        self._show()
+
+    def action_back(self) -> None:
+        """`b`: one phase back while walking; else undo the last epoch (or an lr change),
+        restoring parameters, optimiser state, history and RNG bit for bit."""
+        from .fmt import short
+
+        self._pause()
+        if not self._idle():
+            return
+        session = self.session
+        assert session is not None
+        if self.walk is not None:
+            if self.walk.back(session):
+                self._show()
+            else:
+                self._end_walk()
+                self._show(note="← left the phase walk")
+            return
+        lr = session.lr
+        if not session.undo():
+            self.bell()
+            self._note("nothing older is kept" if session.epoch else "at the start already")
+            return
+        if session.lr != lr:
+            self._show(note=f"← lr back to {short(session.lr, 6)}")
+        else:
+            batch = f", batch {session.batch}/{session.batches}" if session.batch else ""
+            self._show(note=f"← back to epoch {session.epoch}{batch}")
+
+    def action_row(self, step: int) -> None:
+        """`j`/`k`: follow another row of the batch through the phases."""
+        if self.walk is None:
+            self.bell()
+            self._note("j/k pick a row during a phase walk: press f")
+            return
+        self.walk.select(step)
+        self.query_one(FormulaPane).show_walk(self.walk)
+
+    def action_leave(self) -> None:
+        """escape (when no run is going): leave the phase walk, or pause."""
+        if self.walk is not None:
+            self._end_walk()
+            self._show(note="← left the phase walk")
+        elif self._pause():
+            self._show(note="paused")
+
+    def _end_walk(self) -> None:
+        """The walk is over (left, or something else moved the session): put back the pane
+        it replaced. An uncommitted update is simply dropped: it never happened."""
+        if self.walk is None:
+            return
+        self.walk = None
+        self.query_one(FormulaPane).show_walk(None)
+        if self.top == "formula":
+            self.show_top(self._walk_return)
+        self.query_one(StatusBar).walking = None
+
+    def _walk_sync(self, view: SessionView) -> None:
+        """After every redraw: mark what the phase reads and writes, show the update being
+        walked in the formula and gradients panes; end the walk if something else moved
+        the session, and take the update again if an edit or lr change altered it."""
+        from dataclasses import replace
+
+        from .phasewalk import marks_for
+
+        walk = self.walk
+        if walk is not None and (self.running or not walk.in_sync(view) or (
+                walk.stale(view) and not walk.refresh(self.session))):
+            self._end_walk()
+            walk = None
+        phase = walk.phase if walk is not None else None
+        for pane in self.query(Pane):
+            pane.set_marks(marks_for(pane.id, phase))
+        if walk is None:
+            return
+        if view.last is not walk.record and walk.phase.step >= 3:
+            # backprop has begun: the gradients pane shows the update being walked (before
+            # that it keeps the last update's, so nothing appears before it is computed)
+            self.query_one(GradientsPane).show(replace(view, last=walk.record))
+        self.query_one(FormulaPane).show_walk(walk)
+        rec = walk.record
+        status = self.query_one(StatusBar)
+        status.walking = (rec.epoch, rec.batch) if rec.batches > 1 else None
+        status.refresh(layout=True)
+
+    def action_play(self) -> None:
+        """`p`: play epochs continuously, `speed` epochs per frame, or pause."""
+        if self._pause():
+            self._show(note="paused")
+            return
+        if not self._idle():
+            return
+        assert self.view is not None
+        if self.view.diverged:
+            self.bell()
+            self._note("diverged: b steps back, n or R start over")
+            return
+        self._end_walk()
+        self.playing = True
+        self._stop.clear()
+        self._play_timer = self.set_interval(1 / self.play_fps, self._play_tick)
+        self._show_speed()
+
+    def _play_tick(self) -> None:
+        """One frame of play: `speed` epochs, then one redraw (a big network runs them in
+        a thread, and this skips frames until it is done)."""
+        if not self.playing or self.running:
+            return
+        assert self.view is not None
+        if self._stop.is_set():  # escape or r stopped a threaded frame
+            self._pause()
+            self._show(note="paused")
+            return
+        if self._lr_pending != 1.0:
+            factor, self._lr_pending = self._lr_pending, 1.0
+            self.action_lr(factor)
+        self._train(self.PLAY_SPEEDS[self.play_speed])
+        if self.view.diverged:
+            self._pause()
+            self._show(note="stopped playing: training diverged")
+
+    def _pause(self) -> bool:
+        """Stop playing; True if it was playing. A frame running in a thread stops too."""
+        if not self.playing:
+            return False
+        self.playing = False
+        if self._play_timer is not None:
+            self._play_timer.stop()
+            self._play_timer = None
+        self.action_stop()
+        self.query_one(StatusBar).playing = ""
+        return True
+
+    def action_speed(self, step: int) -> None:
+        """`+`/`]` and `-`/`[`: more or fewer epochs per frame (1, 2, 5, 10, … 1000)."""
+        self.play_speed = min(max(self.play_speed + step, 0), len(self.PLAY_SPEEDS) - 1)
+        self._show_speed()
+
+    def _show_speed(self) -> None:
+        n = self.PLAY_SPEEDS[self.play_speed]
+        text = f"{n} epoch{'s' if n > 1 else ''} per frame, {self.play_fps:g} frames/s " \
+               "(+/- speed, </> lr, p pauses)"
+        status = self.query_one(StatusBar)
+        status.playing = text if self.playing else ""
+        status.show(self.view, self._progress, "" if self.playing else
+                    f"play speed: {n} epoch{'s' if n > 1 else ''} per frame (p plays)")
+
+    def action_lr(self, factor: float) -> None:
+        """`<`/`>`: halve or double the learning rate, live: the next update uses it, and
+        b takes it back."""
+        from core import UserError
+
+        from .fmt import short
+
+        if self.session is None:
+            return
+        if self.running and self.playing:
+            self._lr_pending *= factor  # applied before the next frame
+            return
+        if not self._idle():
+            return
+        old = self.session.lr
+        try:
+            self.session.set_lr(old * factor)
+        except UserError as exc:
+            self.bell()
+            self._note(str(exc))
+            return
+        self._show(note=f"lr {short(old, 6)} → {short(self.session.lr, 6)}")
+
+    def action_gradcheck(self) -> None:
+        """`g`: finite differences against backprop at the current parameters, on a modal
+        screen. A big network is checked in a thread (nothing else may change it then)."""
+        from core import check_session
+
+        from .screens.gradcheck import GradCheckScreen
+
+        self._pause()
+        if not self._idle():
+            return
+        assert self.session is not None and self.view is not None
+        params = sum(w.size for w in self.view.W) + sum(b.size for b in self.view.b)
+        epoch = self.view.epoch
+        if params * self._work(self.view, 4) <= self.sync_work:
+            self.push_screen(GradCheckScreen(check_session(self.session), epoch, params))
+            return
+        screen = GradCheckScreen(None, epoch, params)
+        self.push_screen(screen)
+        self.running = True
+        self._check_in_thread(screen)
+
+    @work(thread=True, exclusive=True, group="gradcheck")
+    def _check_in_thread(self, screen: GradCheckScreen) -> None:
+        from core import check_session
+
+        from .screens.gradcheck import GradChecked
+
+        assert self.session is not None
+        self.post_message(GradChecked(screen, check_session(self.session)))
+
+    def on_grad_checked(self, message: GradChecked) -> None:
+        self.running = False
+        self.refresh_bindings()
+        message.screen.show_result(message.check)
 
     # ------------------------------------------------------------------ training
 
@@ -339,6 +673,162 @@ class BackpropApp(App[None]):
             if message.stopped else ""
         self._show(message.view, note=note)
 
+    # ---------- files: save, export, screenshot (issue 6)
+
+    save_to: str | None = None  # `--save-to`; None: a stamped name in the current folder
+    open_note: str = ""  # shown in the status line once the session is open
+    _saving = False  # a thread is writing the session: nothing may change it meanwhile
+
+    def action_save_session(self) -> None:
+        """`w`: write the session (`--save-to`, or a stamped name here). A long history is
+        written in a thread that owns the session until it is done."""
+        if not self._ready_to_write("w"):
+            return
+        from datetime import datetime
+
+        from core import default_session_name
+
+        assert self.session is not None
+        path = self.save_to or default_session_name(datetime.now())
+        if len(self.session.history) <= SAVE_SYNC_EPOCHS:
+            self._saved(path, _write_session(self.session, path))
+            return
+        self._saving = True
+        self._note(f"saving {len(self.session.history)} epochs to {path}…")
+        self._save_in_thread(self.session, path)
+
+    @work(thread=True, group="save")
+    def _save_in_thread(self, session: Session, path: str) -> None:
+        self.post_message(SessionSaved(path, _write_session(session, path)))
+
+    def on_session_saved(self, message: SessionSaved) -> None:
+        self._saving = False
+        self._note("")
+        self._saved(message.path, message.error)
+
+    def _saved(self, path: str, error: UserError | None) -> None:
+        if error is not None:
+            self._file_error(error)
+        else:
+            self.notify(f"Session saved to {path}\nreopen it with: backprop --resume {path}",
+                        title="Saved")
+
+    def action_export(self) -> None:
+        """`x`: the weights in the `--weights` schema and the loss history as CSV, here."""
+        if not self._ready_to_write("x"):
+            return
+        from datetime import datetime
+
+        from core import UserError, export
+
+        assert self.session is not None
+        try:
+            paths = export(self.session, ".", datetime.now())
+        except UserError as exc:
+            self._file_error(exc)
+            return
+        self.notify("\n".join(os.path.relpath(p) for p in paths), title="Exported")
+
+    def action_screenshot(self) -> None:
+        """`ctrl+s`: an SVG of the screen as it is, here (works during a run, too)."""
+        from datetime import datetime
+
+        from core.io import stamped_name
+
+        name = stamped_name("screen", datetime.now(), "svg")
+        try:
+            path = self.save_screenshot(filename=name, path=".")
+        except OSError as exc:
+            self.notify(f"cannot save the screenshot {name}: {exc.strerror or exc}",
+                        title="Not saved", severity="error")
+            return
+        self.notify(os.path.relpath(path), title="Screenshot saved")
+
+    def _ready_to_write(self, key: str) -> bool:
+        """Files are written from a session nobody else is changing: never during a run."""
+        if self.running:
+            self.notify(f"A run is going: stop it (escape), then press {key} again.",
+                        title="Not saved", severity="warning")
+        return self._idle()
+
+    def _file_error(self, exc: UserError) -> None:
+        self.bell()
+        self.notify(str(exc), title="Not saved", severity="error", timeout=8)
+
+    # ---------- explore: settings, network, output (issue 5)
+
+    TOP_CYCLE = ("dataset", "network", "output")
+
+    def action_cycle_top(self) -> None:
+        """`v`: the top slot shows the dataset, the network, then the learned output."""
+        current = self.top if self.top in self.TOP_CYCLE else self.TOP_CYCLE[-1]
+        self.show_top(self.TOP_CYCLE[(self.TOP_CYCLE.index(current) + 1) % 3])
+
+    def action_pick(self, d_layer: int, d_item: int) -> None:
+        """Arrows, while the network pane shows: select a weight or bias."""
+        if self.top == "network" and self.screen is self.screen_stack[0]:
+            self.query_one(NetworkPane).move(d_layer, d_item)
+
+    def action_edit(self) -> None:
+        """`e`: type a new value for the selected weight; `b` undoes the edit."""
+        if self.top != "network" or self.view is None:
+            self.bell()
+            self._note("e edits the weight picked in the network pane: press v to show it")
+            return
+        from .screens.settings import EditValueScreen
+
+        pane = self.query_one(NetworkPane)
+        sel = pane.clamp(self.view)
+        self.push_screen(EditValueScreen(sel.name, pane.value(self.view, sel),
+                                         partial(self._set_param, sel)))
+
+    def _set_param(self, sel, value: float) -> str | None:
+        """Apply an edit from the editor; a refusal is returned for the editor to show."""
+        if not self._idle():
+            return "training is running: escape, stop it (r or escape), then edit again"
+        from core import UserError
+
+        assert self.session is not None
+        try:
+            self.session.set_param(sel.layer, sel.kind, sel.i, sel.j, value)
+        except UserError as exc:
+            return str(exc)
+        self._show(note=f"← {sel.name} = {value:g} (b undoes)")
+        return None
+
+    def action_settings(self) -> None:
+        """`c`: the settings form, filled in from this session."""
+        from .screens.settings import SettingsScreen
+
+        if self.session is None or self.view is None or \
+                isinstance(self.screen, SettingsScreen):
+            return
+        self._pause()
+        self.push_screen(SettingsScreen(self.session.config, self.view.lr, self._set_lr,
+                                        self._use_session))
+
+    def _set_lr(self, lr: float) -> str | None:
+        """A learning-rate-only change: live, on the same session (undoable with `b`)."""
+        if not self._idle():
+            return "training is running: escape, stop it (r or escape), then apply again"
+        from core import UserError
+
+        assert self.session is not None
+        try:
+            self.session.set_lr(lr)
+        except UserError as exc:
+            return str(exc)
+        self._show(note=f"← lr {lr:g}")
+        return None
+
+    def _use_session(self, session: Session) -> str | None:
+        """Swap in the session the settings form opened, unless a run owns the old one."""
+        if not self._idle():
+            return "training is running: escape, stop it (r or escape), then apply again"
+        self.session = session
+        self._show(note="← applied")
+        return None
+
     # ------------------------------------------------------------------ leaving
 
     def _leave_cleanly(self) -> None:
@@ -361,38 +851,72 @@ class BackpropApp(App[None]):
         self.exit(return_code=128 + signum)
 
 
+def _write_session(session: Session, path: str) -> UserError | None:
+    """`save_session`, with a user's error returned rather than raised (for a thread)."""
+    from core import UserError, save_session
+
+    try:
+        save_session(session, path)
+    except UserError as exc:
+        return exc
+    return None
+
+
 def _open(ns: argparse.Namespace) -> Session:
     """Build the session the command line asks for (runs in the opener thread)."""
-    from core import UserError, open_session
+    from core import open_resumed, open_session
 
     from .cli import config_from
 
     if getattr(ns, "resume", None):
-        raise UserError("--resume is not supported by the stepper yet; start without it")
+        return open_resumed(ns.resume)
     return open_session(config_from(ns))
 
 
+def _ignored_by_resume(ns: argparse.Namespace) -> list[str]:
+    """The model options given beside `--resume`: the file decides the model, so they are
+    ignored, and the status line says so."""
+    if not getattr(ns, "resume", None):
+        return []
+    from .cli import model_options
+
+    probe = argparse.ArgumentParser(add_help=False)
+    model_options(probe)
+    return [a.option_strings[0] for a in probe._actions
+            if getattr(ns, a.dest, None) is not None]
+
+
 def _cap_fps(fps: int | None) -> None:
-    """`--fps N`: Textual reads its frame cap at import, so set the screen's update period
-    (and the variable, for anything imported later)."""
+    """`--fps N`, else `TEXTUAL_FPS` if set, else DEFAULT_FPS (see the README's bandwidth
+    figures). Textual reads its frame cap at import, so set the screen's update period (and
+    the variable, for anything imported later)."""
     if fps is None:
-        return
+        if os.environ.get("TEXTUAL_FPS"):
+            return
+        fps = default_fps()
     from core.errors import UserError
 
     if fps < 1:
         raise UserError(f"--fps must be at least 1 (got {fps})")
-    import os
-
     import textual.screen
 
     os.environ["TEXTUAL_FPS"] = str(fps)
     textual.screen.UPDATE_PERIOD = 1 / fps  # type: ignore[misc]
 
 
+def default_fps(env: dict[str, str] | os._Environ = os.environ) -> int:
+    """SSH sets SSH_CONNECTION (and SSH_TTY for a terminal) in the session it starts."""
+    return SSH_FPS if env.get("SSH_CONNECTION") or env.get("SSH_TTY") else DEFAULT_FPS
+
+
 def run_app(ns: argparse.Namespace) -> int:
     """`backprop` with no subcommand: run the stepper; bad options exit 2 with one line."""
     _cap_fps(getattr(ns, "fps", None))
     app = BackpropApp(opener=partial(_open, ns))
+    app.save_to = getattr(ns, "save_to", None)
+    ignored = _ignored_by_resume(ns)
+    if ignored:
+        app.open_note = f"resumed {ns.resume}; ignored {' '.join(ignored)} (the file decides)"
     app.run()
     if app.startup_error is not None:
         raise app.startup_error

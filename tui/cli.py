@@ -105,7 +105,8 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     top = _Parser(prog="backprop", description="Step through backpropagation in a terminal. "
                   "Run with no command for the interactive stepper.")
     model_options(top)
-    top.add_argument("--fps", type=_int, help="screen updates per second (default 30)")
+    top.add_argument("--fps", type=_int,
+                     help="screen updates per second (default 30; 15 over SSH)")
     top.add_argument("--resume", metavar="FILE", help="reopen a saved session file")
     top.add_argument("--save-to", metavar="FILE.json",
                      help="where w saves the session (default: "

@@ -47,3 +47,11 @@ class RunFinished(Message):
     def __init__(self, view: SessionView, done: int, total: int, stopped: bool) -> None:
         super().__init__()
         self.view, self.done, self.total, self.stopped = view, done, total, stopped
+
+
+class SessionSaved(Message):
+    """A session save in a thread ended: the path written, or the one-line error."""
+
+    def __init__(self, path: str, error: UserError | None = None) -> None:
+        super().__init__()
+        self.path, self.error = path, error

@@ -20,7 +20,21 @@ HELP = """\
  [b]Weights[/b]    W1 (2×2), b1 (1×2), W2, b2; ▲ rose ▼ fell in the last update
  [b]Gradients[/b]  dW, db of the last update; deltas and forward pass if room
  [b]Loss[/b]       loss now, best so far, last change; a chart of every epoch
+ [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −
+ [b]Output[/b]     (v v) ŷ over the inputs; ● ○ training rows, ◆ ◇ held-out rows
 {keys}
+      [b]c[/b] settings   [b]v[/b] dataset/network/output   [b]←→↑↓[/b] pick weight   \
+[b]e[/b] edit
+      [b]f[/b] next phase ([b]j/k[/b] row)   [b]b[/b] step back   [b]g[/b] gradient check
+      [b]p[/b] play/pause   [b]+/-[/b] or [b]][/b]/[b]\\[[/b] speed   \
+[b]<[/b]/[b]>[/b] halve/double lr
+      UNDO_BOUND
+[b]OPTIONS[/b] in the form (c), and as flags of backprop and backprop train
+ --data notebook|xor|circle|gauss|spiral|sine|FILE.csv  --target COL
+ --normalize max|minmax|zscore|none  --test-fraction F  --noise X  --seed N
+ --hidden N,N…  --activation, --output-activation linear|sigmoid|tanh|relu
+ --loss mse|bce  --init uniform|xavier|he  --optimizer gd|sgd|momentum|adam
+ --batch-size K  --lr  --l2 λ  --epochs  --weights FILE.json  --preset NAME
 [b]THE NOTEBOOK'S SIX STEPS OF BACKPROP, AND WHERE YOU SEE THEM[/b]
  1 Forward pass  H = X·W1 + b1;  ŷ = H·W2 + b2       Dataset: predicted
  2 Loss          MSE = mean((ŷ−y)²)                  Loss pane
@@ -44,7 +58,9 @@ HELP = HELP.format(keys=(
     f"[b]KEYS[/b]  {_key('s/space')} one epoch   {_key('r')} 100 epochs "
     f"({_key('r/escape')} stops)   {_key('n')} new seed\n"
     f"      {_key('R')} restart, same seed   {_key('l')} log/linear chart   {_key('?')} help   "
-    f"{_key('q/ctrl+c')} quit"))
+    f"{_key('q/ctrl+c')} quit\n"
+    f"      {_key('w')} save session   {_key('x')} export weights, loss CSV   "
+    f"{_key('ctrl+s')} SVG screenshot"))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -59,4 +75,12 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
             box.border_title = "Help: backprop-stepper"
-            yield Static(HELP, id="help-text")
+            yield Static(HELP.replace("UNDO_BOUND", self._undo_bound()), id="help-text")
+
+    def _undo_bound(self) -> str:
+        """How far `b` reaches: snapshots within the session's memory budget (issue 4)."""
+        from core.session import UNDO_BUDGET
+
+        view = getattr(self.app, "view", None)
+        depth = f"{view.undo_depth:,}" if view is not None else "many"
+        return f"undo: {depth} epochs back for this network (a {UNDO_BUDGET // 2**20} MiB budget)"

@@ -8,18 +8,19 @@ The bars come from `core.history.downsample`; the axis labels are history values
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 
 from ..fmt import DOWN, UP, fit, is_finite, num
-from .pane import Pane
+from .pane import Pane, runs
 
 if TYPE_CHECKING:
     from core.view import SessionView
 
 BARS = " ▁▂▃▄▅▆▇█"
 GUTTER = 8  # cells for the axis labels left of the chart
+TEST_MARK = "•"  # the held-out loss, drawn over the training loss's bars
 
 
 class LossPane(Pane):
@@ -27,6 +28,7 @@ class LossPane(Pane):
 
     TITLE = "Loss"
     WIDE = 44
+    COMPONENT_CLASSES: ClassVar[set[str]] = Pane.COMPONENT_CLASSES | {"pane--test"}
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -35,7 +37,7 @@ class LossPane(Pane):
     def toggle_log(self) -> bool:
         """Switch log/linear scale; only the drawing changes, not the numbers."""
         self.log_scale = not self.log_scale
-        self.refresh()
+        self.body.refresh()  # the body draws; refreshing the pane alone redraws nothing
         return self.log_scale
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
@@ -50,9 +52,12 @@ class LossPane(Pane):
         now = num(ev.loss, decimals) if is_finite(ev.loss) else "overflow"
         out = [self._pair(f"{name} now", now, f"epoch {view.epoch}", width)]
         if ev.test_loss is not None:
-            out.append(self._pair("test", num(ev.test_loss, decimals), "held-out rows", width))
+            # the dot is how the chart draws the held-out loss
+            out.append(self._pair(f"test {TEST_MARK}", num(ev.test_loss, decimals),
+                                  "held-out rows", width))
         if ev.accuracy is not None:
-            out.append(self._pair("accuracy", f"{ev.accuracy:.0%}", "", width))
+            test = f"test {ev.test_accuracy:.0%}" if ev.test_accuracy is not None else ""
+            out.append(self._pair("accuracy", f" {ev.accuracy:.0%}", test, width))
         best = view.best_so_far
         if best is not None:
             out.append(self._pair("best", num(best[1], decimals), f"epoch {best[0]}", width))
@@ -82,35 +87,54 @@ class LossPane(Pane):
     def _chart(self, view: SessionView, width: int, rows: int) -> list[Text]:
         from core.history import downsample
 
-        history = view.history
-        axis = Text(fit(f" {'log' if self.log_scale else 'linear'} scale, "
-                        f"epoch 0–{max(len(history) - 1, 0)}", width), style=self.style("dim"))
+        history, test = view.history, view.test_history
+        text = f" {'log' if self.log_scale else 'linear'} scale, epoch 0–{max(len(history) - 1, 0)}"
         plot_w = width - GUTTER
         values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
         if not values:
             return [Text(" no history yet: s steps, r runs 100", style=self.style("dim"))]
         import numpy as np
 
-        finite = history[np.isfinite(history)]
+        # train and held-out loss share one scale, so the gap between them is real
+        tests = downsample(test, plot_w, log=self.log_scale) if test is not None else []
+        if len(tests) != len(values):
+            tests = []
+        series = [history, test] if tests else [history]
+        finite = np.concatenate([h[np.isfinite(h)] for h in series])
         top, bottom = num(finite.max(), 2), num(finite.min(), 2)
-        bars = _bars(values, rows)
+        low, high = min(values + tests), max(values + tests)
+        bars = _bars(values, rows, low, high)
+        marks = _bars(tests, rows, low, high, mark=True) if tests else None
         out = []
         for r, bar in enumerate(bars):
             label = top if r == 0 else bottom if r == rows - 1 else ""
             line = Text(label.rjust(GUTTER - 1) + "▕", style=self.style("dim"))
-            line.append(bar, style=self.style("chart"))
+            if marks is None:
+                line.append(bar, style=self.style("chart"))
+            else:
+                line.append_text(runs([(m, self.style("test")) if m != " " else
+                                       (b, self.style("chart")) for b, m in zip(bar, marks[r],
+                                                                                strict=True)]))
             out.append(line)
+        axis = Text(fit(text, width), style=self.style("dim"))
+        if tests and len(text) + 18 <= width:
+            axis.append("  █ train ")
+            axis.append(f"{TEST_MARK} test", style=self.style("test"))
         return [*out, axis]
 
 
-def _bars(values: list[float], rows: int) -> list[str]:
-    """Rows of block characters, top row first; each column's height in eighths of a cell.
+def _bars(values: list[float], rows: int, low: float, high: float,
+          mark: bool = False) -> list[str]:
+    """Rows of block characters, top row first; each column's height in eighths of a cell
+    between `low` and `high` (or, with `mark`, one dot in the cell where the value lies).
     Scaling to the chart's height is drawing, not a number anyone reads."""
-    low, high = min(values), max(values)
     span = (high - low) or 1.0
     eighths = [round((v - low) / span * (rows * 8 - 1)) + 1 for v in values]
     out = []
     for r in reversed(range(rows)):
         base = r * 8
-        out.append("".join(BARS[min(max(h - base, 0), 8)] for h in eighths))
+        if mark:
+            out.append("".join(TEST_MARK if (h - 1) // 8 == r else " " for h in eighths))
+        else:
+            out.append("".join(BARS[min(max(h - base, 0), 8)] for h in eighths))
     return out

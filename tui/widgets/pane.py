@@ -48,7 +48,7 @@ class Pane(Widget):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "pane--label", "pane--dim", "pane--up", "pane--down", "pane--good", "pane--bad",
-        "pane--value", "pane--head", "pane--chart",
+        "pane--value", "pane--head", "pane--chart", "pane--mark",
     }
     TITLE = ""
     PLACEHOLDER = "opening the network…"
@@ -58,6 +58,7 @@ class Pane(Widget):
         self.view: SessionView | None = None
         self.body = PaneBody(self)
         self.border_title = self.TITLE
+        self.marks: dict[str, str] = {}  # name → "read" / "written" during a phase walk
 
     def compose(self) -> ComposeResult:
         yield self.body
@@ -74,6 +75,20 @@ class Pane(Widget):
         """Change the border title only when it differs: a new title redraws the border."""
         if self.border_title != title:
             self.border_title = title
+
+    def set_marks(self, marks: dict[str, str]) -> None:
+        """What the current phase reads and writes among the names this pane shows: marked
+        in words (`◀ read`, `◀ written`) beside their labels and under the border, so the
+        highlight survives NO_COLOR; the border colour (app.tcss) adds to it."""
+        if marks == self.marks:
+            return
+        self.marks = marks
+        parts = [f"◀ {kind}: " + " ".join(sorted(n for n, k in marks.items() if k == kind))
+                 for kind in ("read", "written") if kind in marks.values()]
+        self.border_subtitle = " · ".join(parts)
+        self.set_class("read" in marks.values(), "-read")
+        self.set_class("written" in marks.values(), "-written")
+        self.body.refresh()
 
     def wanted_height(self, width: int, screen_height: int) -> int:
         """For `height: auto`: as many lines as the content wants at this width."""
@@ -107,7 +122,10 @@ class Pane(Widget):
     def label(self, text: str, width: int, note: str = "") -> Text:
         """A matrix or section heading, e.g. `W1 (2×2)`, with an optional dim note."""
         line = Text(" " + fit(text, width - 1), style=self.style("label"))
-        if note and len(text) + 2 + len(note) <= width:
+        mark = self.marks.get(text.split(" ", 1)[0])
+        if mark and len(line) + 3 + len(mark) <= width:
+            line.append(f" ◀ {mark}", style=self.style("mark"))
+        if note and len(line) + 1 + len(note) <= width:
             line.append("  " + note, style=self.style("dim"))
         return line
 

@@ -33,6 +33,10 @@ class StatusBar(Widget):
         self.view: SessionView | None = None
         self.progress: tuple[int, int] | None = None
         self.note = ""
+        # set by the app (issue 4): the update a phase walk is on, as (epoch, batch index),
+        # and the play speed while playing
+        self.walking: tuple[int, int] | None = None
+        self.playing = ""
 
     def show(self, view: SessionView | None, progress: tuple[int, int] | None = None,
              note: str = "") -> None:
@@ -51,13 +55,17 @@ class StatusBar(Widget):
         if v is None:
             return Text(" backprop-stepper: opening the network…")
         line = Text(" ")
-        line.append(f"Epoch {v.epoch}", style=self._style("key"))
+        epoch, batch = (v.epoch, v.batch) if self.walking is None else \
+            (self.walking[0], self.walking[1] + 1)
+        line.append(f"Epoch {epoch}", style=self._style("key"))
         if v.batches > 1:
-            line.append(f" batch {v.batch}/{v.batches}")
+            line.append(f", batch {batch}/{v.batches}")
         line.append(f"{SEP}Seed {v.seed}")
         line.append(f"{SEP}lr {short(v.lr, 6)}{SEP}{v.description}{SEP}{self._optimizer(v)}")
         if self.note:
             line.append(f"  {self.note}", style=self._style("note"))
+        if self.playing:
+            line.append(f"\n ▶ playing: {self.playing}", style=self._style("busy"))
         if self.progress is not None:
             done, total = self.progress
             line.append(f"\n ▶ running: {done}/{total} epochs — press r or escape to stop",

@@ -1,0 +1,296 @@
+"""Issue 5, explore: the settings form (`c`), the network pane (arrows, `e`), the output
+pane and the held-out loss, driven by keys through Pilot and checked against the core;
+snapshots of the network and output panes; and the real command in a pty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import Config, open_session
+from tui.app import BackpropApp
+from tui.screens.settings import EditValueScreen, SettingsScreen
+from tui.widgets.loss import LossPane
+from tui.widgets.network import NetworkPane
+from tui.widgets.output import OutputPane
+from tui.widgets.status import StatusBar
+
+from .test_tui_pty import term_factory  # noqa: F401  (a fixture)
+
+SIZE = (80, 24)
+SIZES = [(80, 24), (160, 48)]
+
+
+def app_for(**kw) -> BackpropApp:
+    return BackpropApp(session=open_session(Config(**kw)))
+
+
+def status(app: BackpropApp) -> str:
+    return app.query_one(StatusBar).render().plain
+
+
+def pane_text(pane) -> str:
+    size = pane.body.size
+    return str(pane.border_title) + "\n" + pane.draw(size.width, size.height).plain
+
+
+async def settle(pilot, app: BackpropApp) -> None:
+    """Let a settings form's thread finish opening its session."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------- the settings form
+
+async def test_settings_refuse_bad_values_beside_the_field() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.session
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        cases = [("hidden", "0", "--hidden: each layer needs 1 to"),
+                 ("hidden", "two", "expected whole numbers"),
+                 ("lr", "-1", "learning rate must be above 0"),
+                 ("lr", "fast", "expected a number"),
+                 ("test_fraction", "0.95", "--test-fraction must be"),
+                 ("batch_size", "3", "gd always uses the full batch"),
+                 ("data", "nosuch", "no such file, and not a built-in dataset")]
+        for name, text, message in cases:
+            field = screen.query_one(f"#set-{name}")
+            field.value = text
+            await pilot.press("enter")
+            await settle(pilot, app)
+            note = screen.query_one(f"#err-{name}")
+            assert app.screen is screen, name  # refused: the form stays open
+            assert note.has_class("-error") and message in str(note.content), name
+            field.value = screen.initial[name]
+        assert app.session is before  # nothing was applied
+
+
+async def test_bce_needs_sigmoid_said_beside_output_activation() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        screen = app.screen
+        screen.query_one("#set-loss").focus()
+        await pilot.press("b")  # the first letter picks bce
+        await pilot.press("enter")
+        await settle(pilot, app)
+        note = screen.query_one("#err-output_activation")
+        assert "bce loss needs --output-activation sigmoid" in str(note.content)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SettingsScreen)
+        assert app.session.config.loss == "mse"
+
+
+async def test_apply_rebuilds_the_session_with_the_new_activation() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c")
+        app.screen.query_one("#set-activation").focus()
+        await pilot.press("t")  # tanh
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, SettingsScreen)
+        assert "2-2-1 tanh→linear" in status(app) and "Epoch 0" in status(app)
+        twin = open_session(Config(preset="notebook", seed=7, activation="tanh"))
+        assert np.array_equal(app.session.params(), twin.params())
+        await pilot.press("s")  # keys reach the app again
+        assert app.session.epoch == 1
+
+
+async def test_a_learning_rate_change_alone_is_live_and_undoable() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s")
+        before = app.session
+        await pilot.press("c")
+        app.screen.query_one("#set-lr").value = "0.05"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.session is before and app.session.epoch == 2
+        assert app.session.lr == 0.05 and "lr 0.05" in status(app)
+        assert app.session.undo() and app.session.lr == 0.1
+
+
+async def test_changing_the_dataset_takes_its_defaults() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        app.screen.query_one("#set-data").value = "xor"
+        app.screen.query_one("#set-test_fraction").value = "0"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        cfg = app.session.config
+        assert cfg.data == "xor" and cfg.hidden == (4,) and cfg.loss == "bce"
+        assert cfg.seed == 7 and "2-4-1 tanh→sigmoid" in status(app)
+
+
+async def test_escape_cancels_and_changes_nothing() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.session
+        await pilot.press("c")
+        app.screen.query_one("#set-hidden").value = "5"
+        await pilot.press("escape")
+        assert app.session is before and app.session.config.hidden == (2,)
+
+
+# ---------------------------------------------------------------- the network pane
+
+async def test_v_cycles_the_top_pane() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = [app.top]
+        for _ in range(3):
+            await pilot.press("v")
+            seen.append(app.top)
+        assert seen == ["dataset", "network", "output", "dataset"]
+
+
+async def test_arrows_pick_a_weight_and_e_edits_it_undoably() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v", "down", "right", "left")
+        pane = app.query_one(NetworkPane)
+        assert pane.selected.name == "W1[0,1]"
+        assert "W1[0,1] = 0.440973" in pane_text(pane)  # the notebook's printed W1[0,1]
+        await pilot.press("e")
+        editor = app.screen
+        assert isinstance(editor, EditValueScreen)
+        editor.query_one("#edit-value").value = "lots"
+        await pilot.press("enter")
+        assert app.screen is editor and "expected a number" in str(
+            editor.query_one("#edit-note").content)
+        editor.query_one("#edit-value").value = "1e9"
+        await pilot.press("enter")
+        assert app.screen is editor and "within ±1e6" in str(
+            editor.query_one("#edit-note").content)
+        editor.query_one("#edit-value").value = "-0.25"
+        await pilot.press("enter")
+        assert app.screen is not editor
+        assert app.session.W[0][0, 1] == -0.25 and app.view.W[0][0, 1] == -0.25
+        assert "W1[0,1] = -0.250000" in pane_text(pane)
+        assert app.session.undo() and app.session.W[0][0, 1] == 0.44097337
+        await pilot.press("s")  # the editor's input has gone: keys reach the app
+        assert app.session.epoch == 1
+
+
+async def test_bias_selection_and_layer_clamp() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v", "right", "down", "down", "down", "right")
+        pane = app.query_one(NetworkPane)
+        assert pane.selected.name == "b2[0,0]"  # W2 has 2 entries, then b2; no layer 3
+        await pilot.press("e", "escape")
+        assert not isinstance(app.screen, EditValueScreen)
+
+
+async def test_e_outside_the_network_pane_says_how() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert "press v" in status(app)
+
+
+async def test_network_pane_draws_signs_strokes_and_nodes() -> None:
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "v")
+        text = pane_text(app.query_one(NetworkPane))
+        b, a = app.view.b[0][0, 0], app.view.last.A[0][0, 0]
+        assert f"[b{b:+.2f}" in text and f"[a{a:+.2f}" in text  # h1: bias, row 0's output
+        assert "a+" in text and "+━" in text  # activations; a strong positive weight
+        assert "━ strong ─ medium ╌ weak" in text
+
+
+# ---------------------------------------------------------------- output and held-out loss
+
+async def test_output_pane_plane_shows_points_and_accuracy() -> None:
+    app = app_for(data="circle", seed=3, test_fraction=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "v", "v")
+        pane = app.query_one(OutputPane)
+        text = pane_text(pane)
+        ev = app.view.evaluation
+        assert f"accuracy {ev.accuracy:.0%}, test {ev.test_accuracy:.0%}" in text
+        assert "▀" in text and "●" in text and "◆" in text  # held-out rows look different
+        assert app.view.surface.kind == "plane"
+
+
+async def test_output_pane_curve_for_one_feature_updates_after_a_step() -> None:
+    app = app_for(data="sine", seed=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v", "v")
+        pane = app.query_one(OutputPane)
+        before = pane_text(pane)
+        assert "ŷ against x" in before
+        await pilot.press("r")
+        assert pane_text(pane) != before
+        assert np.array_equal(app.view.surface.values,
+                              __import__("core").view(app.session).surface.values)
+
+
+async def test_output_pane_says_why_when_there_is_nothing_to_draw(tmp_path) -> None:
+    csv = tmp_path / "three.csv"
+    csv.write_text("a,b,c,y\n1,2,3,4\n2,3,4,5\n3,4,5,7\n")
+    app = app_for(data=str(csv), seed=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v", "v")
+        assert "Nothing to draw" in pane_text(app.query_one(OutputPane))
+
+
+async def test_loss_pane_charts_test_loss_with_train_loss() -> None:
+    app = app_for(data="circle", seed=3, test_fraction=0.3)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        text = pane_text(app.query_one(LossPane))
+        assert "test •  0." in text and "█" in text
+        assert text.count("•") > 5
+
+
+# ---------------------------------------------------------------- snapshots
+
+NETWORK_CASES = {(80, 24): dict(preset="notebook", seed=7),  # 2-2-1
+                 (160, 48): dict(data="spiral", seed=3)}  # 2-8-8-1
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_network_pane_snapshot(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(**NETWORK_CASES[size]), terminal_size=size,
+                        press=["r", "v", "down"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_output_pane_snapshot(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(app_for(data="circle", seed=3, test_fraction=0.2),
+                        terminal_size=size, press=["r", "r", "v", "v"])
+
+
+def test_output_pane_curve_snapshot(snap_compare) -> None:
+    assert snap_compare(app_for(data="sine", seed=3), terminal_size=(80, 24),
+                        press=["r", "r", "r", "v", "v"])
+
+
+# ---------------------------------------------------------------- the real command
+
+def test_settings_change_the_architecture_in_a_pty(term_factory) -> None:  # noqa: F811
+    t = term_factory("--preset", "notebook", "--seed", "7")
+    t.wait_for(r"Epoch 0 │ Seed 7 │ lr 0\.1 │ 2-2-1 linear")
+    t.settle()
+    t.press("c")
+    t.wait_for(r"Settings")
+    t.settle()
+    t.press("\t\t\t\t")  # dataset → targets → normalisation → hidden → activation
+    t.settle()
+    t.press("t")  # tanh
+    t.wait_for(r"◀ tanh ▶")
+    t.settle()
+    t.press("\r")
+    t.wait_for(r"2-2-1 tanh→linear")
+    t.settle()
+    t.press("q")
+    assert t.wait_exit() == 0 and t.restored()

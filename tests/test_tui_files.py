@@ -1,0 +1,222 @@
+"""Files from the stepper: `w` saves the session, `backprop --resume` reopens it, `x` exports
+the weights and the loss history, `ctrl+s` saves an SVG screenshot. Each writes into the
+current folder (a tmp one here) and says where in a notification.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tui.app
+from core import Config, UserError, load_session, open_session, save_session
+from core.io import load_weights
+from tui.app import BackpropApp, _ignored_by_resume, _open
+from tui.cli import build_parser
+
+from .test_tui_pilot import same_params, status_text
+from .test_tui_pty import BACKPROP, Term
+
+SIZE = (80, 24)
+
+
+def notebook_app(**kw) -> BackpropApp:
+    return BackpropApp(session=open_session(Config(preset="notebook", seed=7)), **kw)
+
+
+def notes(app: BackpropApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# ---------------------------------------------------------------- w: save
+
+async def test_w_saves_a_session_that_resumes_bit_for_bit(here) -> None:
+    app = notebook_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "r", "w")
+        await pilot.pause()
+        files = list(here.glob("backprop-session-*.json"))
+        assert len(files) == 1
+        assert any(files[0].name in n and "--resume" in n for n in notes(app))
+        resumed = load_session(str(files[0]))
+        assert resumed.epoch == app.session.epoch == 101
+        assert same_params(resumed, app.session)
+        resumed.step()
+        app.session.step()
+        assert same_params(resumed, app.session)  # the next step is the same
+
+
+async def test_w_writes_to_save_to(here) -> None:
+    app = notebook_app()
+    app.save_to = "sub/run.json"
+    (here / "sub").mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "w")
+        await pilot.pause()
+        assert load_session("sub/run.json").epoch == 1
+        assert any("sub/run.json" in n for n in notes(app))
+        assert not list(here.glob("backprop-session-*.json"))
+
+
+async def test_w_refuses_to_overwrite_a_foreign_file(here) -> None:
+    (here / "data.csv").write_text("a,b\n1,2\n")
+    app = notebook_app()
+    app.save_to = "data.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        await pilot.pause()
+        assert (here / "data.csv").read_text() == "a,b\n1,2\n"
+        assert any("not a session file" in n for n in notes(app))
+
+
+async def test_w_with_a_long_history_saves_in_a_thread(here, monkeypatch) -> None:
+    monkeypatch.setattr(tui.app, "SAVE_SYNC_EPOCHS", 10)
+    app = notebook_app()
+    app.save_to = "long.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        before = app.session.net.flat.copy()
+        await pilot.press("w", "s")  # s while saving: refused, or after the save
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app._saving
+        saved = load_session("long.json")
+        assert np.array_equal(saved.net.flat, before) and saved.epoch == 100
+        assert any("long.json" in n for n in notes(app))
+
+
+async def test_w_during_a_threaded_run_is_refused(here) -> None:
+    app = notebook_app(sync_work=0)  # every run goes to a thread worker
+    app.run_epochs = 10_000_000
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        assert app.running
+        await pilot.press("w", "x")
+        assert sum("stop it (escape), then press" in n for n in notes(app)) == 2
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.running
+        assert not list(here.iterdir())
+
+
+# ---------------------------------------------------------------- --resume
+
+def parse(*argv: str) -> argparse.Namespace:
+    return build_parser()[0].parse_args(list(argv))
+
+
+def test_resume_opens_the_saved_session(here) -> None:
+    s = open_session(Config(preset="notebook", seed=7))
+    s.run(37)
+    save_session(s, "s.json")
+    t = _open(parse("--resume", "s.json"))
+    assert t.epoch == 37 and same_params(t, s)
+    t.step()
+    s.step()
+    assert same_params(t, s)
+
+
+def test_model_options_beside_resume_are_named_as_ignored() -> None:
+    assert _ignored_by_resume(parse("--resume", "s.json", "--lr", "0.5", "--hidden", "3",
+                                    "--fps", "5", "--save-to", "x.json")) == ["--hidden",
+                                                                              "--lr"]
+    assert _ignored_by_resume(parse("--resume", "s.json")) == []
+    assert _ignored_by_resume(parse("--lr", "0.5")) == []
+
+
+async def test_resume_note_is_shown_in_the_status_line(here) -> None:
+    save_session(open_session(Config(preset="notebook", seed=7)), "s.json")
+    ns = parse("--resume", "s.json", "--lr", "0.5")
+    app = BackpropApp(opener=lambda: _open(ns))
+    app.open_note = "ignored --lr"
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Seed 7" in status_text(app) and "ignored --lr" in status_text(app)
+        assert app.session.lr == 0.1
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"{not json", b'{"format": "something-else", "version": 1}',
+    json.dumps({"layers": [{"weights": [[1, 2]], "bias": [0]}]}).encode(),
+    b"\xff\xfe\x00garbage",
+], ids=["empty", "not-json", "foreign-format", "weights-file", "binary"])
+def test_damaged_or_foreign_resume_file_is_a_user_error(here, content: bytes) -> None:
+    (here / "bad.json").write_bytes(content)
+    with pytest.raises(UserError, match=r"bad\.json"):
+        _open(parse("--resume", "bad.json"))
+
+
+@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.parametrize("name, content", [
+    ("damaged.json", b'{"format": "backprop-stepper-session", "version": 1, "config": '),
+    ("missing.json", None),
+])
+def test_bad_resume_file_ends_the_real_command_with_one_line(here, name, content) -> None:
+    if content is not None:
+        (here / name).write_bytes(content)
+    t = Term("--resume", str(here / name))
+    try:
+        assert t.wait_exit(20) == 2
+        assert t.restored()
+        after = t.text(t.out.rfind(b"\x1b[?1049l")).strip().splitlines()
+        assert len(after) == 1 and after[0].startswith("backprop: error: "), after
+        assert name in after[0] and "Traceback" not in t.text()
+    finally:
+        t.close()
+
+
+# ---------------------------------------------------------------- x, ctrl+s
+
+async def pressed(*keys: str) -> BackpropApp:
+    """The notebook app after `keys`, closed; its session and notifications stay."""
+    app = notebook_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys)
+        await pilot.pause()
+    return app
+
+
+async def test_x_exports_weights_and_history_here(here) -> None:
+    app = await pressed("r", "x")
+    weights = list(here.glob("backprop-weights-*.json"))
+    history = list(here.glob("backprop-history-*.csv"))
+    assert len(weights) == len(history) == 1
+    flat = load_weights(str(weights[0]), (2, 2, 1))
+    assert np.array_equal(flat, app.session.net.flat)
+    lines = history[0].read_text().splitlines()
+    assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 100
+    note = "\n".join(notes(app))
+    assert weights[0].name in note and history[0].name in note
+
+
+async def test_ctrl_s_saves_an_svg_screenshot_here(here) -> None:
+    app = await pressed("s", "ctrl+s")
+    shots = list(here.glob("backprop-screen-*.svg"))
+    assert len(shots) == 1
+    svg = shots[0].read_text()
+    assert svg.startswith("<svg") and "Epoch" in svg
+    assert any(shots[0].name in n for n in notes(app))
+
+
+async def test_new_keys_are_in_the_command_palette_and_help() -> None:
+    from tui.screens.help import HELP
+
+    app = notebook_app()
+    async with app.run_test(size=SIZE):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for key in ("(w)", "(x)", "(ctrl+s)"):
+            assert any(key in t for t in titles)
+    for key in ("[b]w[/b]", "[b]x[/b]", "[b]ctrl+s[/b]"):
+        assert key in HELP

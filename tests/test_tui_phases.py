@@ -1,0 +1,194 @@
+"""The phase walk (`f`) through the real app: every number on the formula pane is the step
+record's, the parameters change only at the update phase, `s` finishes the epoch, mini-batch
+walks say which batch they are on, `j`/`k` follow another row, `g` checks the gradients.
+Plus an SVG snapshot of each phase at 80×24.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import Config, StepRecord, open_session
+from core.phases import phases
+from tui.app import BackpropApp
+from tui.fmt import num
+from tui.screens.gradcheck import GradCheckScreen
+from tui.widgets.formula import FormulaPane
+from tui.widgets.pane import Pane
+from tui.widgets.status import StatusBar
+
+SIZE = (80, 24)
+KEYS = ["forward", "loss", "output", "hidden1", "update"]
+
+
+def notebook(**kw) -> Config:
+    return Config(preset="notebook", seed=7, **kw)
+
+
+def make_app(**kw) -> BackpropApp:
+    return BackpropApp(session=open_session(notebook(**kw)))
+
+
+def pane_text(pane: Pane) -> str:
+    size = pane.body.size
+    return pane.draw(size.width, size.height).plain
+
+
+def status_text(app: BackpropApp) -> str:
+    return app.query_one(StatusBar).render().plain
+
+
+def same_record(a: StepRecord, b: StepRecord) -> bool:
+    """Every field equal, arrays bit for bit."""
+    for name, x in vars(a).items():
+        y = vars(b)[name]
+        if isinstance(x, tuple):
+            if not all(np.array_equal(p, q) for p, q in zip(x, y, strict=True)):
+                return False
+        elif isinstance(x, np.ndarray):
+            if not np.array_equal(x, y):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def shown(values: np.ndarray) -> str:
+    """How the formula pane writes a Line's values at 80 columns."""
+    cells = [num(v, 4, signed=values.size > 1) for v in values.ravel()]
+    return cells[0].strip() if len(cells) == 1 else "[" + " ".join(cells) + "]"
+
+
+async def test_a_full_walk_shows_exactly_the_records_numbers() -> None:
+    app, twin = make_app(), open_session(notebook())
+    before = twin.W
+    expected = twin.step_update()  # what the app's update must be, from an identical session
+    async with app.run_test(size=SIZE) as pilot:
+        for i, key in enumerate(KEYS):
+            await pilot.press("f")
+            await pilot.pause()
+            walk = app.walk
+            assert walk is not None and app.top == "formula"
+            assert walk.phase.key == key
+            assert same_record(walk.record, expected)
+            # parameters change at the update phase and nowhere before it
+            changed = i == len(KEYS) - 1
+            assert app.session.epoch == int(changed)
+            assert all(np.array_equal(a, b) for a, b in zip(
+                app.session.W, expected.W_after if changed else before, strict=True))
+            text = pane_text(app.query_one(FormulaPane))
+            phase = phases(expected, 0, "linear", "linear")[i]
+            for line in phase.lines:
+                assert line.formula in text
+                for label, values in line.values:
+                    assert f"{label} = {shown(values)}" in text, (key, label)
+            if key != "update":
+                assert "row 0/4 = dataset row 0: Hours_Studied 2, Hours_Slept 9" in text
+        # the shapes of every operand, as the notebook's comments write them
+        assert "(4×2)·(2×2) + (1×2) → (4×2)" in phases(expected, 0, "linear", "linear")[0] \
+            .lines[0].shapes
+
+
+async def test_preview_is_the_update_that_happens() -> None:
+    """The walk shows `preview()` before the update phase and commits with `step_update()`:
+    both must be the same record, bit for bit, for every optimiser."""
+    for cfg in (notebook(), notebook(optimizer="sgd", batch_size=2),
+                notebook(optimizer="momentum"), notebook(optimizer="adam")):
+        s = open_session(cfg)
+        s.step_update()
+        preview = s.preview()
+        assert same_record(preview, s.step_update())
+
+
+async def test_other_panes_mark_what_the_phase_reads_and_writes() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        params, grads = app.query_one("#params", Pane), app.query_one("#gradients", Pane)
+        assert "W1 (2×2) ◀ read" in pane_text(params)
+        assert "read: W1 W2 b1 b2" in str(params.border_subtitle)
+        assert params.has_class("-read")
+        await pilot.press("f", "f")  # output-layer gradients
+        await pilot.pause()
+        assert "dW2 (2×1) ◀ written" in pane_text(grads)
+        assert grads.has_class("-written") and not params.marks
+        await pilot.press("f", "f")  # update
+        await pilot.pause()
+        assert "W1 (2×2) ◀ written" in pane_text(params)
+        assert "dW1 (2×2) ◀ read" in pane_text(grads)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.walk is None and app.top == "dataset"
+        assert not params.marks and params.border_subtitle == ""
+        assert "◀" not in pane_text(params)
+
+
+async def test_j_and_k_follow_another_row_of_the_batch() -> None:
+    app, twin = make_app(), open_session(notebook())
+    rec = twin.preview()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "j", "j")
+        await pilot.pause()
+        text = pane_text(app.query_one(FormulaPane))
+        assert "row 2/4 = dataset row 2: Hours_Studied 6, Hours_Slept 6" in text
+        assert f"H[2] = {shown(rec.A[0][2])}" in text
+        await pilot.press("k", "k", "k")  # wraps around to the last row
+        await pilot.pause()
+        assert "row 3/4 = dataset row 3" in pane_text(app.query_one(FormulaPane))
+
+
+async def test_mini_batch_walk_names_its_batch_and_s_completes_the_epoch() -> None:
+    cfg = notebook(optimizer="sgd", batch_size=1)
+    app, twin = BackpropApp(session=open_session(cfg)), open_session(cfg)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        rec = twin.step_update()
+        assert same_record(app.walk.record, rec)
+        assert "Epoch 0, batch 1/4" in status_text(app)
+        assert "epoch 0, batch 1/4" in str(app.query_one(FormulaPane).border_title)
+        row = int(rec.rows[0])
+        assert f"row 0/1 = dataset row {row}:" in pane_text(app.query_one(FormulaPane))
+        await pilot.press("f", "f", "f", "f", "f")  # update committed, next batch's forward
+        await pilot.pause()
+        assert app.session.batch == 1 and "Epoch 0, batch 2/4" in status_text(app)
+        await pilot.press("s")  # finishes the epoch and ends the walk
+        await pilot.pause()
+        twin.step()
+        assert app.walk is None and app.top == "dataset"
+        assert (app.session.epoch, app.session.batch) == (1, 0)
+        assert all(np.array_equal(a, b) for a, b in zip(app.session.W, twin.W, strict=True))
+
+
+async def test_gradient_check_screen_gives_a_verdict_and_closes() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "g")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, GradCheckScreen)
+        from core import check_session
+
+        check = check_session(app.session)
+        text = str(screen.query_one("#gradcheck-text").render())
+        assert "✓ PASS" in text and check.ok
+        assert f"{num(check.analytic[0], 6, signed=True)}" in text  # W1[0,0]
+        assert "W1[0,0]" in text and "b2[0,0]" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, GradCheckScreen)
+
+
+def test_gradient_check_report_says_fail_in_words() -> None:
+    from core.gradcheck import GradCheck
+    from tui.screens.gradcheck import report
+
+    bad = GradCheck(("W1[0,0]",), np.array([1.0]), np.array([2.0]), np.array([0.5]), 1e-6)
+    assert "✗ FAIL" in report(bad, 3).plain and "✗ off" in report(bad, 3).plain
+
+
+@pytest.mark.parametrize("phase", range(1, 6), ids=KEYS)
+def test_phase_snapshot(snap_compare, phase: int) -> None:
+    assert snap_compare(make_app(), terminal_size=SIZE, press=["f"] * phase)

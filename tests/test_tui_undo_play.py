@@ -1,0 +1,220 @@
+"""Stepping back (`b`), play/pause (`p`, `+`/`-`) and the live learning rate (`<`/`>`)
+through the real app.
+
+A step back restores parameters, optimiser state, epoch, history and RNG bit for bit, and
+stepping forward again reproduces the same numbers: for every optimiser and for shuffled
+SGD. Play is driven one frame at a time (`_play_tick`), never by sleeping. The bytes that
+play sends to an 80×24 terminal are measured on the real command in a pty.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import numpy as np
+import pytest
+
+from core import Config, open_session
+from core.session import UNDO_BUDGET
+from tui.app import BackpropApp
+from tui.widgets.status import StatusBar
+
+from .test_tui_phases import same_record
+from .test_tui_pty import BACKPROP, term_factory  # noqa: F401 (a fixture)
+
+SIZE = (80, 24)
+OPTIMISERS = {
+    "gd": {}, "sgd-1": {"optimizer": "sgd", "batch_size": 1},
+    "sgd-2": {"optimizer": "sgd", "batch_size": 2}, "momentum": {"optimizer": "momentum"},
+    "adam": {"optimizer": "adam"},
+}
+
+
+def make_app(**kw) -> BackpropApp:
+    return BackpropApp(session=open_session(Config(preset="notebook", seed=7, **kw)))
+
+
+def state(app: BackpropApp) -> dict:
+    """Everything a step back must restore, copied."""
+    s = app.session
+    return {"flat": s.net.flat.copy(), "opt": {k: v.copy() for k, v in s.opt_state.items()},
+            "rng": s.rng.bit_generator.state, "pos": (s.epoch, s.batch), "lr": s.lr,
+            "history": s.history.values("loss").copy(),
+            "perm": None if s._perm is None else s._perm.copy()}
+
+
+def same_state(a: dict, b: dict) -> bool:
+    return (np.array_equal(a["flat"], b["flat"]) and a["opt"].keys() == b["opt"].keys()
+            and all(np.array_equal(a["opt"][k], b["opt"][k]) for k in a["opt"])
+            and a["rng"] == b["rng"] and a["pos"] == b["pos"] and a["lr"] == b["lr"]
+            and np.array_equal(a["history"], b["history"])
+            and (a["perm"] is None) == (b["perm"] is None)
+            and (a["perm"] is None or np.array_equal(a["perm"], b["perm"])))
+
+
+def status_text(app: BackpropApp) -> str:
+    return app.query_one(StatusBar).render().plain
+
+
+@pytest.mark.parametrize("opt", OPTIMISERS, ids=str)
+async def test_back_then_forward_is_bit_for_bit(opt: str) -> None:
+    app = make_app(**OPTIMISERS[opt])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s", "s")
+        await pilot.pause()
+        at3 = state(app)
+        await pilot.press("s")
+        await pilot.pause()
+        at4, rec4 = state(app), app.session.last
+        await pilot.press("b")
+        await pilot.pause()
+        assert same_state(state(app), at3) and "back to epoch 3" in status_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert same_state(state(app), at4) and same_record(app.session.last, rec4)
+
+
+@pytest.mark.parametrize("opt", OPTIMISERS, ids=str)
+async def test_stepping_back_through_the_phases_undoes_the_update(opt: str) -> None:
+    app = make_app(**OPTIMISERS[opt])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        before = state(app)
+        await pilot.press(*"fffff")  # the update phase: committed
+        await pilot.pause()
+        after, rec = state(app), app.walk.record
+        assert not same_state(after, before)
+        await pilot.press("b")  # back to the hidden-layer phase: the update is taken back
+        await pilot.pause()
+        assert app.walk.phase.key == "hidden1" and same_state(state(app), before)
+        await pilot.press("f")  # and made again, identically
+        await pilot.pause()
+        assert same_state(state(app), after) and same_record(app.walk.record, rec)
+        await pilot.press("f", "b", "b")  # into the next update, back to this update phase,
+        await pilot.pause()  # and back across it once more
+        assert app.walk.phase.key == "hidden1" and same_state(state(app), before)
+        await pilot.press(*"bbbb")  # past the forward phase: the walk is over
+        await pilot.pause()
+        assert app.walk is None and app.top == "dataset"
+        assert same_state(state(app), before)
+
+
+async def test_a_thousand_epochs_back_on_the_notebook() -> None:
+    app = make_app()
+    first = state(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"rrrrrrrrrr")
+        await pilot.pause()
+        assert app.session.epoch == 1000
+        for _ in range(1000):
+            app.action_back()
+        await pilot.pause()
+        assert same_state(state(app), first)
+        assert app.view.undo_depth >= 1000
+        await pilot.press("b")  # nothing older: a bell and a word, no crash
+        await pilot.pause()
+        assert "at the start already" in status_text(app)
+
+
+async def test_help_states_the_undo_bound() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text").render())
+        assert f"{app.view.undo_depth:,}" in text
+        assert f"{UNDO_BUDGET // 2**20} MiB" in text
+
+
+async def test_play_pause_and_speed() -> None:
+    app = make_app()
+    app.play_fps = 1e-3  # the timer never fires during the test: frames are driven by hand
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.playing and "playing: 1 epoch per frame" in status_text(app)
+        for _ in range(3):
+            app._play_tick()
+        assert app.session.epoch == 3
+        await pilot.press("plus", "right_square_bracket")  # 1 → 2 → 5 epochs per frame
+        await pilot.pause()
+        assert "5 epochs per frame" in status_text(app)
+        app._play_tick()
+        assert app.session.epoch == 8
+        await pilot.press("minus")
+        app._play_tick()
+        assert app.session.epoch == 10
+        await pilot.press("p")
+        await pilot.pause()
+        assert not app.playing and "playing" not in status_text(app)
+        app._play_tick()  # a late tick does nothing once paused
+        assert app.session.epoch == 10
+
+
+async def test_play_stops_when_training_diverges() -> None:
+    app = make_app(lr=50)
+    app.play_fps = 1e-3
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p", "right_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        for _ in range(5):
+            app._play_tick()
+        await pilot.pause()
+        assert not app.playing and app.view.diverged
+        assert "stopped playing: training diverged" in status_text(app)
+        assert "DIVERGED" in status_text(app)
+
+
+async def test_lr_change_takes_effect_on_the_next_step_and_b_undoes_it() -> None:
+    app, twin = make_app(), open_session(Config(preset="notebook", seed=7))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert app.session.lr == 0.2 and "lr 0.2" in status_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        twin.set_lr(0.2)
+        assert app.session.last.lr == 0.2 and same_record(app.session.last, twin.step())
+        await pilot.press("less_than_sign", "less_than_sign")
+        await pilot.pause()
+        assert app.session.lr == 0.05
+        await pilot.press("b")  # undoes the last lr change, not the epoch
+        await pilot.pause()
+        assert app.session.lr == 0.1 and app.session.epoch == 1
+
+
+async def test_lr_change_during_a_walk_retakes_the_update() -> None:
+    app, twin = make_app(), open_session(Config(preset="notebook", seed=7))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f", "f", "f", "greater_than_sign")
+        await pilot.pause()
+        assert app.walk is not None and app.walk.phase.key == "output"
+        await pilot.press("f", "f")
+        await pilot.pause()
+        twin.set_lr(0.2)
+        rec = twin.step_update()
+        assert app.walk.record.lr == 0.2 and same_record(app.walk.record, rec)
+
+
+@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+def test_play_stays_under_64_kb_per_second_at_80x24(term_factory) -> None:  # noqa: F811
+    """Bytes per frame × frames per second, measured on the real command. The frame count
+    comes from the epoch counter (1 epoch per frame), so no assertion depends on timing."""
+    t = term_factory("--preset", "notebook", "--seed", "7")
+    t.wait_for(r"Epoch 0 │ Seed 7")
+    t.settle()
+    began = len(t.out)
+    clock = time.monotonic()
+    t.press("p")
+    t.wait_for(r"Epoch (1\d\d|[4-9]\d) │")  # 40+ frames of play
+    seconds = time.monotonic() - clock
+    t.press("p")
+    t.wait_for(r"paused")
+    t.settle()
+    epochs = int(re.findall(r"Epoch (\d+) │", t.text(began))[-1])
+    per_frame = (len(t.out) - began) / epochs
+    print(f"play at 80×24: {per_frame:.0f} bytes/frame, about "
+          f"{(len(t.out) - began) / seconds / 1000:.1f} KB/s over {seconds:.1f} s")
+    assert per_frame * BackpropApp.play_fps < 64_000, per_frame

@@ -1,0 +1,336 @@
+"""The settings form (`c`) and the one-value editor (`e` on the network pane).
+
+The form shows every model option the command line has, filled in from the running session.
+Enter applies, escape cancels, tab and shift+tab move between fields; choices cycle with
+← → or space, or jump with the first letter of a value. Nothing is clamped: a value the
+core refuses stays in the form with the core's message beside its field (`UserError.field`
+names it). Applying opens a new session in a thread (a CSV may be large) and hands it to the
+app, which swaps it in; changing only the learning rate keeps the session and sets it live.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from ..cli import _float, _int, _int_list
+
+if TYPE_CHECKING:
+    from core.config import Config
+    from core.errors import UserError
+    from core.session import Session
+
+
+class Choice(Widget, can_focus=True):
+    """One of a few values on one line, `◀ tanh ▶`: ← → or space cycle, a letter jumps."""
+
+    DEFAULT_CSS = "Choice { height: 1; width: 1fr; }"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "cycle(-1)", "Previous", show=False),
+        Binding("right,space", "cycle(1)", "Next", show=False),
+    ]
+
+    def __init__(self, choices: Sequence[str], value: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.choices = list(choices)
+        self.index = self.choices.index(value) if value in self.choices else 0
+
+    @property
+    def value(self) -> str:
+        return self.choices[self.index]
+
+    def action_cycle(self, step: int) -> None:
+        self.index = (self.index + step) % len(self.choices)
+        self.refresh()
+
+    def on_key(self, event) -> None:
+        """A letter picks the next value starting with it (and never reaches the app)."""
+        if event.character and event.character.isprintable() and len(event.character) == 1:
+            event.stop()
+            event.prevent_default()
+            for k in range(1, len(self.choices) + 1):
+                i = (self.index + k) % len(self.choices)
+                if self.choices[i].startswith(event.character.lower()):
+                    self.index = i
+                    self.refresh()
+                    return
+
+    def render(self) -> Text:
+        return Text(f"◀ {self.value} ▶")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the Config field
+    label: str
+    choices: tuple[str, ...] | None = None  # a Choice; else an Input parsed by `parse`
+    parse: Callable[[str], object] | None = None
+    hint: str = ""
+
+
+def _optional(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """Blank means "the default" (None); anything else must parse."""
+    return lambda text: None if not text.strip() else parse(text.strip())
+
+
+def _names(text: str) -> tuple[str, ...] | None:
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    return names or None
+
+
+def _fields() -> tuple[Field, ...]:
+    from core import activations, losses, optim
+    from core.data import NORMALIZERS
+    from core.network import INITS
+
+    acts = tuple(activations.ACTIVATIONS)
+    return (
+        Field("data", "dataset", parse=str.strip, hint="a built-in name or a CSV path"),
+        Field("targets", "target columns", parse=_names, hint="CSV only; blank: last"),
+        Field("normalize", "normalisation", choices=NORMALIZERS),
+        Field("hidden", "hidden layers", parse=_int_list, hint="e.g. 2 or 8,8"),
+        Field("activation", "activation", choices=acts),
+        Field("output_activation", "output activation", choices=acts),
+        Field("loss", "loss", choices=tuple(losses.LOSSES)),
+        Field("init", "init", choices=INITS),
+        Field("optimizer", "optimiser", choices=tuple(optim.OPTIMIZERS)),
+        Field("batch_size", "batch size", parse=_optional(_int), hint="blank: default"),
+        Field("lr", "learning rate", parse=_float, hint="changes live alone"),
+        Field("seed", "seed", parse=_int),
+        Field("test_fraction", "test fraction", parse=_float, hint="0 to 0.9"),
+        Field("l2", "L2 penalty λ", parse=_float),
+        Field("noise", "noise", parse=_float, hint="generated data"),
+    )
+
+
+# Fields whose change makes a preset's or a weights file's starting weights meaningless.
+NEW_START = {"data", "targets", "hidden", "init"}
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class SessionBuilt(Message):
+    """The form's thread opened a session (or the core refused the settings)."""
+
+    def __init__(self, session: Session | None, error: UserError | None) -> None:
+        super().__init__()
+        self.session, self.error = session, error
+
+
+class SettingsScreen(ModalScreen[None]):
+    """Every option of the session in one form. The app passes how to apply the result:
+    `set_lr(lr)` for a learning-rate-only change, `use(session)` for a new session; each
+    returns an error message (shown in the form) or None (the form closes)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "apply", "Apply"),
+    ]
+    AUTO_FOCUS = "#set-data"
+
+    def __init__(self, config: Config, lr: float, set_lr: Callable[[float], str | None],
+                 use: Callable[[Session], str | None]) -> None:
+        super().__init__()
+        self.config, self.lr = config, lr
+        self.set_lr, self.use = set_lr, use
+        self.fields = _fields()
+        self.initial = {f.name: _text(lr if f.name == "lr" else getattr(config, f.name))
+                        for f in self.fields}
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="settings-box", can_focus=False) as box:
+            box.border_title = "Settings: enter applies · escape cancels · tab moves"
+            for f in self.fields:
+                with Horizontal(classes="settings-row"):
+                    yield Static(f.label, classes="settings-label")
+                    if f.choices:
+                        yield Choice(f.choices, self.initial[f.name], id=f"set-{f.name}")
+                    else:
+                        yield Input(self.initial[f.name], compact=True, id=f"set-{f.name}",
+                                    suggester=SuggestFromList(self._suggestions(f)),
+                                    select_on_focus=False)
+                    yield Static(f.hint, id=f"err-{f.name}", classes="settings-note")
+            yield Static("", id="settings-error")
+
+    @staticmethod
+    def _suggestions(f: Field) -> list[str]:
+        if f.name != "data":
+            return []
+        from core.data import BUILTIN
+
+        return list(BUILTIN)
+
+    # ------------------------------------------------------------------ reading the form
+
+    def _raw(self, f: Field) -> str:
+        widget = self.query_one(f"#set-{f.name}")
+        assert isinstance(widget, (Choice, Input))
+        return widget.value
+
+    def _parsed(self) -> dict[str, object] | None:
+        """Each field's value; None (with messages beside the fields) if any fails to parse."""
+        values, ok = {}, True
+        for f in self.fields:
+            raw = self._raw(f)
+            if f.choices:
+                values[f.name] = raw
+                continue
+            assert f.parse is not None
+            try:
+                values[f.name] = f.parse(raw)
+            except (argparse.ArgumentTypeError, ValueError) as exc:
+                self._error(f.name, str(exc) or f"not a valid {f.label}")
+                ok = False
+        return values if ok else None
+
+    def _raw_of(self, name: str) -> str:
+        f = next(f for f in self.fields if f.name == name)
+        return self._raw(f).strip()
+
+    def new_config(self, values: dict[str, object], changed: dict[str, object]) -> Config:
+        """What to open: the dataset's defaults when the dataset changes (plus whatever
+        else was changed), else the running config with the changes."""
+        from core import Config
+
+        if "data" in changed:
+            keep = ("seed", "noise", "test_fraction", "l2")
+            return Config(data=str(values["data"]), **{k: values[k] for k in keep},
+                          **{k: v for k, v in changed.items() if k != "data"})
+        base = replace(self.config, lr=values["lr"], **changed)
+        if NEW_START & changed.keys():
+            base = replace(base, preset=None, weights=None)
+        return base
+
+    # ------------------------------------------------------------------ messages
+
+    def _clear(self) -> None:
+        for f in self.fields:
+            note = self.query_one(f"#err-{f.name}", Static)
+            note.remove_class("-error")
+            note.update(f.hint)
+        self.query_one("#settings-error", Static).update("")
+
+    def _error(self, field: str | None, message: str) -> None:
+        """The message beside its field, or at the foot of the form if it names none."""
+        names = {f.name for f in self.fields}
+        if field in names:
+            note = self.query_one(f"#err-{field}", Static)
+            note.add_class("-error")
+            note.update(message)
+            self.query_one(f"#set-{field}").scroll_visible()
+        else:
+            self.query_one("#settings-error", Static).update(message)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    def action_apply(self) -> None:
+        if self.busy:
+            return
+        self._clear()
+        values = self._parsed()
+        if values is None:
+            return
+        changed = {k: v for k, v in values.items() if self._raw_of(k) != self.initial[k]}
+        if not changed:
+            self.dismiss(None)
+            return
+        if changed.keys() == {"lr"}:
+            self._close_or_show(self.set_lr(float(changed["lr"])), "lr")  # type: ignore
+            return
+        self.busy = True
+        self.query_one("#settings-error", Static).update("opening…")
+        self._open(self.new_config(values, changed))
+
+    def _close_or_show(self, error: str | None, field: str | None) -> None:
+        if error is None:
+            self.dismiss(None)
+        else:
+            self._error(field, error)
+
+    @work(thread=True, exclusive=True, group="settings")
+    def _open(self, config: Config) -> None:
+        from core import UserError, open_session
+
+        try:
+            session = open_session(config)
+        except UserError as exc:
+            self.post_message(SessionBuilt(None, exc))
+            return
+        self.post_message(SessionBuilt(session, None))
+
+    def on_session_built(self, message: SessionBuilt) -> None:
+        self.busy = False
+        self.query_one("#settings-error", Static).update("")
+        if message.error is not None:
+            self._error(message.error.field, str(message.error))
+            return
+        assert message.session is not None
+        self._close_or_show(self.use(message.session), None)
+
+
+class EditValueScreen(ModalScreen[None]):
+    """A one-line editor for one weight or bias: enter sets it through `apply(value)`,
+    which returns the core's refusal (shown here) or None; escape leaves it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#edit-value"
+
+    def __init__(self, name: str, value: float, apply: Callable[[float], str | None]) -> None:
+        super().__init__()
+        self.param, self.value, self.apply = name, value, apply
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="edit-box", can_focus=False) as box:
+            box.border_title = f"Edit {self.param}: enter sets · escape cancels"
+            yield Input(repr(self.value), compact=True, id="edit-value")
+            yield Static(f"now {self.value!r}; b undoes the edit", id="edit-note")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            value = _float(event.value.strip())
+        except argparse.ArgumentTypeError as exc:
+            self._refuse(str(exc))
+            return
+        error = self.apply(value)
+        if error is None:
+            self.dismiss(None)
+        else:
+            self._refuse(error)
+
+    def _refuse(self, message: str) -> None:
+        note = self.query_one("#edit-note", Static)
+        note.add_class("-error")
+        note.update(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
