@@ -72,11 +72,11 @@ def child_steps(which: str, steps: int) -> None:
         s = Session(cfg, ds)
     s.step()
     s.step()
-    before = current_rss()
+    before, counted = current_rss(), s._mark_bytes
     for _ in range(steps):
         s.step()
     grown = current_rss() - before
-    accounted = s.net.flat.nbytes * (1 + len(s.opt_state)) + 512
+    accounted = (s._mark_bytes - counted) / steps  # what the session counts per step
     print(json.dumps({
         "arch": s.architecture, "rows": int(s.dataset.X.shape[0]), "budget": UNDO_BUDGET,
         "undo_depth": s.undo_depth, "accounted": accounted, "steps": steps,
@@ -117,9 +117,10 @@ def main() -> None:
         bound = f["budget"] / MB
         real_at_depth = f["per_step"] * f["undo_depth"] / MB
         print(f"step-back {f['arch']} ({f['rows']} rows): UNDO_BUDGET {bound:.0f} MiB, "
-              f"undo_depth {f['undo_depth']:,} snapshots at {f['accounted']:,} B accounted; "
-              f"measured {f['per_step']:,.0f} B per step() over {f['steps']:,} steps -> "
-              f"{real_at_depth:,.0f} MiB at full depth ({real_at_depth / bound:.1f}x the bound)")
+              f"undo_depth {f['undo_depth']:,} steps; counted {f['accounted']:,.0f} B, "
+              f"measured {f['per_step']:,.0f} B RSS per step() over {f['steps']:,} steps "
+              f"(ratio {f['per_step'] / f['accounted']:.2f}) -> {real_at_depth:,.0f} MiB at "
+              f"full depth ({real_at_depth / bound:.2f}x the bound)")
 
 
 if __name__ == "__main__":

@@ -60,19 +60,21 @@ class _Mark:
         extra = sum(a.nbytes for a in self.opt_state.values())
         if self.own_record and self.last is not None:
             extra += _record_bytes(self.last)
-        return self.flat.nbytes + extra + (self.perm.nbytes if self.perm is not None else 0) + 512
+        perm = self.perm.nbytes if self.perm is not None else 0
+        return self.flat.nbytes + extra + perm + MARK_OVERHEAD
+
+
+ARRAY_OVERHEAD = 128  # what an ndarray object costs beyond its data (header, shape, strides)
+MARK_OVERHEAD = 2048  # a snapshot's own objects: the RNG state dict, the dataclass, the list
 
 
 def _record_bytes(rec: StepRecord | None) -> int:
     if rec is None:
         return 0
-    total = 0
-    for value in vars(rec).values():
-        if isinstance(value, np.ndarray):
-            total += value.nbytes
-        elif isinstance(value, tuple):
-            total += sum(a.nbytes for a in value if isinstance(a, np.ndarray))
-    return total
+    arrays = [v for v in vars(rec).values() if isinstance(v, np.ndarray)]
+    arrays += [a for v in vars(rec).values() if isinstance(v, tuple) for a in v
+               if isinstance(a, np.ndarray)]
+    return 1024 + sum(a.nbytes + ARRAY_OVERHEAD for a in arrays)
 
 
 class Session:
@@ -424,10 +426,19 @@ class Session:
 
     @property
     def undo_depth(self) -> int:
-        """How many snapshots the undo budget holds for this network (each epoch of stepping
-        back needs at most one; runs in between are replayed)."""
-        per = self.net.flat.nbytes * (1 + len(self.opt_state)) + 512
+        """How many single steps the undo budget holds for this network and data: each step
+        keeps a snapshot and its update's record (runs keep a few and replay between)."""
+        per = self.net.flat.nbytes * (1 + len(self.opt_state)) + MARK_OVERHEAD
+        per += _record_bytes(self.last) if self.last is not None else self._record_estimate()
         return self.undo_budget // per
+
+    def _record_estimate(self) -> int:
+        """A record's size before there is one: Z, A and delta per layer for one batch, the
+        batch itself, and five copies of the parameters (dW/db, before, change, after)."""
+        rows = self.batch_size
+        per_layer = 3 * rows * sum(self.sizes[1:]) * 8
+        return 1024 + per_layer + rows * (self.sizes[0] + self.sizes[-1]) * 8 + \
+            5 * self.net.flat.nbytes + 40 * ARRAY_OVERHEAD
 
     # ------------------------------------------------------------------ reading
 

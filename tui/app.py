@@ -473,7 +473,7 @@ class BackpropApp(App[None]):
         rec = walk.record
         status = self.query_one(StatusBar)
         status.walking = (rec.epoch, rec.batch) if rec.batches > 1 else None
-        status.refresh(layout=True)
+        status.refresh(layout=status._lines() != status.size.height)
 
     def action_play(self) -> None:
         """`p`: play epochs continuously, `speed` epochs per frame, or pause."""
@@ -894,9 +894,9 @@ def _cap_fps(fps: int | None) -> None:
         if os.environ.get("TEXTUAL_FPS"):
             return
         fps = default_fps()
-    from core.errors import UserError
-
     if fps < 1:
+        from core.errors import UserError  # importing the core costs NumPy: only on error
+
         raise UserError(f"--fps must be at least 1 (got {fps})")
     import textual.screen
 

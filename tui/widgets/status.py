@@ -45,7 +45,13 @@ class StatusBar(Widget):
             self.view = view
         self.progress, self.note = progress, note
         self.set_class(self.view is not None and self.view.diverged, "-diverged")
-        self.refresh(layout=True)
+        self.refresh(layout=self._lines() != self.size.height)
+
+    def _lines(self) -> int:
+        """Rows the status needs at this width. A layout pass costs a whole-screen reflow
+        (most of a step's time), so it is asked for only when the height changes."""
+        width = max(self.size.width, 1)
+        return sum(-(-max(len(line), 1) // width) for line in self.render().plain.split("\n"))
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"status--{name}")
