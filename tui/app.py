@@ -303,49 +303,37 @@ class BackpropApp(App[None]):
             return self.running
         return True
 
+    # Every key is also a command in the palette (ctrl+p): (title, help, action, arguments).
+    PALETTE: ClassVar[tuple[tuple[str, str, str, tuple], ...]] = (
+        ("Step one epoch (s)", "Forward pass, loss, backprop, update", "step", ()),
+        ("Run 100 epochs (r)", "Train 100 epochs; r or escape stops a long run", "run", ()),
+        ("New seed (n)", "Start over from new random weights", "reset", ()),
+        ("Restart (R)", "Start over from the same seed and weights", "restart", ()),
+        ("Toggle log scale (l)", "Loss chart: log or linear", "toggle_log", ()),
+        ("Help (?)", "Every pane and key, and the six steps of backprop", "help", ()),
+        ("Save the session (w)", "A file that backprop --resume reopens", "save_session", ()),
+        ("Export weights and loss history (x)",
+         "weights JSON (the --weights schema) and a CSV, in this folder", "export", ()),
+        ("Screenshot (ctrl+s)", "An SVG of the screen, in this folder", "screenshot", ()),
+        ("Next phase (f)", "Walk one update: forward, loss, output and hidden gradients, "
+         "update", "next_phase", ()),
+        ("Step back (b)", "One phase while walking, else one epoch or an lr change", "back",
+         ()),
+        ("Play / pause (p)", "Epochs continuously; +/- speed", "play", ()),
+        ("Faster (+ or ])", "More epochs per frame while playing", "speed", (1,)),
+        ("Slower (- or [)", "Fewer epochs per frame while playing", "speed", (-1,)),
+        ("Halve the learning rate (<)", "Live: the next update uses it", "lr", (0.5,)),
+        ("Double the learning rate (>)", "Live: the next update uses it", "lr", (2,)),
+        ("Gradient check (g)", "Backprop's gradients vs finite differences", "gradcheck", ()),
+        ("Settings (c)", "Data, network, loss, optimiser, seed, test share", "settings", ()),
+        ("Cycle the top pane (v)", "Dataset → network → learned output", "cycle_top", ()),
+        ("Edit the selected weight (e)", "Network pane: arrows pick one", "edit", ()),
+    )
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Every key is also a command in the palette (ctrl+p)."""
-        yield SystemCommand("Step one epoch (s)", "Forward pass, loss, backprop, update",
-                            self.action_step)
-        yield SystemCommand("Run 100 epochs (r)", "Train 100 epochs; r or escape stops a long "
-                            "run", self.action_run)
-        yield SystemCommand("New seed (n)", "Start over from new random weights",
-                            self.action_reset)
-        yield SystemCommand("Restart (R)", "Start over from the same seed and weights",
-                            self.action_restart)
-        yield SystemCommand("Toggle log scale (l)", "Loss chart: log or linear",
-                            self.action_toggle_log)
-        yield SystemCommand("Help (?)", "Every pane and key, and the six steps of backprop",
-                            self.action_help)
-        yield SystemCommand("Save the session (w)", "A file that backprop --resume reopens",
-                            self.action_save_session)
-        yield SystemCommand("Export weights and loss history (x)",
-                            "weights JSON (the --weights schema) and a CSV, in this folder",
-                            self.action_export)
-        yield SystemCommand("Screenshot (ctrl+s)", "An SVG of the screen, in this folder",
-                            self.action_screenshot)
-        yield SystemCommand("Next phase (f)", "Walk one update: forward, loss, output and "
-                            "hidden gradients, update", self.action_next_phase)
-        yield SystemCommand("Step back (b)", "One phase while walking, else one epoch or an "
-                            "lr change", self.action_back)
-        yield SystemCommand("Play / pause (p)", "Epochs continuously; +/- speed",
-                            self.action_play)
-        yield SystemCommand("Faster (+ or ])", "More epochs per frame while playing",
-                            partial(self.action_speed, 1))
-        yield SystemCommand("Slower (- or [)", "Fewer epochs per frame while playing",
-                            partial(self.action_speed, -1))
-        yield SystemCommand("Halve the learning rate (<)", "Live: the next update uses it",
-                            partial(self.action_lr, 0.5))
-        yield SystemCommand("Double the learning rate (>)", "Live: the next update uses it",
-                            partial(self.action_lr, 2))
-        yield SystemCommand("Gradient check (g)", "Backprop's gradients vs finite differences",
-                            self.action_gradcheck)
-        yield SystemCommand("Settings (c)", "Data, network, loss, optimiser, seed, test share",
-                            self.action_settings)
-        yield SystemCommand("Cycle the top pane (v)", "Dataset → network → learned output",
-                            self.action_cycle_top)
-        yield SystemCommand("Edit the selected weight (e)", "Network pane: arrows pick one",
-                            self.action_edit)
+        for title, help_text, action, args in self.PALETTE:
+            yield SystemCommand(title, help_text, partial(getattr(self, f"action_{action}"),
+                                                          *args))
         yield from super().get_system_commands(screen)
 
     # ---------- phase stepping, stepping back, play (issue 4)
