@@ -356,13 +356,9 @@ class BackpropApp(App[None]):
         from .phasewalk import PhaseWalk
 
         self._pause()
-        if not self._idle():
+        if not self._can_train("diverged: b steps back, n or R start over"):
             return
-        assert self.session is not None and self.view is not None
-        if self.view.diverged:
-            self.bell()
-            self._note("diverged: b steps back, n or R start over")
-            return
+        assert self.session is not None
         if self.walk is None:
             walk = PhaseWalk.start(self.session)
             if walk is None:
@@ -468,12 +464,7 @@ class BackpropApp(App[None]):
         if self._pause():
             self._show(note="paused")
             return
-        if not self._idle():
-            return
-        assert self.view is not None
-        if self.view.diverged:
-            self.bell()
-            self._note("diverged: b steps back, n or R start over")
+        if not self._can_train("diverged: b steps back, n or R start over"):
             return
         self._end_walk()
         self.playing = True
@@ -585,14 +576,21 @@ class BackpropApp(App[None]):
 
     # ------------------------------------------------------------------ training
 
-    def _train(self, epochs: int) -> None:
+    def _can_train(self, diverged_note: str) -> bool:
+        """Idle and not diverged; otherwise ring the bell and say what to do instead."""
         if not self._idle():
-            return
-        assert self.session is not None and self.view is not None
+            return False
+        assert self.view is not None
         if self.view.diverged:
             self.bell()
-            self._note("press n or R to start over")
+            self._note(diverged_note)
+            return False
+        return True
+
+    def _train(self, epochs: int) -> None:
+        if not self._can_train("press n or R to start over"):
             return
+        assert self.session is not None and self.view is not None
         if self._work(self.view, epochs) <= self.sync_work:
             from core import UserError
 
