@@ -45,7 +45,8 @@ class GradientsPane(Pane):
     def _nothing_yet(self, view: SessionView, width: int) -> list[Text]:
         dim = self.style("dim")
         words = ("Nothing computed yet: gradients come from a step. Press s to run one "
-                 "epoch of backprop (forward pass, loss, gradients, update).")
+                 "epoch of backprop (forward pass, loss, gradients, update), or f to walk "
+                 "it phase by phase.")
         return [self.label(f"of {view.objective_formula}", width),
                 *(Text(" " + part, style=dim) for part in _wrap(words, width - 1))]
 
