@@ -139,3 +139,21 @@ def test_frame_cap_is_lower_over_ssh() -> None:
     assert default_fps({}) == DEFAULT_FPS
     assert default_fps({"SSH_CONNECTION": "10.0.0.2 51000 10.0.0.1 22"}) == SSH_FPS
     assert default_fps({"SSH_TTY": "/dev/pts/3"}) == SSH_FPS < DEFAULT_FPS
+
+
+async def test_a_new_theme_recolours_the_panes() -> None:
+    """The panes' colours are held once (PaneStyles); a theme change must still reach
+    every pane, redrawn, not only the borders."""
+    app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        params = app.query_one("#params")
+        before = params.style("up").color
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        after = params.style("up").color
+        assert before != after
+        screen = app.export_screenshot()  # what the terminal was sent, not a fresh render
+        assert after.triplet.hex.lower() in screen.lower()
+        assert before.triplet.hex.lower() not in screen.lower()

@@ -18,6 +18,8 @@ def test_the_app_module_loads_without_numpy_pandas_or_core() -> None:
     mods = loaded_after("import tui.cli, tui.app\nfrom tui.app import BackpropApp\nBackpropApp()")
     assert "textual" in mods
     assert not {"numpy", "pandas", "core"} & mods
+    # panes that start hidden are imported (and mounted) after the first frame
+    assert not {"tui.widgets.formula", "tui.widgets.network", "tui.widgets.output"} & mods
 
 
 def test_the_core_never_loads_textual_or_rich() -> None:

@@ -15,6 +15,7 @@ from tui.screens.help import HelpScreen
 from tui.widgets.loss import LossPane
 from tui.widgets.pane import Pane
 from tui.widgets.status import StatusBar
+from tui.widgets.textstyles import TextStyles
 
 SIZE = (80, 24)
 
@@ -300,3 +301,54 @@ async def test_opener_fills_the_panes_after_the_first_frame() -> None:
         await pilot.press("s")
         await pilot.pause()
         assert app.session.epoch == 1
+
+
+class NoEarlyPanes(BackpropApp):
+    """The `backprop` command's app frozen before Ready: the first frame is up, and
+    neither the late widgets nor the session are there yet."""
+
+    def __init__(self) -> None:
+        super().__init__(opener=lambda: open_session(notebook()))
+
+    def on_ready(self, event) -> None:
+        event.prevent_default()  # Textual would call BackpropApp.on_ready too
+
+
+@pytest.mark.parametrize("keys", [("v",), ("v", "v"), ("f",), ("v", "f", "escape")])
+async def test_keys_before_the_late_widgets_are_mounted(keys) -> None:
+    """A key pressed before Ready mounts what it needs; nothing crashes."""
+    app = NoEarlyPanes()
+    async with app.run_test(size=SIZE) as pilot:
+        assert len(app.query_one("#top").children) == 1 and not app.query(TextStyles)
+        await pilot.press(*keys)
+        await pilot.pause()
+        expect = {("v",): "network", ("v", "v"): "output", ("f",): "dataset",
+                  ("v", "f", "escape"): "network"}[keys]
+        assert app.top == expect and app.session is None
+        pane = app.query_one(f"#{expect}", Pane)
+        assert pane.body.size.height > 0
+        assert "opening the network" in pane.draw(*pane.body.size).plain
+
+
+async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> None:
+    """The first frame holds only what it shows; the formula, network and output panes
+    and the text colours are mounted once it is up (on Ready), and draw the view."""
+    early = NoEarlyPanes()
+    async with early.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert [p.id for p in early.query_one("#top").children] == ["dataset"]
+        assert not early.query(TextStyles)
+    app = BackpropApp(opener=lambda: open_session(notebook()))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if app.view is not None:
+                break
+        assert [p.id for p in app.query_one("#top").children] == \
+            ["dataset", "formula", "network", "output"]
+        assert len(app.query(TextStyles)) == 1
+        await pilot.press("s", "v")
+        await pilot.pause()
+        assert app.top == "network"
+        pane = app.query_one("#network", Pane)
+        assert "W1" in pane.draw(*pane.body.size).plain

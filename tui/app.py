@@ -41,11 +41,8 @@ from .terminal import (
     wait_for_output,
 )
 from .widgets.dataset import DatasetPane
-from .widgets.formula import FormulaPane
 from .widgets.gradients import GradientsPane
 from .widgets.loss import LossPane
-from .widgets.network import NetworkPane
-from .widgets.output import OutputPane
 from .widgets.pane import Pane
 from .widgets.params import ParamsPane
 from .widgets.status import StatusBar
@@ -59,6 +56,8 @@ if TYPE_CHECKING:
 
     from .phasewalk import PhaseWalk
     from .screens.gradcheck import GradChecked, GradCheckScreen
+    from .widgets.formula import FormulaPane
+    from .widgets.network import NetworkPane
 
 RUN_EPOCHS = 100
 # Screen updates per second unless --fps or TEXTUAL_FPS says otherwise. A frame of changes
@@ -147,31 +146,51 @@ class BackpropApp(App[None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        """What the first frame shows, and no more: the rest joins on Ready (`_add_late`)."""
         yield StatusBar(id="status")
         with Grid(id="body"):
             # The top slot: the dataset by default; other full-width panes (the formula of a
             # phase, the network, the learned function) take turns in it at 80×24.
             with ContentSwitcher(id="top", initial="dataset"):
                 yield DatasetPane(id="dataset")
-                yield FormulaPane(id="formula")
-                yield NetworkPane(id="network")
-                yield OutputPane(id="output")
             yield ParamsPane(id="params")
             yield GradientsPane(id="gradients")
             yield LossPane(id="loss")
-        yield Static(id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
         self._leave_cleanly()
         self._fit_to(self.size.width, self.size.height)
         if self.session is not None:
+            self._add_late()
             self._show()
 
     def on_ready(self) -> None:
-        """The first frame is on screen: now pay for NumPy and the core, off the UI thread."""
+        """The first frame is on screen: now pay for what it did not show, the hidden panes
+        and the text colours, and (off the UI thread) NumPy and the core."""
+        self._add_late()
         if self.session is None and self._opener is not None:
             self._open_in_thread(self._opener)
+
+    def _add_late(self) -> None:
+        """Mount, once, what the first frame does not show: the text colours (TextStyles)
+        and the top slot's hidden panes. Safe to call at any time: a widget is in the DOM
+        as soon as it is mounted, so a key that shows a pane before Ready still finds it
+        (and its first draw waits for its mount)."""
+        switcher = self.query_one("#top", ContentSwitcher)
+        if len(switcher.children) > 1 or not self.screen_stack[0].is_attached:
+            return  # done already, or the app is leaving
+        from .widgets.formula import FormulaPane
+        from .widgets.network import NetworkPane
+        from .widgets.output import OutputPane
+        from .widgets.textstyles import TextStyles
+
+        self.screen_stack[0].mount(TextStyles())
+        panes = [FormulaPane(id="formula"), NetworkPane(id="network"), OutputPane(id="output")]
+        for pane in panes:
+            pane.display = False
+            pane.view = self.view
+        switcher.mount_all(panes)
 
     def on_resize(self, event) -> None:
         self._fit_to(event.size.width, event.size.height)
@@ -182,6 +201,8 @@ class BackpropApp(App[None]):
         self.set_class(tiny, "-tiny")
         self.set_class(width >= WIDE_WIDTH and height >= WIDE_HEIGHT, "-wide")
         if tiny:
+            if not self.query("#too-small"):
+                self.screen_stack[0].mount(Static(id="too-small"), before=self.query_one(Footer))
             self.query_one("#too-small", Static).update(
                 f"Enlarge the terminal: the stepper needs at least {MIN_WIDTH}×{MIN_HEIGHT} "
                 f"characters and this one is {width}×{height}.\n\nq quits.")
@@ -204,7 +225,16 @@ class BackpropApp(App[None]):
 
     def show_top(self, pane_id: str) -> None:
         """Put one of the top slot's panes on screen (they all keep drawing the latest view)."""
+        self._add_late()
         self.query_one("#top", ContentSwitcher).current = pane_id
+
+    @property
+    def formula_pane(self) -> FormulaPane:
+        return self.query_one("#formula")  # type: ignore[return-value]
+
+    @property
+    def network_pane(self) -> NetworkPane:
+        return self.query_one("#network")  # type: ignore[return-value]
 
     @property
     def top(self) -> str | None:
@@ -229,6 +259,7 @@ class BackpropApp(App[None]):
         self.post_message(SessionOpened(session, view(session)))
 
     def on_session_opened(self, message: SessionOpened) -> None:
+        self._add_late()  # done on Ready already; the panes' colours must be there
         self.session = message.session
         self._show(message.view, note=self.open_note)
 
@@ -410,7 +441,7 @@ class BackpropApp(App[None]):
             self._note("j/k pick a row during a phase walk: press f")
             return
         self.walk.select(step)
-        self.query_one(FormulaPane).show_walk(self.walk)
+        self.formula_pane.show_walk(self.walk)
 
     def action_leave(self) -> None:
         """escape (when no run is going): leave the phase walk, or pause."""
@@ -426,7 +457,7 @@ class BackpropApp(App[None]):
         if self.walk is None:
             return
         self.walk = None
-        self.query_one(FormulaPane).show_walk(None)
+        self.formula_pane.show_walk(None)
         if self.top == "formula":
             self.show_top(self._walk_return)
         self.query_one(StatusBar).walking = None
@@ -453,7 +484,7 @@ class BackpropApp(App[None]):
             # backprop has begun: the gradients pane shows the update being walked (before
             # that it keeps the last update's, so nothing appears before it is computed)
             self.query_one(GradientsPane).show(replace(view, last=walk.record))
-        self.query_one(FormulaPane).show_walk(walk)
+        self.formula_pane.show_walk(walk)
         rec = walk.record
         status = self.query_one(StatusBar)
         status.walking = (rec.epoch, rec.batch) if rec.batches > 1 else None
@@ -753,7 +784,7 @@ class BackpropApp(App[None]):
     def action_pick(self, d_layer: int, d_item: int) -> None:
         """Arrows, while the network pane shows: select a weight or bias."""
         if self.top == "network" and self.screen is self.screen_stack[0]:
-            self.query_one(NetworkPane).move(d_layer, d_item)
+            self.network_pane.move(d_layer, d_item)
 
     def action_edit(self) -> None:
         """`e`: type a new value for the selected weight; `b` undoes the edit."""
@@ -763,7 +794,7 @@ class BackpropApp(App[None]):
             return
         from .screens.settings import EditValueScreen
 
-        pane = self.query_one(NetworkPane)
+        pane = self.network_pane
         sel = pane.clamp(self.view)
         self.push_screen(EditValueScreen(sel.name, pane.value(self.view, sel),
                                          partial(self._set_param, sel)))

@@ -7,7 +7,6 @@ starts and pandas when a CSV is read, so `backprop train --preset notebook` pays
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -205,6 +204,8 @@ def train(ns: argparse.Namespace) -> int:
             doc["accuracy"] = ev.accuracy
         if ev.test_loss is not None:
             doc["test_loss"] = finite_or_none(ev.test_loss)
+        import json  # only here: the TUI's start-up does not pay for it
+
         print(json.dumps(doc))
     elif not session.diverged:
         print("\nFinal Predictions:\n", np.asarray(ev.predictions))

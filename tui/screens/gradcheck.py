@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..fmt import num
+from . import CSS
 
 if TYPE_CHECKING:
     from core.gradcheck import GradCheck
@@ -68,6 +69,8 @@ class GradChecked(Message):
 
 class GradCheckScreen(ModalScreen[None]):
     """A modal page over the panes; escape (or g, or q) closes it."""
+
+    CSS_PATH = CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),

@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from . import CSS
+
 HELP = """\
 [b]PANES[/b]
  [b]Status[/b]     epochs done · seed (repeats a run) · lr · network · optimiser
@@ -65,6 +67,8 @@ HELP = HELP.format(keys=(
 
 class HelpScreen(ModalScreen[None]):
     """A modal page of text over the panes; any of escape, q, ? closes it."""
+
+    CSS_PATH = CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),

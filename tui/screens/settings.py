@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ..cli import _float, _int, _int_list
+from . import CSS
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -140,6 +141,8 @@ class SettingsScreen(ModalScreen[None]):
     """Every option of the session in one form. The app passes how to apply the result:
     `set_lr(lr)` for a learning-rate-only change, `use(session)` for a new session; each
     returns an error message (shown in the form) or None (the form closes)."""
+
+    CSS_PATH = CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
@@ -299,6 +302,8 @@ class SettingsScreen(ModalScreen[None]):
 class EditValueScreen(ModalScreen[None]):
     """A one-line editor for one weight or bias: enter sets it through `apply(value)`,
     which returns the core's refusal (shown here) or None; escape leaves it."""
+
+    CSS_PATH = CSS
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     AUTO_FOCUS = "#edit-value"

@@ -8,7 +8,7 @@ The bars come from `core.history.downsample`; the axis labels are history values
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
@@ -28,7 +28,6 @@ class LossPane(Pane):
 
     TITLE = "Loss"
     WIDE = 44
-    COMPONENT_CLASSES: ClassVar[set[str]] = Pane.COMPONENT_CLASSES | {"pane--test"}
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

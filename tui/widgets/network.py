@@ -15,7 +15,7 @@ bias (the app calls `move`); it is drawn on top, highlighted, and named in the f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -50,9 +50,6 @@ class NetworkPane(Pane):
     """Nodes and weighted edges; arrows select a parameter, the app's `e` edits it."""
 
     TITLE = "Network"
-    COMPONENT_CLASSES: ClassVar[set[str]] = Pane.COMPONENT_CLASSES | {
-        "pane--pos", "pane--neg", "pane--node", "pane--selected",
-    }
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -10,7 +10,7 @@ and a colour per value, so shapes carry the meaning and colour the detail.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.color import Color as RichColor
 from rich.style import Style
@@ -19,6 +19,7 @@ from rich.text import Text
 from ..fmt import fit, short
 from .network import top_slot_height
 from .pane import Cell, Pane, runs
+from .textstyles import text_styles
 
 if TYPE_CHECKING:
     from core.surface import Surface
@@ -32,9 +33,6 @@ class OutputPane(Pane):
     """Heatmap (2 features) or curve (1 feature) of ŷ, with the data overlaid."""
 
     TITLE = "Output"
-    COMPONENT_CLASSES: ClassVar[set[str]] = Pane.COMPONENT_CLASSES | {
-        "pane--pos", "pane--neg",
-    }
 
     def show(self, view: SessionView) -> None:
         self.set_title(self._title(view))
@@ -95,8 +93,8 @@ class OutputPane(Pane):
     def _colours(self, sf: Surface) -> tuple[RichColor, RichColor, RichColor]:
         """Low, middle and high end of the scale, from the theme via app.tcss."""
         _, bg = self.background_colors
-        neg = self.get_component_styles("pane--neg").color
-        pos = self.get_component_styles("pane--pos").color
+        neg = text_styles(self, "pane--neg").color
+        pos = text_styles(self, "pane--pos").color
         return neg.rich_color, bg.rich_color, pos.rich_color
 
     def _shade(self, value: float, sf: Surface, strength: float = 0.8) -> RichColor:

@@ -11,7 +11,7 @@ would compare old and new views with `==`, which NumPy refuses to turn into one 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 
 from ..fmt import fit
+from .textstyles import TextStyled
 
 if TYPE_CHECKING:
     from core.view import SessionView
@@ -43,13 +44,9 @@ class PaneBody(Widget):
         return self.pane.draw(self.size.width, self.size.height)
 
 
-class Pane(Widget):
+class Pane(TextStyled, Widget):
     """Base class: bordered, titled, redrawn from the last view it was shown."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "pane--label", "pane--dim", "pane--up", "pane--down", "pane--good", "pane--bad",
-        "pane--value", "pane--head", "pane--chart", "pane--mark",
-    }
     TITLE = ""
     PLACEHOLDER = "opening the network…"
 
@@ -63,9 +60,16 @@ class Pane(Widget):
     def compose(self) -> ComposeResult:
         yield self.body
 
+    def on_mount(self) -> None:
+        """A pane mounted after the first frame draws the view it was handed meanwhile."""
+        if self.view is not None:
+            self.show(self.view)
+
     def show(self, view: SessionView) -> None:
         """Take a new view and redraw the body once (re-measured if its height is auto)."""
         self.view = view
+        if not self.body.is_mounted:
+            return  # on_mount draws it
         auto = self.body.styles.height is not None and self.body.styles.height.is_auto
         resize = auto and self.wanted_height(self.body.size.width,
                                              self.screen.size.height) != self.body.size.height
@@ -88,7 +92,8 @@ class Pane(Widget):
         self.border_subtitle = " · ".join(parts)
         self.set_class("read" in marks.values(), "-read")
         self.set_class("written" in marks.values(), "-written")
-        self.body.refresh()
+        if self.body.is_mounted:
+            self.body.refresh()
 
     def wanted_height(self, width: int, screen_height: int) -> int:
         """For `height: auto`: as many lines as the content wants at this width."""
@@ -99,8 +104,8 @@ class Pane(Widget):
     def draw(self, width: int, height: int) -> Text:
         """The body's content: `lines()` cut to the body's size and padded to its width, so
         each line goes to the terminal in as few styled runs as possible."""
-        if self.view is None:
-            return Text(fit(self.PLACEHOLDER, width), style=self.style("dim"))
+        if self.view is None:  # the first frame: no colours yet (see TextStyles)
+            return Text(fit(self.PLACEHOLDER, width), style=Style(dim=True))
         lines = self.lines(self.view, width, height)
         if len(lines) > height > 0:
             lines = [*lines[: height - 1], Text(fit("… enlarge the terminal for more", width),
@@ -116,8 +121,8 @@ class Pane(Widget):
         raise NotImplementedError
 
     def style(self, name: str) -> Style:
-        """A colour from app.tcss (`Pane > .pane--up {…}`), so styling stays in CSS."""
-        return self.get_component_rich_style(f"pane--{name}")
+        """A colour from app.tcss (`TextStyles > .pane--up {…}`), so styling stays in CSS."""
+        return self.text_style(f"pane--{name}")
 
     def label(self, text: str, width: int, note: str = "") -> Text:
         """A matrix or section heading, e.g. `W1 (2×2)`, with an optional dim note."""

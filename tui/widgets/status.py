@@ -7,13 +7,14 @@ seed (to reproduce a run) and says DIVERGED in words, not only in red.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
 from ..fmt import short
+from .textstyles import TextStyled
 
 if TYPE_CHECKING:
     from core.view import SessionView
@@ -21,12 +22,8 @@ if TYPE_CHECKING:
 SEP = " │ "
 
 
-class StatusBar(Widget):
+class StatusBar(TextStyled, Widget):
     """Epoch N │ Seed S │ lr │ 2-2-1 linear │ gd, plus a progress or divergence line."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "status--key", "status--note", "status--alarm", "status--busy",
-    }
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -54,7 +51,7 @@ class StatusBar(Widget):
         return sum(-(-max(len(line), 1) // width) for line in self.render().plain.split("\n"))
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"status--{name}")
+        return self.text_style(f"status--{name}")
 
     def render(self) -> Text:
         v = self.view
