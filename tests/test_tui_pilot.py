@@ -352,3 +352,27 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
         assert app.top == "network"
         pane = app.query_one("#network", Pane)
         assert "W1" in pane.draw(*pane.body.size).plain
+
+
+async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
+    """A layout pass reflows the whole screen, most of a step's time: `s` and `r` must
+    repaint the numbers only (a hidden pane once asked for one on every step)."""
+    from textual.screen import Screen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause(0.2)
+        layouts: list[int] = []
+        real = Screen._refresh_layout
+
+        def counted(self, *args, **kwargs):
+            layouts.append(1)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        for key in ("s", "r", "s", "l"):
+            await pilot.press(key)
+            await pilot.pause(0.1)
+        assert app.session.epoch == 103
+        assert layouts == []

@@ -100,7 +100,7 @@ def config_from(ns: argparse.Namespace):
     return Config(**given)
 
 
-def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
+def top_parser() -> _Parser:
     top = _Parser(prog="backprop", description="Step through backpropagation in a terminal. "
                   "Run with no command for the interactive stepper.")
     model_options(top)
@@ -110,35 +110,47 @@ def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
     top.add_argument("--save-to", metavar="FILE.json",
                      help="where w saves the session (default: "
                      "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)")
-    sub: dict[str, _Parser] = {}
+    return top
+
+
+def train_parser() -> _Parser:
     train = _Parser(prog="backprop train", description="Train headless and print the log "
                     "the notebook prints, or one JSON object with --json.")
     model_options(train)
     train.add_argument("--log-every", type=_int, default=100, metavar="N",
                        help="print the loss every N epochs (0 = silent; default 100)")
     train.add_argument("--json", action="store_true", help="print one JSON object instead")
-    sub["train"] = train
+    return train
+
+
+def serve_parser() -> _Parser:
     serve = _Parser(prog="backprop serve", description="Serve the app to a web browser.")
     model_options(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default localhost)")
     serve.add_argument("--port", type=_int, default=8000, help="port (default 8000)")
     serve.add_argument("--fps", type=_int, help="screen updates per second")
-    sub["serve"] = serve
-    return top, sub
+    return serve
+
+
+SUBCOMMANDS = {"train": train_parser, "serve": serve_parser}
+
+
+def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
+    """Every parser: the TUI's and each subcommand's."""
+    return top_parser(), {name: make() for name, make in SUBCOMMANDS.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    top, sub = build_parser()
     try:
-        if argv and argv[0] in sub:
-            ns = sub[argv[0]].parse_args(argv[1:])
+        if argv and argv[0] in SUBCOMMANDS:  # only the parser in use is built (start-up)
+            ns = SUBCOMMANDS[argv[0]]().parse_args(argv[1:])
             if argv[0] == "train":
                 return train(ns)
             from .serve import serve
 
             return serve(ns, argv[1:])
-        ns = top.parse_args(argv)
+        ns = top_parser().parse_args(argv)
         from .app import run_app
 
         return run_app(ns)

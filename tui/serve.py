@@ -48,11 +48,10 @@ def serve(ns: argparse.Namespace, argv: Sequence[str] = ()) -> int:
 
 def app_command(ns: argparse.Namespace) -> str:
     """`python -m tui.cli` plus the model options as given (and --fps), without --host/--port."""
-    from .cli import build_parser
+    from .cli import serve_parser
 
-    _, sub = build_parser()
     args: list[str] = []
-    for action in sub["serve"]._actions:
+    for action in serve_parser()._actions:
         if action.dest in SERVER_OPTIONS or not action.option_strings:
             continue
         value = getattr(ns, action.dest, None)

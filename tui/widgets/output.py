@@ -91,7 +91,7 @@ class OutputPane(Pane):
     # ------------------------------------------------------------------ pictures
 
     def _colours(self, sf: Surface) -> tuple[RichColor, RichColor, RichColor]:
-        """Low, middle and high end of the scale, from the theme via app.tcss."""
+        """Low, middle and high end of the scale, from the theme via textstyles.tcss."""
         _, bg = self.background_colors
         neg = text_styles(self, "pane--neg").color
         pos = text_styles(self, "pane--pos").color

@@ -70,8 +70,10 @@ class Pane(TextStyled, Widget):
         self.view = view
         if not self.body.is_mounted:
             return  # on_mount draws it
+        # A layout pass reflows the whole screen (most of a step's time): only when the
+        # height must change. A hidden pane has no height to change; showing it lays it out.
         auto = self.body.styles.height is not None and self.body.styles.height.is_auto
-        resize = auto and self.wanted_height(self.body.size.width,
+        resize = auto and self.display and self.wanted_height(self.body.size.width,
                                              self.screen.size.height) != self.body.size.height
         self.body.refresh(layout=resize)
 
@@ -121,7 +123,7 @@ class Pane(TextStyled, Widget):
         raise NotImplementedError
 
     def style(self, name: str) -> Style:
-        """A colour from app.tcss (`TextStyles > .pane--up {…}`), so styling stays in CSS."""
+        """A colour from textstyles.tcss (`.pane--up`), so styling stays in CSS."""
         return self.text_style(f"pane--{name}")
 
     def label(self, text: str, width: int, note: str = "") -> Text:

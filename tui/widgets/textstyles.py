@@ -1,7 +1,7 @@
 """TextStyles: the colours of the text inside the panes and the status line, held once.
 
 Panes and the status line draw Rich `Text`, coloured by names (`up`, `dim`, `key`, …) that
-app.tcss defines as component classes: `TextStyles > .pane--up { color: $text-success; }`.
+textstyles.tcss defines as component classes: `TextStyles > .pane--up { color: $text-success; }`.
 Textual styles every component class of a widget each time it styles that widget; with the
 classes on each of seven panes that was a fifth of start-up. One hidden holder has them
 instead. It joins the screen after the first frame (which draws no coloured text), and a
@@ -10,6 +10,7 @@ new theme restyles it with every other widget, so the panes redraw in the new co
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.color import Color as RichColor
@@ -20,7 +21,9 @@ from textual.widget import Widget
 
 
 class TextStyles(Widget):
-    DEFAULT_CSS = "TextStyles { display: none; }"
+    DEFAULT_CSS = "TextStyles { display: none; }\n" + \
+        Path(__file__).with_name("textstyles.tcss").read_text(encoding="utf-8")
+    SCOPED_CSS = False
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "pane--label", "pane--dim", "pane--up", "pane--down", "pane--good", "pane--bad",
         "pane--value", "pane--head", "pane--chart", "pane--mark", "pane--test",
