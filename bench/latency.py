@@ -114,9 +114,10 @@ def during_run(csv: str, presses: int) -> tuple[list[float], list[float], float]
         t.settle(1.0)
         idle = toggling(t, presses)
         started = t.press("r")
+        since = t.mark
         t.wait_for(r"running: \d+/1000")
         busy = toggling(t, presses, until="Epoch 1001 │")
-        done = int(re.findall(r"running: (\d+)/1000", t.text(t.mark))[-1])
+        done = int(re.findall(r"running: (\d+)/1000", t.text(since))[-1])
         rate = done / (time.perf_counter() - started)
         return idle, busy, rate
     finally:

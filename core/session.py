@@ -448,11 +448,14 @@ class Session:
         with np.errstate(all="ignore"):
             Zs, As = net.forward(ds.X)
             loss, J, acc = self._metrics(ds.X, ds.y, Zs, As)
-            _, Aall = net.forward(ds.X_all)
-            pred = Aall[-1]
+            # every row's ŷ from the two splits' forward passes, put back in file order (a
+            # third pass over all rows cost a progress frame 16 ms on 100,000 rows)
+            pred = np.empty((ds.raw.shape[0], As[-1].shape[1]))
+            pred[ds.train_rows] = As[-1]
             test_loss = test_acc = None
             if ds.X_test.shape[0]:
                 Zt, At = net.forward(ds.X_test)
+                pred[ds.test_rows] = At[-1]
                 test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
                 if acc is not None:
                     test_acc = float(((At[-1] > 0.5) == (ds.y_test > 0.5)).mean())

@@ -201,3 +201,19 @@ def test_divergence_without_snapshots_does_not_hang():
     if not s.diverged:
         s.step_update()
     assert s.diverged and np.isfinite(s.net.flat).all()
+
+
+@pytest.mark.parametrize("kw", [dict(preset="notebook"),
+                                dict(data="circle", test_fraction=0.3, seed=5),
+                                dict(data="xor", test_fraction=0.5, seed=2, hidden=(3,))])
+def test_evaluation_predicts_every_row_in_file_order(kw) -> None:
+    """The predictions are put together from the train and test passes; they must be what
+    one forward pass over every row, in file order, gives."""
+    s = open_session(Config(**kw))
+    s.run(7)
+    ev = s.evaluate()
+    ds = s.dataset
+    expect = s.net.forward(ds.X_all)[1][-1]
+    assert ev.predictions.shape == expect.shape == (ds.raw.shape[0], 1)
+    np.testing.assert_allclose(ev.predictions, expect, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ev.predictions_original, ds.to_original(expect), rtol=1e-12)

@@ -279,6 +279,26 @@ async def test_second_r_or_escape_stops_a_long_threaded_run() -> None:
             assert kinds.count("RunProgress") < app.session.epoch
 
 
+async def test_a_run_stopped_before_its_thread_starts_still_finishes() -> None:
+    """r then escape in one burst: the stop can come before the worker's thread has begun.
+    The run must still end (RunFinished), or the app would stay `running` for ever."""
+    app = Recording(session=open_session(notebook()), sync_work=0)
+    app.run_epochs = 10_000_000
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_run()
+        app.action_stop()
+        await app.workers.wait_for_complete()
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if not app.running:
+                break
+        assert not app.running
+        assert app.session.epoch < 10_000_000
+        await pilot.press("s")  # and the app takes keys again
+        await pilot.pause()
+        assert not app.running and "Epoch" in status_text(app)
+
+
 async def test_bad_options_exit_2_with_the_message() -> None:
     def opener():
         raise UserError("--lr must be a number above 0")
@@ -376,3 +396,32 @@ async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
             await pilot.pause(0.1)
         assert app.session.epoch == 103
         assert layouts == []
+
+
+async def test_weights_that_do_not_fit_are_counted_not_clipped() -> None:
+    """At 80×24 a 2-16-1 network's W2 has more rows than the pane: its label says how many
+    are left out (`+13 rows`) and b2 still shows, rather than the list being cut off."""
+    app = BackpropApp(session=open_session(Config(data="circle", hidden=(16,), seed=3)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        pane = app.query_one("#params", Pane)
+        size = pane.body.size
+        text = pane.draw(size.width, size.height).plain
+        assert size.height == pane.size.height  # the body fills the pane
+        assert "W2 (16×1)  +" in text and " rows" in text and "b2 (1×1)" in text
+        assert "enlarge the terminal" not in text
+
+
+async def test_wide_layout_keeps_the_loss_chart_beside_a_big_network() -> None:
+    """Wide, the weights pane grows with the network, but not past three tenths of the
+    screen: a 2-64-1 network must leave the loss chart its room (it once pushed it off)."""
+    app = BackpropApp(session=open_session(Config(data="circle", hidden=(64,), seed=3)))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        params, loss = app.query_one("#params", Pane), app.query_one(LossPane)
+        assert params.body.size.height <= 48 * 3 // 10
+        assert loss.region.height >= 10 and loss.region.bottom <= 47
+        text = params.draw(*params.body.size).plain
+        assert "W2 (64×1)  +" in text and "b2 (1×1)" in text

@@ -68,7 +68,10 @@ SAVE_SYNC_EPOCHS = 20_000  # a longer history is saved in a thread (1M epochs: ~
 # Work (rows × parameters × epochs) small enough to do on the UI thread without a visible
 # pause; above it a thread worker runs the epochs and shows progress.
 SYNC_WORK = 20_000_000
-PROGRESS_HZ = 10  # progress frames per second during a threaded run
+# Progress frames per second during a threaded run. Each costs the worker a view of the
+# session (15 ms on 100,000 rows) and the UI a frame; at 10 a key pressed during a big run
+# waited behind them (bench/latency.py: `l` p90 ~100 ms) and the run went 40% slower.
+PROGRESS_HZ = 5
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36  # from here: two columns, every intermediate shown
 
@@ -301,9 +304,11 @@ class BackpropApp(App[None]):
             self._train(self.run_epochs)
 
     def action_stop(self) -> None:
+        """Ask the run to stop; it ends within a chunk and posts RunFinished. The worker is
+        not cancelled: a thread worker cancelled before it starts never runs, and then
+        nothing would ever post RunFinished and the app would stay `running`."""
         if self.running:
             self._stop.set()
-            self.workers.cancel_group(self, "train")
 
     def action_reset(self) -> None:
         """`n`: new random seed, new starting weights, epoch 0."""

@@ -160,7 +160,8 @@ class Pane(TextStyled, Widget):
                 pieces.append((f" +{ncols - shown_cols} cols", self.style("dim")))
             out.append(runs(pieces))
         if shown_rows < nrows:
-            out.append(Text(" " * indent + f"… {nrows - shown_rows} more rows",
+            more = nrows - shown_rows
+            out.append(Text(" " * indent + f"… {more} more row{'s' if more > 1 else ''}",
                             style=self.style("dim")))
         return out
 

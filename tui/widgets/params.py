@@ -31,20 +31,47 @@ class ParamsPane(Pane):
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
         last = view.last
         wide = width >= self.WIDE
-        depth = len(view.W)
-        per_matrix = max((height - 2 * depth - 1) // max(depth, 1), 1)
+        budget = self._rows(view, height)
         out: list[Text] = []
-        for layer in range(depth):
+        for layer in range(len(view.W)):
             for kind, values in (("W", view.W[layer]), ("b", view.b[layer])):
                 change = None
                 if last is not None:
                     change = (last.W_change if kind == "W" else last.b_change)[layer]
-                name = f"{kind}{layer + 1} {shape(*values.shape)}"
-                out.append(self.label(name, width))
-                out += self.grid(values.shape, self._cell(values, change, wide), width,
-                                 per_matrix, gap=3 if wide else 1)
-        out.append(self._legend(view, width))
+                rows, cols = values.shape
+                shown = budget[layer] if kind == "W" else rows
+                more = f"+{rows - shown} row{'s' if rows - shown > 1 else ''}" \
+                    if shown < rows else ""
+                out.append(self.label(f"{kind}{layer + 1} {shape(rows, cols)}", width, more))
+                out += self.grid((shown, cols), self._cell(values, change, wide), width,
+                                 shown, gap=3 if wide else 1)
+        if len(out) < height:  # the legend is the first thing to go when room is short
+            out.append(self._legend(view, width))
         return out
+
+    @staticmethod
+    def _rows(view: SessionView, height: int) -> list[int]:
+        """How many rows of each W to show in `height` lines. Every label and every b (one
+        row each) come first; the Ws share what is left, a small one taking only what it
+        needs, and each shows at least one row. What is left out is counted in its label
+        (`W2 (16×1)  +13 rows`), which costs no line of its own."""
+        wanted = [W.shape[0] for W in view.W]
+        left = height - 3 * len(wanted)
+        rows = [1] * len(wanted)
+        for k, i in enumerate(sorted(range(len(wanted)), key=wanted.__getitem__)):
+            rows[i] = max(min(wanted[i], left // (len(wanted) - k)), 1)
+            left -= rows[i]
+        return rows
+
+    def wanted_height(self, width: int, screen_height: int) -> int:
+        """Wide layout (height auto): every row of every matrix, a label each, and the
+        legend, but at most three tenths of the screen, so the loss chart below keeps its
+        room; what does not fit is counted (`… 50 more rows`). Counted, not drawn: drawing
+        a big network's weights only to count its lines took milliseconds."""
+        if self.view is None:
+            return 1
+        wanted = sum(1 + m.shape[0] for m in (*self.view.W, *self.view.b)) + 1
+        return min(wanted, max(screen_height * 3 // 10, 6))
 
     def _cell(self, values: np.ndarray, change: np.ndarray | None,
               wide: bool) -> Callable[[int, int], Cell]:
