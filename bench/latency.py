@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from ptyterm import BACKPROP, PYTHON, ROOT, Term
+from ptyterm import BACKPROP, PYTHON, ROOT, Term, backprop_with_r
 
 sys.path.insert(0, str(ROOT))
 from tui.app import DEFAULT_FPS
@@ -47,9 +47,6 @@ class Bare(App):
 Bare().run()
 '''
 
-# `backprop` with `r` running 1,000 epochs instead of 100: the same command line and app.
-LONG_R = ("import sys, tui.app; tui.app.RUN_EPOCHS = 1000; sys.argv[0] = 'backprop'; "
-          "from tui.cli import main; raise SystemExit(main())")
 
 
 def ms(values: list[float]) -> tuple[float, float]:
@@ -104,7 +101,7 @@ def during_run(csv: str, presses: int) -> tuple[list[float], list[float], float]
     """`l` on the big network idle, then during a 1,000-epoch run; and the run's epochs/s."""
     import time
 
-    t = Term([PYTHON, "-c", LONG_R, "--data", csv, "--hidden", "32", "--seed", "1"],
+    t = Term([*backprop_with_r(1000), "--data", csv, "--hidden", "32", "--seed", "1"],
              env={"PYTHONPATH": str(ROOT)})
     try:
         t.wait_for(r"Epoch 0 │", timeout=120)

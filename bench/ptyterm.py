@@ -23,6 +23,16 @@ BACKPROP = str(VENV_BIN / "backprop")
 PYTHON = str(VENV_BIN / "python")
 ANSI = re.compile(rb"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|.)")
 
+
+
+def backprop_with_r(epochs: int) -> list[str]:
+    """`backprop` with `r` running `epochs` epochs instead of 100: the same command line and
+    app, for benches that need a run to last (add the usual options after it)."""
+    code = (f"import sys, tui.app; tui.app.RUN_EPOCHS = {epochs}; sys.argv[0] = 'backprop'; "
+            "from tui.cli import main; raise SystemExit(main())")
+    return [PYTHON, "-c", code]
+
+
 TRUECOLOR = {"COLORTERM": "truecolor"}
 COLOURS_256: dict[str, str] = {}  # what SSH gives: TERM=xterm-256color, no COLORTERM
 NO_COLOR = {"NO_COLOR": "1"}

@@ -149,7 +149,7 @@ class BackpropApp(App[None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        """What the first frame shows, and no more: the rest joins on Ready (`_add_late`)."""
+        """What the first frame shows, and no more: the rest joins with the numbers."""
         yield StatusBar(id="status")
         with Grid(id="body"):
             # The top slot: the dataset by default; other full-width panes (the formula of a
@@ -169,9 +169,9 @@ class BackpropApp(App[None]):
             self._show()
 
     def on_ready(self) -> None:
-        """The first frame is on screen: now pay for what it did not show, the hidden panes
-        and the text colours, and (off the UI thread) NumPy and the core."""
-        self._add_late()
+        """The first frame is on screen: now pay (off the UI thread) for NumPy and the core.
+        The widgets the first frame did not show join with the numbers, in their frame:
+        mounted any earlier, they cost a frame of their own (10 KB over the wire)."""
         if self.session is None and self._opener is not None:
             self._open_in_thread(self._opener)
 
@@ -262,7 +262,7 @@ class BackpropApp(App[None]):
         self.post_message(SessionOpened(session, view(session)))
 
     def on_session_opened(self, message: SessionOpened) -> None:
-        self._add_late()  # done on Ready already; the panes' colours must be there
+        self._add_late()  # before the numbers are drawn: their colours are in TextStyles
         self.session = message.session
         self._show(message.view, note=self.open_note)
 
