@@ -39,7 +39,14 @@ def _to_grid(v: np.ndarray, span: tuple[float, float], cells: int) -> np.ndarray
 
 def surface(session: Session, cols: int, pixel_rows: int) -> Surface | None:
     """Sample ŷ for a `cols` × `pixel_rows` picture; None when there are more than two
-    features or more than one target (nothing honest to draw in a plane)."""
+    features or more than one target (nothing honest to draw in a plane). Weights on their
+    way to diverging can take ŷ past the largest float off the data: inf, drawn at the end
+    of the scale, not a warning."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _surface(session, cols, pixel_rows)
+
+
+def _surface(session: Session, cols: int, pixel_rows: int) -> Surface | None:
     ds = session.dataset
     n_features = len(ds.feature_names)
     if len(ds.target_names) != 1 or n_features > 2 or cols < 2 or pixel_rows < 2:

@@ -44,3 +44,18 @@ def test_every_view_carries_the_surface_at_a_fixed_size():
     big = open_session(Config(data="circle", seed=2, hidden=(256, 256)))
     assert view(big).surface.values.size < want.values.size  # coarser, never slower
     assert view(open_session(Config(data="notebook", seed=1))).surface.kind == "plane"
+
+
+def test_huge_weights_give_inf_not_a_warning(recwarn) -> None:
+    """Finite weights that take ŷ past the largest float off the data (on the way to
+    diverging) must not raise NumPy warnings while the output pane samples the plane."""
+    import warnings
+
+    s = open_session(Config(preset="notebook", seed=7))
+    s.net.flat[:] = 0.0
+    s.net.W[0][:] = 5e153
+    s.net.W[1][:] = 5e153  # ŷ up to ~1e308, finite; in the targets' units (×85) it is not
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sf = surface(s, 8, 4)
+    assert sf is not None and not np.isfinite(sf.values).all()

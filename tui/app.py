@@ -46,6 +46,7 @@ from .widgets.loss import LossPane
 from .widgets.pane import Pane
 from .widgets.params import ParamsPane
 from .widgets.status import StatusBar
+from .widgets.textstyles import TextStyles
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -149,7 +150,8 @@ class BackpropApp(App[None]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        """What the first frame shows, and no more: the rest joins with the numbers."""
+        """What the first frame shows, and no more: TextStyles joins on Ready, the formula,
+        network and output panes when first shown (`_add_top_panes`)."""
         yield StatusBar(id="status")
         with Grid(id="body"):
             # The top slot: the dataset by default; other full-width panes (the formula of a
@@ -165,30 +167,34 @@ class BackpropApp(App[None]):
         self._leave_cleanly()
         self._fit_to(self.size.width, self.size.height)
         if self.session is not None:
-            self._add_late()
+            self._add_text_styles()
             self._show()
 
     def on_ready(self) -> None:
-        """The first frame is on screen: now pay (off the UI thread) for NumPy and the core.
-        The widgets the first frame did not show join with the numbers, in their frame:
-        mounted any earlier, they cost a frame of their own (10 KB over the wire)."""
+        """The first frame is on screen: add the text colours, which it did not need, and
+        pay (off the UI thread) for NumPy and the core."""
+        self._add_text_styles()
         if self.session is None and self._opener is not None:
             self._open_in_thread(self._opener)
 
-    def _add_late(self) -> None:
-        """Mount, once, what the first frame does not show: the text colours (TextStyles)
-        and the top slot's hidden panes. Safe to call at any time: a widget is in the DOM
-        as soon as it is mounted, so a key that shows a pane before Ready still finds it
-        (and its first draw waits for its mount)."""
-        switcher = self.query_one("#top", ContentSwitcher)
-        if len(switcher.children) > 1 or not self.screen_stack[0].is_attached:
+    def _add_text_styles(self) -> None:
+        """Mount TextStyles, once. On Ready its layout pass coincides with the repaint
+        Textual makes after every first frame; mounted later, with the numbers, it cost a
+        whole-screen repaint of its own (7 KB)."""
+        if self.query(TextStyles) or not self.screen_stack[0].is_attached:
             return  # done already, or the app is leaving
+        self.screen_stack[0].mount(TextStyles())
+
+    def _add_top_panes(self) -> None:
+        """Mount, once, the top slot's other panes, when one is first asked for (v, f):
+        most sessions never show them, and the first frame never does."""
+        switcher = self.query_one("#top", ContentSwitcher)
+        if len(switcher.children) > 1:
+            return
         from .widgets.formula import FormulaPane
         from .widgets.network import NetworkPane
         from .widgets.output import OutputPane
-        from .widgets.textstyles import TextStyles
 
-        self.screen_stack[0].mount(TextStyles())
         panes = [FormulaPane(id="formula"), NetworkPane(id="network"), OutputPane(id="output")]
         for pane in panes:
             pane.display = False
@@ -228,7 +234,7 @@ class BackpropApp(App[None]):
 
     def show_top(self, pane_id: str) -> None:
         """Put one of the top slot's panes on screen (they all keep drawing the latest view)."""
-        self._add_late()
+        self._add_top_panes()
         self.query_one("#top", ContentSwitcher).current = pane_id
 
     @property
@@ -262,7 +268,7 @@ class BackpropApp(App[None]):
         self.post_message(SessionOpened(session, view(session)))
 
     def on_session_opened(self, message: SessionOpened) -> None:
-        self._add_late()  # before the numbers are drawn: their colours are in TextStyles
+        self._add_text_styles()  # done on Ready; the numbers' colours are in TextStyles
         self.session = message.session
         self._show(message.view, note=self.open_note)
 
