@@ -310,13 +310,18 @@ async def test_bad_options_exit_2_with_the_message() -> None:
     assert "--lr must be" in str(app.startup_error)
 
 
+async def opened(app: BackpropApp, pilot) -> None:
+    """Wait (up to 2.5 s) for the opener's thread to hand the app its session."""
+    for _ in range(50):
+        await pilot.pause(0.05)
+        if app.view is not None:
+            return
+
+
 async def test_opener_fills_the_panes_after_the_first_frame() -> None:
     app = BackpropApp(opener=lambda: open_session(notebook()))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if app.view is not None:
-                break
+        await opened(app, pilot)
         assert app.session is not None and "Epoch 0" in status_text(app)
         await pilot.press("s")
         await pilot.pause()
@@ -360,10 +365,7 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
         assert not early.query(TextStyles)
     app = BackpropApp(opener=lambda: open_session(notebook()))
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if app.view is not None:
-                break
+        await opened(app, pilot)
         assert [p.id for p in app.query_one("#top").children] == ["dataset"]
         assert len(app.query(TextStyles)) == 1
         await pilot.press("s", "v")
