@@ -181,9 +181,10 @@ class BackpropApp(App[None]):
         """Mount TextStyles, once. On Ready its layout pass coincides with the repaint
         Textual makes after every first frame; mounted later, with the numbers, it cost a
         whole-screen repaint of its own (7 KB)."""
-        if self.query(TextStyles) or not self.screen_stack[0].is_attached:
-            return  # done already, or the app is leaving
-        self.screen_stack[0].mount(TextStyles())
+        main = self.screen_stack[0]  # the panes' screen, even under a modal one
+        if not main.is_attached or main.query(TextStyles):
+            return  # the app is leaving, or done already
+        main.mount(TextStyles())
 
     def _add_top_panes(self) -> None:
         """Mount, once, the top slot's other panes, when one is first asked for (v, f):

@@ -66,7 +66,7 @@ class ParamsPane(Pane):
     def wanted_height(self, width: int, screen_height: int) -> int:
         """Wide layout (height auto): every row of every matrix, a label each, and the
         legend, but at most three tenths of the screen, so the loss chart below keeps its
-        room; what does not fit is counted (`… 50 more rows`). Counted, not drawn: drawing
+        room; what does not fit is counted (`W2 (64×1)  +58 rows`). Counted, not drawn: drawing
         a big network's weights only to count its lines took milliseconds."""
         if self.view is None:
             return 1
