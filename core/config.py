@@ -10,18 +10,10 @@ import math
 import os
 from dataclasses import dataclass, fields, replace
 
-from . import activations, losses, optim
-from .data import BUILTIN, NORMALIZERS
+from . import names
 from .errors import UserError
-from .network import INITS
+from .names import MAX_ACTIVATION_BYTES, MAX_EPOCHS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
 from .presets import DATASET_DEFAULTS, PRESETS
-
-MAX_UNITS = 1024
-MAX_LAYERS = 8
-MAX_PARAMS = 5_000_000
-MAX_EPOCHS = 10_000_000
-MAX_LR = 1000.0
-MAX_ACTIVATION_BYTES = 4 * 2**30
 
 
 def new_seed() -> int:
@@ -52,7 +44,7 @@ class Config:
 
     @property
     def is_builtin(self) -> bool:
-        return self.data in BUILTIN
+        return self.data in names.DATASETS
 
     def resolve(self) -> Config:
         """Fill every None from the preset, then the dataset's defaults; then validate."""
@@ -76,12 +68,12 @@ class Config:
 
     def validate(self) -> None:
         """Raise UserError naming the first bad field. Never clamps a value silently."""
-        _check_choice(self.normalize, NORMALIZERS, "normalize")
-        _check_choice(self.init, INITS, "init")
+        _check_choice(self.normalize, names.NORMALIZERS, "normalize")
+        _check_choice(self.init, names.INITS, "init")
         for name in ("activation", "output_activation"):
-            _check_choice(getattr(self, name), activations.ACTIVATIONS, name)
-        _check_choice(self.loss, losses.LOSSES, "loss")
-        _check_choice(self.optimizer, optim.OPTIMIZERS, "optimizer")
+            _check_choice(getattr(self, name), names.ACTIVATIONS, name)
+        _check_choice(self.loss, names.LOSSES, "loss")
+        _check_choice(self.optimizer, names.OPTIMIZERS, "optimizer")
         if not self.hidden:
             raise UserError("--hidden needs at least one layer, e.g. --hidden 2", field="hidden")
         if len(self.hidden) > MAX_LAYERS:
@@ -90,10 +82,10 @@ class Config:
             if not 1 <= h <= MAX_UNITS:
                 raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})",
                                 field="hidden")
-        _check_number(self.lr, "lr", low=0.0, high=MAX_LR, open_low=True)
-        _check_number(self.l2, "l2", low=0.0, high=1e6)
-        _check_number(self.noise, "noise", low=0.0, high=10.0)
-        _check_number(self.test_fraction, "test_fraction", low=0.0, high=0.9)
+        _check_number(self.lr, "lr", names.LR_RANGE)
+        _check_number(self.l2, "l2", names.L2_RANGE)
+        _check_number(self.noise, "noise", names.NOISE_RANGE)
+        _check_number(self.test_fraction, "test_fraction", names.TEST_FRACTION_RANGE)
         if not isinstance(self.epochs, int) or not 0 <= self.epochs <= MAX_EPOCHS:
             raise UserError(f"--epochs must be a whole number from 0 to {MAX_EPOCHS:,} "
                             f"(got {self.epochs})", field="epochs")
@@ -111,8 +103,6 @@ class Config:
 
     def check_size(self, n_in: int, n_out: int, n_train: int) -> None:
         """Limits that need the data's shape: parameters, activations and batch size."""
-        from .network import n_params
-
         # a forward pass keeps Z and A for every layer, and backprop a delta as large
         activation_bytes = 3 * 8 * n_train * (n_in + sum(self.hidden) + n_out)
         if activation_bytes > MAX_ACTIVATION_BYTES:
@@ -120,7 +110,7 @@ class Config:
                             f"{activation_bytes / 2**30:.1f} GiB of memory (limit "
                             f"{MAX_ACTIVATION_BYTES // 2**30} GiB); use fewer rows or units",
                             field="hidden")
-        count = n_params((n_in, *self.hidden, n_out))
+        count = names.n_params((n_in, *self.hidden, n_out))
         if count > MAX_PARAMS:
             raise UserError(f"that network has {count:,} parameters; the limit is "
                             f"{MAX_PARAMS:,}", field="hidden")
@@ -155,7 +145,8 @@ def _check_choice(value, choices, name: str) -> None:
                         field=name)
 
 
-def _check_number(value, name: str, low: float, high: float, open_low: bool = False) -> None:
+def _check_number(value, name: str, limits: tuple[float, float, bool]) -> None:
+    low, high, open_low = limits
     flag = "--" + name.replace("_", "-")
     ok = isinstance(value, (int, float)) and math.isfinite(value) and value <= high \
         and (value > low if open_low else value >= low)

@@ -15,11 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import UserError
-
-NORMALIZERS = ("max", "minmax", "zscore", "none")
-MAX_ROWS = 1_000_000
-MAX_COLUMNS = 1_000
-MAX_FILE_BYTES = 512 * 1024 * 1024
+from .names import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, NORMALIZERS
 
 NOTEBOOK = {
     "Hours_Studied": [2, 4, 6, 8],

@@ -12,8 +12,7 @@ import numpy as np
 
 from .activations import Activation
 from .errors import UserError
-
-INITS = ("uniform", "xavier", "he")
+from .names import INITS, n_params
 
 
 def param_views(buf: np.ndarray, sizes: tuple[int, ...]) -> tuple[tuple[np.ndarray, ...], ...]:
@@ -25,10 +24,6 @@ def param_views(buf: np.ndarray, sizes: tuple[int, ...]) -> tuple[tuple[np.ndarr
         bs.append(buf[at:at + fan_out].reshape(1, fan_out))
         at += fan_out
     return tuple(Ws), tuple(bs)
-
-
-def n_params(sizes: tuple[int, ...]) -> int:
-    return sum(i * o + o for i, o in itertools.pairwise(sizes))
 
 
 def init_params(sizes: tuple[int, ...], scheme: str, rng: np.random.Generator) -> np.ndarray:

@@ -1,6 +1,8 @@
-"""The notebook's printed starting point, and sensible defaults for each built-in dataset."""
+"""The notebook's printed starting point, and sensible defaults for each built-in dataset.
 
-import numpy as np
+Plain lists and dicts, no NumPy: the config resolves defaults from here while the command
+line is being read.
+"""
 
 # Exactly what the notebook printed after `np.random.rand` (In [9]).
 NOTEBOOK_W1 = [[0.53478669, 0.44097337], [0.23139675, 0.47830704]]
@@ -16,11 +18,10 @@ PRESETS = {
 }
 
 
-def preset_layers(name: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Starting (W, b) per layer for a preset."""
+def preset_layers(name: str) -> list[tuple[list[list[float]], list[list[float]]]]:
+    """Starting (W, b) per layer for a preset, as nested lists (rows of floats)."""
     assert name == "notebook"
-    return [(np.array(NOTEBOOK_W1), np.array(NOTEBOOK_B1)),
-            (np.array(NOTEBOOK_W2), np.array(NOTEBOOK_B2))]
+    return [(NOTEBOOK_W1, NOTEBOOK_B1), (NOTEBOOK_W2, NOTEBOOK_B2)]
 
 
 # What a dataset trains well with when the user does not say otherwise.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations, losses, optim
+from . import activations, losses, names, optim
 from .config import Config, new_seed
 from .data import Dataset
 from .errors import UserError
@@ -75,6 +75,24 @@ def _record_bytes(rec: StepRecord | None) -> int:
     arrays += [a for v in vars(rec).values() if isinstance(v, tuple) for a in v
                if isinstance(a, np.ndarray)]
     return 1024 + sum(a.nbytes + ARRAY_OVERHEAD for a in arrays)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """Everything the next update depends on, as plain values: what a session file saves
+    and restores. Undo snapshots and the last update's record are not part of it."""
+
+    seed: int  # the seed of the current run (reset can change it; config.seed made the data)
+    initial: np.ndarray | None  # explicit starting parameters restart returns to, or None
+    lr: float  # the learning rate now (it may have been changed live)
+    epoch: int  # epochs completed
+    batch: int  # updates done in the current epoch
+    perm: np.ndarray | None  # the current epoch's shuffle of the training rows
+    rng: dict  # the generator's bit_generator.state
+    params: np.ndarray  # every parameter, flat: W1, b1, W2, b2, …
+    opt_state: dict[str, np.ndarray]
+    history: dict[str, np.ndarray]  # one array per history column, one value per epoch
+    diverged_at: int | None
 
 
 class Session:
@@ -165,6 +183,40 @@ class Session:
 
     def params(self) -> np.ndarray:
         return frozen(self.net.flat)[0]
+
+    @property
+    def history_columns(self) -> tuple[str, ...]:
+        return self._columns
+
+    # ------------------------------------------------------------------ saving and restoring
+
+    def state(self) -> SessionState:
+        """A copy of everything the next update depends on."""
+        return SessionState(
+            seed=int(self.seed),
+            initial=None if self._explicit is None else self._explicit.copy(),
+            lr=float(self.lr), epoch=int(self.epoch), batch=int(self.batch),
+            perm=None if self._perm is None else self._perm.copy(),
+            rng=self.rng.bit_generator.state, params=self.net.flat.copy(),
+            opt_state={k: v.copy() for k, v in self.opt_state.items()},
+            history={c: np.array(self.history.values(c)) for c in self._columns},
+            diverged_at=self.diverged_at)
+
+    def restore(self, state: SessionState) -> None:
+        """Continue from `state` (checked by the caller: shapes, position, names), with no
+        undo history: stepping back starts afresh here."""
+        self._explicit = None if state.initial is None else np.array(state.initial, float)
+        self._start(state.seed, self._explicit)
+        self.net.flat[...] = state.params
+        self.opt_state = {k: np.array(v, dtype=float) for k, v in state.opt_state.items()}
+        self.lr = float(state.lr)
+        self.epoch, self.batch = state.epoch, state.batch
+        self._perm = None if state.perm is None else np.array(state.perm, dtype=np.int64)
+        for row in zip(*(np.asarray(state.history[c]).tolist() for c in self._columns),
+                       strict=True):
+            self.history.append(*row)
+        self.diverged_at = state.diverged_at
+        self.rng.bit_generator.state = state.rng
 
     # ------------------------------------------------------------------ one update
 
@@ -331,16 +383,17 @@ class Session:
 
     def set_lr(self, lr: float) -> None:
         """Change the learning rate live; undoable on its own."""
-        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and 0 < lr <= 1000):
-            raise UserError(f"learning rate must be above 0 and at most 1000 (got {lr:g})",
+        if not names.lr_ok(lr):
+            raise UserError(f"learning rate must be {names.lr_limits()} (got {lr:g})",
                             field="lr")
         self._push_mark(event=True)
         self.lr = float(lr)
 
     def set_param(self, layer: int, kind: str, i: int, j: int, value: float) -> None:
         """Edit one weight (kind 'W') or bias (kind 'b') by hand; undoable on its own."""
-        if not math.isfinite(value) or abs(value) > 1e6:
-            raise UserError(f"a parameter must be a finite number within ±1e6 (got {value})")
+        if not math.isfinite(value) or abs(value) > names.MAX_PARAM_VALUE:
+            raise UserError("a parameter must be a finite number within "
+                            f"±{names.MAX_PARAM_VALUE:.0e} (got {value})".replace("e+0", "e"))
         target = (self.net.W if kind == "W" else self.net.b)[layer]
         self._push_mark(event=True)
         target[i, j] = value

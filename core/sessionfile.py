@@ -43,9 +43,9 @@ from .config import Config
 from .data import Dataset
 from .errors import UserError
 from .io import read_json, require_finite, save_text, stamped_name
-from .network import n_params
-from .presets import PRESETS
-from .session import Session
+from .names import PRESETS, lr_limits, lr_ok, n_params
+from .opening import load_dataset
+from .session import Session, SessionState
 
 FORMAT = "backprop-stepper-session"
 VERSION = 1
@@ -77,7 +77,7 @@ def save_session(session: Session, path: str) -> None:
 
 def session_doc(session: Session) -> dict:
     """The session as a JSON-ready dict (see the module docstring for the keys)."""
-    cfg, ds, s = session.config, session.dataset, session
+    cfg, ds, st = session.config, session.dataset, session.state()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -88,17 +88,17 @@ def session_doc(session: Session) -> dict:
             "rows": int(ds.raw.shape[0]), "columns": list(ds.columns),
             "sha256": dataset_fingerprint(ds),
         },
-        "seed": int(s.seed),
-        "initial": None if s._explicit is None else _floats_out(s._explicit),
-        "lr": float(s.lr),
-        "epoch": int(s.epoch),
-        "batch": int(s.batch),
-        "perm": None if s._perm is None else [int(i) for i in s._perm],
-        "rng": s.rng.bit_generator.state,
-        "params": _floats_out(s.net.flat),
-        "opt_state": {k: _floats_out(v) for k, v in s.opt_state.items()},
-        "history": {c: _floats_out(s.history.values(c)) for c in s.history.columns},
-        "diverged_at": s.diverged_at,
+        "seed": st.seed,
+        "initial": None if st.initial is None else _floats_out(st.initial),
+        "lr": st.lr,
+        "epoch": st.epoch,
+        "batch": st.batch,
+        "perm": None if st.perm is None else [int(i) for i in st.perm],
+        "rng": st.rng,
+        "params": _floats_out(st.params),
+        "opt_state": {k: _floats_out(v) for k, v in st.opt_state.items()},
+        "history": {c: _floats_out(v) for c, v in st.history.items()},
+        "diverged_at": st.diverged_at,
     }
 
 
@@ -158,21 +158,20 @@ def load_session(path: str) -> Session:
     seed = r.get(doc, "seed", int, "a whole number")
     if not 0 <= seed < 2**63:
         raise r.damaged('"seed" is out of range')
-    s.seed = seed
-    s.net.flat[...] = r.floats(r.get(doc, "params", list, "a list"), "params", n, arch,
-                               finite=True)
-    s.opt_state = _opt_state(r.get(doc, "opt_state", dict, "an object"), s, n, r)
+    params = r.floats(r.get(doc, "params", list, "a list"), "params", n, arch, finite=True)
+    opt_state = _opt_state(r.get(doc, "opt_state", dict, "an object"), s, n, r)
     lr = r.get(doc, "lr", float, "a number")
-    if not (math.isfinite(lr) and 0 < lr <= 1000):
-        raise r.damaged('"lr" must be above 0 and at most 1000')
-    s.lr = float(lr)
-    _position(doc, s, r)
-    _history(r.get(doc, "history", dict, "an object"), s, r)
+    if not lr_ok(lr):
+        raise r.damaged(f'"lr" must be {lr_limits()}')
+    epoch, batch, perm = _position(doc, s, r)
+    history = _history(r.get(doc, "history", dict, "an object"), s, epoch, batch, r)
     diverged = r.get(doc, "diverged_at", (int, None), "an epoch or null")
     if diverged is not None and diverged < 0:
         raise r.damaged('"diverged_at" is negative')
-    s.diverged_at = diverged
-    _rng(r.get(doc, "rng", dict, "an object"), s, r)
+    rng = _rng(r.get(doc, "rng", dict, "an object"), r)
+    s.restore(SessionState(seed=seed, initial=initial, lr=float(lr), epoch=epoch, batch=batch,
+                           perm=perm, rng=rng, params=params, opt_state=opt_state,
+                           history=history, diverged_at=diverged))
     return s
 
 
@@ -285,8 +284,6 @@ def _config(raw: dict, r: _Reader) -> Config:
 
 def _dataset(cfg: Config, ref: dict, r: _Reader) -> tuple[Config, Dataset]:
     """Rebuild the data the session trained on, and prove it is the same table."""
-    from . import load_dataset  # the package's own loader; imported late, it imports us
-
     path = r.path
     sha = r.get(ref, "sha256", str, "text", "dataset")
     if cfg.is_builtin:
@@ -339,7 +336,7 @@ def _opt_state(raw: dict, s: Session, n: int, r: _Reader) -> dict[str, np.ndarra
     return {k: r.floats(raw[k], f"opt_state.{k}", 1 if k == "t" else n) for k in names}
 
 
-def _position(doc: dict, s: Session, r: _Reader) -> None:
+def _position(doc: dict, s: Session, r: _Reader) -> tuple[int, int, np.ndarray | None]:
     epoch = r.get(doc, "epoch", int, "a whole number")
     batch = r.get(doc, "batch", int, "a whole number")
     if epoch < 0 or not 0 <= batch < s.batches:
@@ -356,22 +353,23 @@ def _position(doc: dict, s: Session, r: _Reader) -> None:
         perm = arr
     elif batch > 0:
         raise r.damaged('"perm" is missing for a position inside an epoch')
-    s.epoch, s.batch, s._perm = epoch, batch, perm
+    return epoch, batch, perm
 
 
-def _history(raw: dict, s: Session, r: _Reader) -> None:
-    cols = s.history.columns
+def _history(raw: dict, s: Session, epoch: int, batch: int,
+             r: _Reader) -> dict[str, np.ndarray]:
+    cols = s.history_columns
     if set(raw) != set(cols):
         raise r.damaged(f'"history" should hold {", ".join(cols)}')
-    values = [r.floats(raw[c], f"history.{c}", None) for c in cols]
-    rows = s.epoch + (1 if s.batch else 0)  # each epoch logs once, at its first update
-    if any(v.size != rows for v in values):
-        raise r.damaged(f'"history" should have {rows} entries at epoch {s.epoch}')
-    for row in zip(*(v.tolist() for v in values), strict=True):
-        s.history.append(*row)
+    values = {c: r.floats(raw[c], f"history.{c}", None) for c in cols}
+    rows = epoch + (1 if batch else 0)  # each epoch logs once, at its first update
+    if any(v.size != rows for v in values.values()):
+        raise r.damaged(f'"history" should have {rows} entries at epoch {epoch}')
+    return values
 
 
-def _rng(raw: dict, s: Session, r: _Reader) -> None:
+def _rng(raw: dict, r: _Reader) -> dict:
+    """A PCG64 state, proven by loading it into a generator of its own and reading it back."""
     inner = raw.get("state")
     ok = (raw.get("bit_generator") == "PCG64" and isinstance(inner, dict)
           and all(_is(inner.get(k), int) and 0 <= inner[k] < 2**128 for k in ("state", "inc"))
@@ -379,9 +377,11 @@ def _rng(raw: dict, s: Session, r: _Reader) -> None:
           and 0 <= raw["uinteger"] < 2**32)
     if ok:
         try:
-            s.rng.bit_generator.state = raw
-            ok = s.rng.bit_generator.state == raw  # and nothing extra or out of place
+            probe = np.random.PCG64()
+            probe.state = raw
+            ok = probe.state == raw  # and nothing extra or out of place
         except (TypeError, ValueError, OverflowError):
             ok = False
     if not ok:
         raise r.damaged('"rng" is not a PCG64 generator state')
+    return raw

@@ -22,3 +22,33 @@ def test_core_pulls_in_no_ui():
 
 def test_the_check_itself_can_fail():
     assert "textual" in loaded_after("import textual.app")
+
+
+def test_importing_the_core_loads_no_numpy():
+    """`import core`, its error type, the config and the names are what a command line needs
+    before the first frame: none of them may cost NumPy."""
+    mods = loaded_after("import core\nfrom core.errors import UserError\n"
+                        "from core.config import Config\nfrom core import names\n"
+                        "Config(preset='notebook').resolve()")
+    assert "numpy" not in mods
+
+
+def test_lazy_names_resolve_to_their_modules():
+    import core
+    from core import session, views
+
+    assert core.Session is session.Session and core.view is views.view
+    assert sorted(core.__all__) == sorted(core._EXPORTS)
+
+
+def test_names_match_what_the_modules_implement():
+    from core import activations, data, losses, names, network, optim, presets
+
+    assert tuple(activations.ACTIVATIONS) == names.ACTIVATIONS
+    assert tuple(losses.LOSSES) == names.LOSSES
+    assert tuple(optim.OPTIMIZERS) == names.OPTIMIZERS
+    assert network.INITS == names.INITS
+    assert data.NORMALIZERS == names.NORMALIZERS
+    assert tuple(data.BUILTIN) == names.DATASETS
+    assert tuple(presets.PRESETS) == names.PRESETS
+    assert set(presets.DATASET_DEFAULTS) == {*names.DATASETS, "csv"}

@@ -52,13 +52,14 @@ def assert_same(s: Session, t: Session) -> None:
     assert s.rng.bit_generator.state == t.rng.bit_generator.state
     assert (s.epoch, s.batch, s.t, s.seed, s.lr, s.diverged_at) == \
         (t.epoch, t.batch, t.t, t.seed, t.lr, t.diverged_at)
-    assert (s._perm is None) == (t._perm is None)
-    if s._perm is not None:
-        assert np.array_equal(s._perm, t._perm)
+    a, b = s.state(), t.state()
+    assert (a.perm is None) == (b.perm is None)
+    if a.perm is not None:
+        assert np.array_equal(a.perm, b.perm)
     assert s.config == t.config
-    assert (s._explicit is None) == (t._explicit is None)
-    if s._explicit is not None:
-        assert np.array_equal(s._explicit, t._explicit)
+    assert (a.initial is None) == (b.initial is None)
+    if a.initial is not None:
+        assert np.array_equal(a.initial, b.initial)
 
 
 def assert_same_record(a, b) -> None:
@@ -139,7 +140,7 @@ def test_live_lr_seed_and_start_weights_survive(tmp_path):
     s.reset(seed=123)  # a new run: new seed, no explicit starting weights
     s.run(2)
     t = resumed(s, tmp_path, "reset.json")
-    assert t.seed == 123 and t.config.seed == 7 and t._explicit is None
+    assert t.seed == 123 and t.config.seed == 7 and t.state().initial is None
     s.restart()
     t.restart()
     assert_same(s, t)

@@ -34,7 +34,7 @@ def test_test_rows_are_marked():
 
 def test_every_view_carries_the_surface_at_a_fixed_size():
     from core import view
-    from core.view import SURFACE_SIZE
+    from core.views import SURFACE_SIZE
 
     s = open_session(Config(data="circle", seed=2))
     s.run(5)

@@ -1,0 +1,55 @@
+"""The choices and limits every front end lists, with no NumPy.
+
+The CLI, the settings form, the help text and session files all offer these names and
+check these limits; the modules that implement them (activations, losses, optim, network,
+data) define their tables with exactly these keys, and a test keeps the two in step. Kept
+free of NumPy so that parsing a command line or drawing a form never waits for it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
+LOSSES = ("mse", "bce")
+OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
+INITS = ("uniform", "xavier", "he")
+NORMALIZERS = ("max", "minmax", "zscore", "none")
+DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine")
+PRESETS = ("notebook",)
+
+# What a network may be.
+MAX_UNITS = 1024
+MAX_LAYERS = 8
+MAX_PARAMS = 5_000_000
+MAX_ACTIVATION_BYTES = 4 * 2**30
+
+# Numbers a user types: (low, high, low excluded).
+LR_RANGE = (0.0, 1000.0, True)
+L2_RANGE = (0.0, 1e6, False)
+NOISE_RANGE = (0.0, 10.0, False)
+TEST_FRACTION_RANGE = (0.0, 0.9, False)
+MAX_EPOCHS = 10_000_000
+MAX_PARAM_VALUE = 1e6  # a weight or bias typed in by hand
+
+# What a CSV may be.
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 1_000
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def n_params(sizes: tuple[int, ...]) -> int:
+    """Weights and biases of a dense network with these layer sizes."""
+    return sum(i * o + o for i, o in itertools.pairwise(sizes))
+
+
+def lr_ok(lr: object) -> bool:
+    """Whether `lr` is a learning rate we train with: finite, above 0, at most the ceiling."""
+    low, high, _ = LR_RANGE
+    return isinstance(lr, int | float) and low < lr <= high
+
+
+def lr_limits() -> str:
+    """The learning-rate rule, in words, for messages."""
+    low, high, _ = LR_RANGE
+    return f"above {low:g} and at most {high:g}"

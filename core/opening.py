@@ -1,0 +1,59 @@
+"""From a config to a running session: load the data, find the starting weights, build it."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import data
+from .config import Config
+from .errors import UserError
+from .gradcheck import GradCheck, gradient_check
+from .io import load_weights
+from .presets import preset_layers
+from .session import Session
+
+
+def load_dataset(cfg: Config) -> data.Dataset:
+    """The dataset a resolved config names: built-in by name, else a CSV path."""
+    if cfg.is_builtin:
+        if cfg.targets:
+            raise UserError("--target applies to CSV files; built-in datasets have theirs",
+                            field="targets")
+        return data.builtin(cfg.data, cfg.seed, cfg.noise, cfg.normalize, cfg.test_fraction)
+    if not os.path.exists(cfg.data) and not cfg.data.lower().endswith(".csv"):
+        raise UserError(f"--data {cfg.data!r}: no such file, and not a built-in dataset "
+                        f"({', '.join(data.BUILTIN)})", field="data")
+    return data.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed)
+
+
+def initial_params(cfg: Config, sizes: tuple[int, ...]) -> np.ndarray | None:
+    """Explicit starting parameters (a --weights file or a preset's), else None (drawn)."""
+    if cfg.weights:
+        return load_weights(cfg.weights, sizes)
+    if cfg.preset:
+        layers = preset_layers(cfg.preset)
+        shapes = (*(len(W) for W, _ in layers), len(layers[-1][0][0]))
+        if shapes != sizes:
+            raise UserError(f"the {cfg.preset} preset's weights are for a "
+                            f"{'-'.join(map(str, shapes))} network, not "
+                            f"{'-'.join(map(str, sizes))}; drop --preset or --hidden")
+        return np.concatenate([np.r_[np.ravel(W), np.ravel(b)] for W, b in layers])
+    return None
+
+
+def open_session(config: Config) -> Session:
+    """Resolve defaults, load the data and any starting weights, and build a session."""
+    cfg = config.resolve()
+    ds = load_dataset(cfg)
+    sizes = (ds.X.shape[1], *cfg.hidden, ds.y.shape[1])
+    cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
+    return Session(cfg, ds, initial_params(cfg, sizes))
+
+
+def check_session(session: Session, h: float = 1e-3) -> GradCheck:
+    """Finite differences on the session's current parameters and full training batch."""
+    with np.errstate(all="ignore"):
+        return gradient_check(session.net, session.dataset.X, session.dataset.y,
+                              session.loss_fn, session.l2, h=h)
