@@ -55,6 +55,10 @@ class SessionView:
     # ŷ sampled over the input plane (2 features) or along the input (1 feature); None when
     # the data has more features or targets than a picture can show.
     surface: Surface | None = None
+    hidden_activation: str = "linear"
+    output_activation: str = "linear"
+    # the learning rate training diverged with (the live lr may have been lowered since)
+    diverged_lr: float | None = None
 
     @property
     def diverged(self) -> bool:
@@ -83,7 +87,8 @@ def view(session: Session) -> SessionView:
         history=hist.values("loss"), test_history=test, best=best,
         loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
         undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far,
-        surface=_surface(session))
+        surface=_surface(session), hidden_activation=session.config.activation,
+        output_activation=session.config.output_activation, diverged_lr=session.diverged_lr)
 
 
 def _surface(session: Session) -> Surface | None:

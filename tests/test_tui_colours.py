@@ -45,10 +45,19 @@ class EightBit(LineFilter):
                 for text, style, control in segments]
 
 
+class EightBitApp(BackpropApp):
+    """The app as a 256-colour terminal shows it: every line passes Textual's own filters,
+    then the downgrade to the 256-colour palette."""
+
+    def get_line_filters(self) -> list[LineFilter]:
+        return [*super().get_line_filters(), EIGHT_BIT_FILTER]
+
+
+EIGHT_BIT_FILTER = EightBit()
+
+
 def app_256(**kw) -> BackpropApp:
-    app = BackpropApp(session=open_session(Config(preset="notebook", seed=7, **kw)))
-    app._filters.append(EightBit())
-    return app
+    return EightBitApp(session=open_session(Config(preset="notebook", seed=7, **kw)))
 
 
 def app_no_color(monkeypatch, **kw) -> BackpropApp:
