@@ -335,6 +335,12 @@ async def test_ctrl_c_stops_the_server_and_every_app_process(tmp_path):
     opened: list = []
     try:
         term.wait_for(rf"open http://127\.0\.0\.1:{port}\b", timeout=STARTUP_S)
+
+        def listening() -> bool:  # the line comes from on_startup, before the bind
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+
+        term.wait_until(listening, timeout=STARTUP_S, what=f"listening on port {port}")
         opened = await open_app_sockets(port, 2)
 
         def apps() -> set[int]:

@@ -22,11 +22,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from . import ptyterm
 from .conftest import fail_or_skip
-from .ptyterm import Term, proc_stat
+from .ptyterm import proc_stat
 
 BACKPROP = Path(sys.executable).with_name("backprop")
 STATUS_7 = r"Epoch 0 │ Seed 7 │ lr 0\.1 │ 2-2-1 linear"
+
+
+class Term(ptyterm.Term):
+    """`backprop ARGS` on a pty (other test modules import this and `term_factory`)."""
+
+    def __init__(self, *args: str, **kw) -> None:
+        super().__init__([str(BACKPROP), *args], **kw)
 
 
 @pytest.fixture
@@ -37,7 +45,7 @@ def term_factory():
     terms: list[Term] = []
 
     def make(*args: str, **kw) -> Term:
-        terms.append(Term([str(BACKPROP), *args], **kw))
+        terms.append(Term(*args, **kw))
         return terms[-1]
 
     yield make
