@@ -78,12 +78,23 @@ def _clean_environment():
 def pytest_report_header(config):
     """The BLAS kernel NumPy runs on: float results of a matrix product can differ in the
     last bits between kernels (CPU, matrix shape), so a report names the one it ran on."""
+    return blas_lines()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """`pytest -q` (as `make test` runs it) prints no header: name the kernel at the end."""
+    if config.get_verbosity() < 0:
+        for line in blas_lines():
+            terminalreporter.write_line(line)
+
+
+def blas_lines() -> list[str]:
     import numpy as np
 
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return f"numpy {np.__version__}, BLAS unknown (threadpoolctl is not installed)"
+        return [f"numpy {np.__version__}, BLAS unknown (threadpoolctl is not installed)"]
     lines = []
     for info in threadpool_info():
         if info.get("user_api") != "blas":
@@ -93,4 +104,4 @@ def pytest_report_header(config):
             f"architecture {info.get('architecture', '?')}, "
             f"threading {info.get('threading_layer', '?')}, "
             f"{info.get('num_threads')} threads (numpy {np.__version__})")
-    return lines or f"numpy {np.__version__}, no BLAS library found by threadpoolctl"
+    return lines or [f"numpy {np.__version__}, no BLAS library found by threadpoolctl"]
