@@ -21,7 +21,10 @@ from tui.options import given_model
 from tui.stepper import Busy
 
 from .test_tui_pilot import same_params
-from .test_tui_pty import BACKPROP, Term
+from .test_tui_pty import (
+    Term,
+    backprop_installed,  # noqa: F401 (a fixture)
+)
 from .tui_helpers import NotifyingApp, session_of, status_text
 
 SIZE = (80, 24)
@@ -158,7 +161,7 @@ def test_damaged_or_foreign_resume_file_is_a_user_error(here, content: bytes) ->
         open_from_args(parse("--resume", "bad.json"))
 
 
-@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.usefixtures("backprop_installed")
 @pytest.mark.parametrize("name, content", [
     ("damaged.json", b'{"format": "backprop-stepper-session", "version": 1, "config": '),
     ("missing.json", None),

@@ -38,10 +38,15 @@ class Term(ptyterm.Term):
 
 
 @pytest.fixture
-def term_factory():
+def backprop_installed() -> None:
+    """The real `backprop` command is needed: without it, fail under CI, else skip."""
     if not BACKPROP.exists():
         fail_or_skip(f"the backprop command is not installed beside {sys.executable} "
                      "(pip install -e .)")
+
+
+@pytest.fixture
+def term_factory(backprop_installed):
     terms: list[Term] = []
 
     def make(*args: str, **kw) -> Term:
@@ -162,9 +167,6 @@ def test_signal_during_a_threaded_run_restores_the_terminal(term_factory, tmp_pa
     assert t.restored()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ctrl+z does nothing: Textual reads it as a key in raw mode (no ISIG, so the tty sends "
-    "no SIGTSTP) and the app binds no suspend_process to it"))
 def test_ctrl_z_suspends(term_factory) -> None:
     t = term_factory("--preset", "notebook", "--seed", "7", controlling=True)
     ready(t)
@@ -173,10 +175,6 @@ def test_ctrl_z_suspends(term_factory) -> None:
     os.kill(t.pid, signal.SIGCONT)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "after SIGCONT the app re-enters the (cleared) alternate screen but draws nothing until "
-    "a key changes something, and then only the changed parts; Textual posts SignalResume "
-    "(app_resume_signal) without a repaint"))
 def test_suspend_and_resume_redraws_and_keys_work(term_factory) -> None:
     """SIGTSTP (what ^Z sends from a shell's job control, or `kill -TSTP`): the app gives the
     terminal back and stops; SIGCONT (`fg`): it takes the screen again, draws it whole,

@@ -21,7 +21,10 @@ from tui.app import BackpropApp
 from tui.stepper import PLAY_FPS
 
 from .test_tui_phases import same_record
-from .test_tui_pty import BACKPROP, term_factory  # noqa: F401 (a fixture)
+from .test_tui_pty import (
+    backprop_installed,  # noqa: F401 (a fixture)
+    term_factory,  # noqa: F401 (a fixture)
+)
 from .tui_helpers import session_of, status_text, view_of, wait_until
 
 SIZE = (80, 24)
@@ -182,7 +185,7 @@ async def test_lr_change_during_a_walk_retakes_the_update() -> None:
         assert app.stepper.walk.record.lr == 0.2 and same_record(app.stepper.walk.record, rec)
 
 
-@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.usefixtures("backprop_installed")
 def test_play_stays_under_64_kb_per_second_at_80x24(term_factory) -> None:  # noqa: F811
     """Bytes per frame × frames per second, measured on the real command. The frame count
     comes from the epoch counter (1 epoch per frame), so no assertion depends on timing."""

@@ -1,4 +1,4 @@
-"""BackpropApp: the title, the styles, the app-wide keys (q, ctrl+c, ?, ctrl+s), and the
+"""BackpropApp: the title, the styles, the app-wide keys (q, ctrl+c, ?, ctrl+s, ctrl+z) and the
 main screen it hands everything else to. It opens the session off the UI thread and leaves
 cleanly whatever happens to the terminal.
 
@@ -76,6 +76,7 @@ class BackpropApp(App[None]):
     def on_mount(self) -> None:
         """Signals and a hung-up terminal end the app through `exit()` (see terminal.py)."""
         install_signal_handlers(self._on_signal)
+        self.app_resume_signal.subscribe(self, self._redraw)
         loop = asyncio.get_running_loop()
         guard_output(self._driver,
                      lambda: loop.call_soon_threadsafe(self._on_signal, signal.SIGHUP))
@@ -134,6 +135,10 @@ class BackpropApp(App[None]):
         yield from super().get_system_commands(screen)
 
     # ------------------------------------------------------------------ leaving
+
+    def _redraw(self, _app: App) -> None:
+        """Back from ctrl+z (`fg`): the terminal cleared the screen, so draw all of it."""
+        self.refresh(layout=True)
 
     def on_unmount(self) -> None:
         remove_signal_handlers()

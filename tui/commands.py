@@ -90,6 +90,8 @@ KEYS: tuple[Key, ...] = (
         footer_when=(NORMAL,), scope=APP, palette=False),
     Key("ctrl+c", "quit", "Quit", "Leave the stepper", scope=APP, priority=True,
         palette=False),
+    Key("ctrl+z", "suspend_process", "Suspend", "Back to the shell; fg brings the stepper back",
+        short="suspend (fg returns)", scope=APP, palette=False),
     Key("ctrl+s", "screenshot", "Screenshot", "An SVG of the screen, in this folder",
         short="SVG screenshot", scope=APP),
 )
