@@ -21,10 +21,7 @@ from tui.options import given_model
 from tui.stepper import Busy
 
 from .test_tui_pilot import same_params
-from .test_tui_pty import (
-    Term,
-    backprop_installed,  # noqa: F401 (a fixture)
-)
+from .test_tui_pty import Term
 from .tui_helpers import NotifyingApp, session_of, status_text
 
 SIZE = (80, 24)
@@ -199,7 +196,7 @@ async def test_x_exports_weights_and_history_here(here) -> None:
     flat = load_weights(str(weights[0]), (2, 2, 1))
     assert np.array_equal(flat, session_of(app).net.flat)
     lines = history[0].read_text().splitlines()
-    assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 100
+    assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 101  # to the loss now
     note = "\n".join(notes(app))
     assert weights[0].name in note and history[0].name in note
 
