@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,23 @@ async def test_w_during_a_threaded_run_is_refused(here) -> None:
         await pilot.pause()
         assert not app.stepper.running
         assert not list(here.iterdir())
+
+
+@pytest.mark.usefixtures("backprop_installed")
+def test_the_saved_path_is_one_line_to_copy_at_80_columns(here) -> None:
+    """The notification names the file and the command that reopens it, each on one line of
+    the screen, never split where a copy would break it."""
+    t = Term("--preset", "notebook", "--seed", "7", cwd=here)
+    try:
+        t.wait_screen(r"Epoch 0 │")
+        t.press("s")
+        t.wait_screen(r"Epoch 1 │")
+        t.press("w")
+        line = t.wait_screen(r"backprop --resume (backprop-session-\d{8}-\d{6}\.json)")
+        assert (here / line.group(1)).is_file()
+        assert re.search(r"Session saved to backprop-session-\d{8}-\d{6}\.json", t.screen())
+    finally:
+        t.close()
 
 
 # ---------------------------------------------------------------- --resume
