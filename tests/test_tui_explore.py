@@ -205,6 +205,56 @@ async def test_an_edited_weight_shows_no_step_arrow(size) -> None:
         assert "0.5619▼" in text or "0.561898 ▼" in text  # W2[1,0] keeps its arrow
 
 
+async def test_a_new_dataset_in_settings_brings_its_defaults_as_the_command_line_does() -> None:
+    """Typing `xor` over `notebook` fills in xor's defaults (lr, network, loss …) before
+    anything is applied, and applying opens what `--data xor` would open, seed aside."""
+    app = app_for(preset="notebook", seed=7)
+    cli = open_session(Config(data="xor", seed=7)).config
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        screen = app.screen
+        screen.query_one("#set-data", Input).value = "xor"
+        await pilot.pause()
+        shown = {name: str(screen.query_one(f"#set-{name}").value)
+                 for name in ("lr", "hidden", "activation", "output_activation", "loss",
+                              "normalize", "init", "optimizer")}
+        assert shown == {"lr": f"{cli.lr:g}", "hidden": "4", "activation": cli.activation,
+                         "output_activation": cli.output_activation, "loss": cli.loss,
+                         "normalize": cli.normalize, "init": cli.init,
+                         "optimizer": cli.optimizer}
+        screen.query_one("#set-data", Input).value = "notebook"  # back: the session's own
+        await pilot.pause()
+        assert str(screen.query_one("#set-lr").value) == "0.1"
+        assert screen.query_one("#set-loss").value == "mse"
+        screen.query_one("#set-data", Input).value = "xor"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        got = session_of(app).config
+        for field in ("lr", "hidden", "activation", "output_activation", "loss", "normalize",
+                      "init", "optimizer", "batch_size", "epochs", "seed"):
+            assert getattr(got, field) == getattr(cli, field), field
+
+
+async def test_epochs_sets_what_r_runs_and_the_footer_says_so() -> None:
+    app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)), run_epochs=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert session_of(app).epoch == 5
+        labels = [a.binding.description for a in app.screen.active_bindings.values()
+                  if a.binding.show]
+        assert "Run 5" in labels and "Run 100" not in labels
+
+
+def test_epochs_below_one_in_the_stepper_is_refused(capsys) -> None:
+    from tui.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--preset", "notebook", "--epochs", "0"])
+    assert exit_.value.code == 2
+    assert "--epochs sets what r runs" in capsys.readouterr().err
+
+
 async def test_e_outside_the_network_pane_says_how() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
