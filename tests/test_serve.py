@@ -254,7 +254,7 @@ def test_loopback_host_does_not_warn(monkeypatch, capsys):
     (["--port", "70000"], "between 1 and 65535"),
     (["--port", "eighty"], "whole number"),
     (["--host", ""], "empty"),
-    (["--fps", "0"], "--fps must be at least 1"),
+    (["--fps", "0"], "argument --fps: must be at least 1"),
     (["--lr", "-1"], "lr"),
 ])
 def test_bad_options_are_one_line_and_exit_2(argv, needle, capsys):

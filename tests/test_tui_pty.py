@@ -217,7 +217,8 @@ def test_fps_0_exits_2_with_one_line(term_factory) -> None:
     t = term_factory("--preset", "notebook", "--fps", "0")
     assert t.wait_exit() == 2
     # refused before the app takes the terminal: one line and nothing else written
-    assert t.out == b"backprop: error: --fps must be at least 1 (got 0)\r\n", t.out
+    assert t.out == b"backprop: error: argument --fps: must be at least 1 (got 0) " \
+        b"(see `backprop --help`)\r\n", t.out
     assert termios.tcgetattr(t.slave) == t.saved
 
 

@@ -167,8 +167,6 @@ def _cap_fps(fps: int | None) -> None:
         if os.environ.get("TEXTUAL_FPS"):
             return
         fps = default_fps()
-    if fps < 1:
-        raise UserError(f"--fps must be at least 1 (got {fps})")
     import textual.screen
 
     os.environ["TEXTUAL_FPS"] = str(fps)

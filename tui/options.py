@@ -49,6 +49,19 @@ def parse_int(text: str) -> int:
         raise OptionError(f"expected a whole number, not {text!r}") from None
 
 
+def int_in(low: int, high: int | None = None, what: str = "") -> Parser:
+    """A whole number from `low` (to `high`): a parser that says the range when it refuses."""
+    def parse(text: str) -> int:
+        value = parse_int(text)
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise OptionError(f"must be {bound} (got {value}){what}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
 def parse_int_list(text: str) -> tuple[int, ...]:
     """Layer sizes: `4` or `8,8`."""
     try:
@@ -182,7 +195,7 @@ OPTIONS: tuple[Option, ...] = (
            "runs (default 100)", "training", parse=parse_int, metavar="N"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
-           commands=(APP, SERVE), parse=parse_int, metavar="N"),
+           commands=(APP, SERVE), parse=int_in(1), metavar="N"),
     Option("resume", "--resume", "reopen a saved session file", "session", commands=(APP,),
            parse=parse_text, metavar="FILE"),
     Option("save_to", "--save-to", "where w saves the session (default: "
@@ -190,7 +203,8 @@ OPTIONS: tuple[Option, ...] = (
            commands=(APP,), parse=parse_text, metavar="FILE.json"),
     # backprop train
     Option("log_every", "--log-every", "print the loss every N epochs (0 = silent; default "
-           "100)", "output", commands=(TRAIN,), parse=parse_int, metavar="N", default=100),
+           "100)", "output", commands=(TRAIN,), parse=int_in(0, what=" (0 is silent)"),
+           metavar="N", default=100),
     Option("json", "--json", "print one JSON object instead", "output", commands=(TRAIN,),
            switch=True, default=False),
     # backprop serve
@@ -198,7 +212,7 @@ OPTIONS: tuple[Option, ...] = (
            "server", commands=(SERVE,), parse=parse_text, metavar="HOST",
            default="127.0.0.1"),
     Option("port", "--port", "port (default 8000)", "server", commands=(SERVE,),
-           parse=parse_int, metavar="PORT", default=8000),
+           parse=int_in(1, 65535, "; the default is 8000"), metavar="PORT", default=8000),
 )
 
 BY_NAME = {o.name: o for o in OPTIONS}

@@ -39,7 +39,6 @@ def serve(ns: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     _check_installed()
     command = app_command(ns)
     _check_model(ns)
-    _check_port(ns.port)
     loopback = is_loopback(ns.host)  # resolves the name: a bad --host fails here, not later
     _check_bind(ns.host, ns.port)
     if not loopback:
@@ -64,14 +63,7 @@ def _check_installed() -> None:
 
 def _check_model(ns: argparse.Namespace) -> None:
     """Open the session once here, so bad options are one line now, not a dead tab later."""
-    if ns.fps is not None and ns.fps < 1:
-        raise UserError(f"--fps must be at least 1 (got {ns.fps})")
     core.open_session(config_from(ns))
-
-
-def _check_port(port: int) -> None:
-    if not 1 <= port <= 65535:
-        raise UserError(f"--port must be between 1 and 65535 (got {port}); the default is 8000")
 
 
 def is_loopback(host: str) -> bool:
