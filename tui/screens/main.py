@@ -306,6 +306,10 @@ class MainScreen(Screen[None]):
         current = self.top if self.top in TOP_CYCLE else TOP_CYCLE[-1]
         self.show_top(TOP_CYCLE[(TOP_CYCLE.index(current) + 1) % len(TOP_CYCLE)])
 
+    def action_rows(self, pages: int, to: str = "") -> None:
+        """PgUp/PgDn, Home/End: another page of the dataset's rows."""
+        self.query_one(DatasetPane).scroll_rows(pages, to)
+
     def action_pick(self, d_layer: int, d_item: int) -> None:
         """Arrows, while the network pane shows: select a weight or bias."""
         if self.top == "network":

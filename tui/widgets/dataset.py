@@ -3,7 +3,9 @@ and what the network currently predicts for that row next to its target, in the 
 own units (`predicted 64.8 / target 55`), which is what a student can judge.
 
 It tries the richest table first and drops detail until the table fits the pane's width;
-rows that do not fit in its height are counted, not drawn.
+then, on a wide file, feature columns from the middle, so the target and the prediction stay
+pinned on the right (the title counts what is hidden). Rows that do not fit in its height
+are a page: PgUp/PgDn and Home/End move through them, and the foot says which are showing.
 """
 
 from __future__ import annotations
@@ -28,14 +30,38 @@ class DatasetPane(Pane):
 
     TITLE = "Dataset"
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.first = 0  # the first row on screen
+        self._page = 1  # rows on screen at the last draw: how far PgDn moves
+        self._hidden = 0  # feature columns left out at the last draw
+
     def show(self, view: SessionView) -> None:
         ds = view.dataset
-        self.set_title(f"Dataset: {ds.name}, {ds.raw.shape[0]} rows "
-                       f"(normalised: {ds.x_norm.kind})")
         if self.view is None or self.view.dataset is not ds:
             # the core's normalised table, asked for once per dataset, not once per draw
             self._normalised = (ds.X_all, ds.y_all, frozenset(ds.test_rows.tolist()))
+            self.first = 0
         super().show(view)
+
+    def scroll_rows(self, pages: int = 0, to: str = "") -> None:
+        """PgUp/PgDn (`pages` ±1), Home (`to="home"`) and End (`to="end"`)."""
+        if self.view is None:
+            return
+        n = self.view.dataset.raw.shape[0]
+        last = max(n - self._page, 0)
+        first = 0 if to == "home" else last if to == "end" else self.first + pages * self._page
+        first = min(max(first, 0), last)
+        if first != self.first:
+            self.first = first
+            self.body.refresh()
+
+    def _title(self, view: SessionView) -> str:
+        ds = view.dataset
+        title = f"Dataset: {ds.name}, {ds.raw.shape[0]} rows (normalised: {ds.x_norm.kind})"
+        if self._hidden:
+            title += f", {self._hidden} column{'s' if self._hidden > 1 else ''} hidden"
+        return title
 
     def wanted_height(self, width: int, screen_height: int) -> int:
         """Header plus one line per row, but at most two fifths of the screen: a 200-row
@@ -50,11 +76,36 @@ class DatasetPane(Pane):
         return view.dataset.test_rows.size > 0
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        table = self._fitted(view, width, height)
+        self.set_title(self._title(view))
+        return table
+
+    def _fitted(self, view: SessionView, width: int, height: int) -> list[Text]:
+        """The richest layout that fits; failing all, the plainest with feature columns
+        dropped from the middle (target and prediction stay pinned on the right)."""
+        self._hidden = 0
         for columns in self._layouts(view, width):
             table = self._table(view, columns, height)
             if max(len(line) for line in table) <= width:
                 return table
+        n_features = len(view.dataset.feature_names)
+        for hidden in range(1, n_features):
+            cut = self._without_middle(columns, n_features, hidden)
+            table = self._table(view, cut, height)
+            if max(len(line) for line in table) <= width:
+                self._hidden = hidden
+                return table
         return [Text(fit(line.plain, width)) for line in table]
+
+    @staticmethod
+    def _without_middle(columns: list[Column], n_features: int, hidden: int) -> list[Column]:
+        """`hidden` feature columns taken out of the middle of the features, and one narrow
+        column saying how many are missing in their place."""
+        keep = n_features - hidden
+        left = 1 + (keep + 1) // 2  # the row number, then the first features
+        right = left + hidden
+        gap: Column = (f"+{hidden}", lambda i: "…")
+        return [*columns[:left], gap, *columns[right:]]
 
     def _layouts(self, view: SessionView, width: int) -> list[list[Column]]:
         """Column sets from most to least detailed; the first that fits is drawn."""
@@ -113,13 +164,17 @@ class DatasetPane(Pane):
         notes = 1 if self._has_test(view) else 0
         room = max(height - 1 - notes, 1)
         shown = n if n <= room else max(room - 1, 1)
-        body = [[cell(i) for _, cell in columns] for i in range(shown)]
+        self._page = shown
+        first = min(self.first, max(n - shown, 0))
+        rows = range(first, first + shown)
+        body = [[cell(i) for _, cell in columns] for i in rows]
         widths = [max([len(head), *(len(r[c]) for r in body)])
                   for c, (head, _) in enumerate(columns)]
         head = Text(self._join([h for h, _ in columns], widths), style=self.style("head"))
         out = [head, *(Text(self._join(row, widths)) for row in body)]
         if shown < n:
-            out.append(Text(f" … {n - shown} more rows ({n} in all)", style=self.style("dim")))
+            out.append(Text(f" rows {first}–{first + shown - 1} of {n} · PgUp/PgDn, Home/End "
+                            "move", style=self.style("dim")))
         if notes:
             out.append(Text(" t = held-out test row, not trained on", style=self.style("dim")))
         return out
