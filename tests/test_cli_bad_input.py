@@ -110,7 +110,7 @@ REQUIRED: list[tuple[str, tuple[str, ...]]] = [
     ("missing-file", ("--data", "missing.csv")),
     ("empty-0-byte-file", ("--data", "empty.csv")),
     ("header-only", ("--data", "header_only.csv")),
-    ("single-row", ("--data", "one_row.csv")),
+    ("single-row-with-zscore", ("--data", "one_row.csv", "--normalize", "zscore")),
     ("non-numeric-cell", ("--data", "non_numeric.csv")),
     ("nan-cell", ("--data", "nan_cell.csv")),
     ("inf-cell", ("--data", "inf_cell.csv")),
@@ -157,7 +157,10 @@ MORE: list[tuple[str, tuple[str, ...]]] = [
     ("seed-huge", ("--seed", str(10**30))),
     ("log-every-negative", ("--log-every", "-1")),
     ("test-fraction-0.95", ("--test-fraction", "0.95")),
-    ("bce-without-sigmoid", ("--loss", "bce")),
+    ("bce-without-sigmoid", ("--loss", "bce", "--output-activation", "linear")),
+    ("ce-without-softmax", ("--loss", "ce", "--output-activation", "sigmoid")),
+    ("softmax-without-ce", ("--output-activation", "softmax")),
+    ("softmax-hidden", ("--activation", "softmax")),
     ("l2-negative", ("--l2", "-1")),
     ("unknown-choice", ("--optimizer", "rmsprop")),
     ("weights-missing", ("--preset", "notebook", "--weights", "missing.json")),
@@ -221,7 +224,7 @@ def test_more_bad_input_in_process(workdir, args):
 
 
 def test_row_limit_is_a_message_not_a_memory_blow_up(tmp_path):
-    from core.data import MAX_ROWS
+    from core.names import MAX_ROWS
 
     (tmp_path / "tall.csv").write_text("a,b\n" + "1,2\n" * (MAX_ROWS + 1))
     message = assert_one_line_error(run_main("--data", "tall.csv", cwd=tmp_path))

@@ -215,7 +215,7 @@ def test_the_file_holds_every_key(tmp_path):
     assert list(doc) == ["format", "version", "config", "dataset", "seed", "initial", "lr",
                          "epoch", "batch", "perm", "rng", "params", "opt_state", "history",
                          "diverged_at"]
-    assert doc["format"] == FORMAT and doc["version"] == 1
+    assert doc["format"] == FORMAT and doc["version"] == 2
     assert set(doc["config"]) == set(Config.field_names())
     assert set(doc["opt_state"]) == {"m", "v", "t"}
     assert set(doc["history"]) == {"loss", "objective", "accuracy", "test_loss",
@@ -384,7 +384,7 @@ def load_doc(path: Path, doc) -> Session:
     ("[1, 2, 3]", "not a backprop session file"),
     ('{"name": "something else"}', "not a backprop session file"),
     ('{"layers": []}', "looks like a weights file"),
-    ('{"format": "backprop-stepper-session", "version": 2}', "newer backprop-stepper"),
+    ('{"format": "backprop-stepper-session", "version": 3}', "newer backprop-stepper"),
     ('{"format": "backprop-stepper-session", "version": "1"}', '"version"'),
     ('{"format": "backprop-stepper-session", "version": 1}', '"config" is missing'),
     ("[" * 100000, "nested too deeply|not valid JSON"),
