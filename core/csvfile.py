@@ -11,6 +11,7 @@ taken for a header, or dropped, silently.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import os
 import re
@@ -21,7 +22,8 @@ from .errors import UserError
 from .names import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, SEPARATORS
 
 SAMPLE_BYTES = 256 * 1024  # what the layout is decided from
-SAMPLE_ROWS = 200
+SAMPLE_ROWS = 200  # rows the header and decimal mark are judged on
+SEP_ROWS = 50  # rows each candidate separator is tried on
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan|infinity)", re.I)
 _COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
 _DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
@@ -45,6 +47,14 @@ class Layout:
     encoding: str
     names: tuple[str, ...]  # column names: the header's, or positions "0", "1", …
     header: bool
+    skipped: tuple[tuple[str, ...], ...] = ()  # fields of the first lines --skip-rows skips
+    compression: str | None = None  # "gzip" for a .csv.gz
+    # Spaces after separators (`1, 2`): pandas is told to skip them, which slows its parser,
+    # so only when the sample has them.
+    spaced: bool = False
+    # Whether the file may hold more rows than MAX_ROWS (judged from the sample's line
+    # length): then pandas stops reading after MAX_ROWS + 1 rows, which costs it a little.
+    long: bool = True
 
 
 def read_frame(path: str, options: CsvOptions):
@@ -71,8 +81,8 @@ def _check_file(path: str) -> None:
 
 def sniff(path: str, options: CsvOptions) -> Layout:
     """Decide separator, decimal mark and column names from the start of the file."""
-    text, encoding = _sample(path)
-    text = _skip_lines(text, options.skip_rows, path)
+    text, encoding, compression = _sample(path)
+    skipped, text = _skip_lines(text, options.skip_rows, path)
     sep = options.sep or _detect_sep(text)
     rows = _rows(text, sep, path)
     if not rows:
@@ -87,16 +97,33 @@ def sniff(path: str, options: CsvOptions) -> Layout:
     if len(names) > MAX_COLUMNS:
         raise UserError(f"{path}: {len(names)} columns is over the {MAX_COLUMNS} limit",
                         field="data")
-    return Layout(sep, decimal, encoding, names, options.header)
+    fields = tuple(tuple(next(csv.reader([line], delimiter=sep), [])) for line in skipped)
+    spaced = any(sep + blank in text for blank in " \t" if blank != sep)
+    return Layout(sep, decimal, encoding, names, options.header, fields, compression, spaced,
+                  _may_be_long(path, text, compression))
 
 
-def _sample(path: str) -> tuple[str, str]:
-    """The first SAMPLE_BYTES as text (whole lines only) and the encoding to read with."""
+def _may_be_long(path: str, sample: str, compression: str | None) -> bool:
+    """False when the file's size, at the sample's bytes per line, cannot come near MAX_ROWS
+    (a quarter of it, for lines that may be shorter further down)."""
+    lines = sample.count("\n") or 1
+    per_line = max(len(sample.encode()) / lines, 1.0)
+    return compression is not None or os.path.getsize(path) / per_line > MAX_ROWS / 4
+
+
+def _sample(path: str) -> tuple[str, str, str | None]:
+    """The first SAMPLE_BYTES as text (whole lines only), the encoding to read with, and the
+    compression (gzip files are read through, as some libraries ship their CSVs so)."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(SAMPLE_BYTES + 1)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})", field="data") from None
+        compression = "gzip" if head.startswith(b"\x1f\x8b") else None
+        if compression:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(SAMPLE_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise UserError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})",
+                        field="data") from None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
         raise UserError(f"{path}: not a UTF-8 text file (it looks like UTF-16 or binary "
                         "data); save it as CSV UTF-8", field="data")
@@ -110,31 +137,32 @@ def _sample(path: str) -> tuple[str, str]:
                             "is this a CSV file?", field="data")
         head = head[:cut]
     try:
-        return head.decode("utf-8"), encoding
+        return head.decode("utf-8"), encoding, compression
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a UTF-8 text file; save it as CSV UTF-8",
                         field="data") from None
 
 
-def _skip_lines(text: str, n: int, path: str) -> str:
+def _skip_lines(text: str, n: int, path: str) -> tuple[tuple[str, ...], str]:
+    """(the first few lines skipped, the text after the first n lines)."""
     if not n:
-        return text
+        return (), text
     parts = _LINE_BREAK.split(text, maxsplit=n)
     if len(parts) <= n:
         raise UserError(f"{path}: --skip-rows {n} skips every line of the file",
                         field="skip_rows")
-    return parts[n]
+    return tuple(parts[: min(n, 3)]), parts[n]
 
 
-def _rows(text: str, sep: str, path: str) -> list[list[str]]:
-    """Up to SAMPLE_ROWS records, blank lines left out (as pandas leaves them out)."""
+def _rows(text: str, sep: str, path: str, limit: int = SAMPLE_ROWS) -> list[list[str]]:
+    """Up to `limit` records, blank lines left out (as pandas leaves them out)."""
     out = []
     try:
         for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep,
                               skipinitialspace=True):
             if any(cell.strip() for cell in row):
                 out.append(row)
-                if len(out) == SAMPLE_ROWS:
+                if len(out) == limit:
                     break
     except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
         raise UserError(f"{path}: not a valid CSV ({exc})", field="data") from None
@@ -156,7 +184,7 @@ def _detect_sep(text: str) -> str:
     best, best_score = SEPARATORS[0], None
     for sep in SEPARATORS:
         try:
-            rows = _rows(text, sep, "")
+            rows = _rows(text, sep, "", SEP_ROWS)
         except UserError:
             continue
         data = rows[1:] or rows
@@ -195,11 +223,15 @@ def _header(path: str, first: list[str], data: list[list[str]], decimal: str,
             f"have {width}, so it is not a header of column names. If it is a line to skip "
             f"(e.g. row and column counts, as some libraries' bundled CSVs start), use {more}, "
             "with --no-header if no header line follows it", field="skip_rows")
-    numeric = [_is_number(c, decimal) for c in names if c]
-    if numeric and all(numeric) and len(numeric) == len(names):
-        raise UserError(f"{path}: the first line ({shown}) holds numbers, not column names. "
-                        "If the file has no header line, use --no-header (columns are then "
-                        "named by position: --target -1 is the last)", field="no_header")
+    numeric = [_is_number(c, decimal) for c in names]
+    like_rows = bool(data) and all(len(r) == len(names) for r in data) and numeric == [
+        all(_is_number(r[j], decimal) for r in data) for j in range(len(names))]
+    if any(numeric) and (all(numeric) or like_rows):
+        what = "holds numbers" if all(numeric) else "looks like a row of data (numbers where " \
+            "the rows have numbers)"
+        raise UserError(f"{path}: the first line ({shown}) {what}, not column names. If the "
+                        "file has no header line, use --no-header (columns are then named by "
+                        "position: --target -1 is the last)", field="no_header")
     if any(numeric):
         raise UserError(
             f"{path}: the first line ({shown}) mixes numbers and names, so it is not a "
@@ -234,14 +266,17 @@ def _read(path: str, layout: Layout, skip_rows: int):
             return pd.read_csv(
                 path, sep=layout.sep, decimal=layout.decimal, encoding=layout.encoding,
                 header=0 if layout.header else None, names=list(layout.names),
-                skiprows=skip_rows, skipinitialspace=True, index_col=False,
-                nrows=MAX_ROWS + 1, memory_map=True, engine="c")
+                skiprows=skip_rows, skipinitialspace=layout.spaced, index_col=False,
+                nrows=MAX_ROWS + 1 if layout.long else None, compression=layout.compression,
+                memory_map=layout.compression is None, engine="c")
     except pd.errors.ParserWarning:
         raise UserError(f"{path}: some rows have more fields than the header has column names",
                         field="data") from None
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a UTF-8 text file; save it as CSV UTF-8",
                         field="data") from None
+    except (EOFError, OSError) as exc:  # a damaged gzip file
+        raise UserError(f"{path}: cannot be read ({exc})", field="data") from None
     except pd.errors.EmptyDataError:
         raise UserError(f"{path}: the file has no columns", field="data") from None
     except pd.errors.ParserError as exc:

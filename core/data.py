@@ -150,8 +150,9 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
           normalize: str, test_fraction: float, rng: np.random.Generator,
           task: str = "regression", classes: tuple[str, ...] | None = None,
           notices: tuple[str, ...] = (), seeded: bool = False,
-          label_column: str | None = None) -> Dataset:
-    """Split off a seeded test share, fit the normalisers on the training rows, apply them."""
+          label_column: str | None = None, raw: np.ndarray | None = None) -> Dataset:
+    """Split off a seeded test share, fit the normalisers on the training rows, apply them.
+    `raw`, when given, is features and targets side by side already (saves a copy)."""
     n = features.shape[0]
     train_rows, test_rows = _split(n, test_fraction, rng)
     if normalize in ("minmax", "zscore") and train_rows.size < 2:
@@ -164,7 +165,8 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
     x_norm = Normalizer.fit(normalize, f_train)
     y_kind = "none" if task == "classification" else normalize
     y_norm = Normalizer.fit(y_kind, t_train)
-    raw = np.hstack([features, targets]).astype(float, copy=False)
+    if raw is None:
+        raw = np.hstack([features, targets]).astype(float, copy=False)
     raw.setflags(write=False)
     return Dataset(
         name=name, feature_names=tuple(feature_names), target_names=tuple(target_names),
@@ -295,4 +297,5 @@ def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
 
     df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
     cols = table.choose(os.path.basename(path), df, layout.header, targets, features, drop)
+    cols.skipped = layout.skipped
     return table.to_dataset(cols, normalize, test_fraction, seed, loss)

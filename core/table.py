@@ -28,6 +28,7 @@ class Chosen:
     features: list[str]
     targets: list[str]
     notices: list[str] = field(default_factory=list)
+    skipped: tuple[tuple[str, ...], ...] = ()  # fields of the lines --skip-rows left out
 
 
 # ---------------------------------------------------------------- which columns
@@ -41,8 +42,10 @@ def choose(name: str, df, header: bool, targets, features, drop) -> Chosen:
     if len(df) == 0:
         raise UserError(f"{name}: no data rows below the header", field="data")
     if len(cols) < 2:
-        raise UserError(f"{name}: needs at least 2 columns (features and a target)",
-                        field="data")
+        spaced = len(cols) == 1 and len(cols[0].split()) > 1
+        hint = "; the fields look separated by spaces: use --sep ' '" if spaced else ""
+        raise UserError(f"{name}: needs at least 2 columns (features and a target){hint}",
+                        field="sep" if spaced else "data")
     tnames = _columns(name, cols, targets, "target", "targets") or [cols[-1]]
     dropped = _columns(name, cols, drop, "drop", "drop")
     keep = _columns(name, cols, features, "features", "features")
@@ -110,11 +113,26 @@ def _index_column(df, cols: list[str], header: bool) -> str | None:
 def to_dataset(ch: Chosen, normalize: str, test_fraction: float, seed: int,
                loss: str) -> Dataset:
     """Features as numbers (text one-hot encoded), targets as the loss needs them."""
+    rng = np.random.default_rng([seed, 0xDA7A])
+    if loss == "mse" and all(_is_numeric(ch.df[c]) for c in (*ch.features, *ch.targets)):
+        # A numeric table: one conversion gives the raw table, features and targets are
+        # views of it (no copies of a big table)
+        raw = _numbers(ch.name, ch.df, [*ch.features, *ch.targets])
+        nf = len(ch.features)
+        f, t = raw[:, :nf], raw[:, nf:]
+        return build(ch.name, f, t, ch.features, ch.targets, normalize, test_fraction, rng,
+                     _numeric_task(t), None, tuple(ch.notices), raw=raw)
     f, fnames = _features(ch)
     t, tnames, classes, task, label = _targets(ch, loss)
-    rng = np.random.default_rng([seed, 0xDA7A])
     return build(ch.name, f, t, fnames, tnames, normalize, test_fraction, rng, task, classes,
                  tuple(ch.notices), label_column=label)
+
+
+def _numeric_task(t: np.ndarray) -> str:
+    """A table whose targets are all 0 or 1 (both present) is scored as a classifier."""
+    lo, hi = float(t.min()), float(t.max())
+    binary = lo == 0.0 and hi == 1.0 and bool(np.isin(t, (0.0, 1.0)).all())
+    return "classification" if binary else "regression"
 
 
 def _is_numeric(col) -> bool:
@@ -213,9 +231,7 @@ def _targets(ch: Chosen, loss: str):
                             "to learn class labels use --loss ce (or --loss bce for two "
                             "classes)", field="loss")
     t = _numbers(ch.name, ch.df, ch.targets)
-    lo, hi = float(t.min()), float(t.max())
-    binary = lo == 0.0 and hi == 1.0 and bool(np.isin(t, (0.0, 1.0)).all())
-    return t, list(ch.targets), None, "classification" if binary else "regression", None
+    return t, list(ch.targets), None, _numeric_task(t), None
 
 
 def _labels(ch: Chosen, c: str) -> tuple[np.ndarray, list[str]]:
@@ -249,6 +265,7 @@ def _ce_targets(ch: Chosen):
                         f"needs class labels (at most {MAX_CLASSES} classes). To predict a "
                         "number use --loss mse", field="loss")
     codes, classes = _labels(ch, c)
+    classes = _named_classes(ch, classes)
     if len(classes) > MAX_CLASSES:
         raise UserError(f"{ch.name}: target column {c!r} has {len(classes):,} classes; --loss "
                         f"ce takes at most {MAX_CLASSES}", field="targets")
@@ -258,6 +275,24 @@ def _ce_targets(ch: Chosen):
     t = np.eye(len(classes))[codes]
     names = [f"{c}={k}" for k in classes]
     return t, names, tuple(classes), "classification", c
+
+
+def _named_classes(ch: Chosen, classes: list[str]) -> list[str]:
+    """Class names from a skipped first line of the form `150,4,setosa,versicolor,virginica`
+    (rows, features, then one name per class), as some libraries ship their bundled CSVs, when
+    the labels are 0…K−1 and the counts match the file; else the labels as they are."""
+    if not ch.skipped:
+        return classes
+    line = [f.strip() for f in ch.skipped[0]]
+    k = len(classes)
+    counts = [str(len(ch.df)), str(len(ch.df.columns) - 1)]
+    if line[:2] != counts or len(line) != 2 + k or classes != [str(j) for j in range(k)]:
+        return classes
+    names = line[2:]
+    if len(set(names)) != k or not all(names):
+        return classes
+    ch.notices.append(f"class names from the skipped first line: {', '.join(names)}")
+    return names
 
 
 def _bce_targets(ch: Chosen):
@@ -271,6 +306,7 @@ def _bce_targets(ch: Chosen):
             if len(u) == 2:
                 cols.append((v == u[1]).astype(np.float64))
                 names = [_label_name(x) for x in u]
+                names = _named_classes(ch, names) if len(ch.targets) == 1 else names
             elif u[0] >= 0.0 and u[-1] <= 1.0:
                 cols.append(v)
                 names = ["0", "1"]
@@ -280,6 +316,7 @@ def _bce_targets(ch: Chosen):
                                 f"from {u[0]:g} to {u[-1]:g}", field="loss")
         else:
             codes, names = _labels(ch, c)
+            names = _named_classes(ch, names) if len(ch.targets) == 1 else names
             if len(names) != 2:
                 shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
                 raise UserError(f"{ch.name}: --loss bce needs two classes, but column {c!r} "
