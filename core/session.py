@@ -554,6 +554,14 @@ class Session:
                     test_confusion=None if test_conf is None else frozen(test_conf)[0],
                     class_accuracy=frozen(metrics.class_accuracy(conf))[0])
 
+    def predict_rows(self, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ŷ for some of the file's rows (a slice or indices, file order), normalised and in
+        the targets' own units: a report of the first rows needs no pass over all of them."""
+        ds = self.dataset
+        pred = self.predict(ds.x_norm.apply(ds.raw[rows, : len(ds.feature_names)]))
+        with np.errstate(all="ignore"):
+            return pred, ds.to_original(pred)
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         """ŷ for normalised inputs X: what the output pane draws over the input plane."""
         with np.errstate(all="ignore"):

@@ -235,11 +235,10 @@ def train(ns: argparse.Namespace) -> int:
         done += result.epochs
         if result.diverged_at is not None:
             break
-    ev = session.evaluate()
     if ns.json:
-        _print_json(session, ev)
+        _print_json(session, session.evaluate())
     elif not session.diverged:
-        print(_final_text(session, ev))
+        print(_final_text(session))
     if session.diverged:
         print(report.diverged_line(session.diverged_at, session.lr), file=sys.stderr)
         return EXIT_DIVERGED
@@ -257,24 +256,36 @@ def _log_line(session, epoch: int) -> str:
                            get.get("accuracy"), get.get("test_accuracy"))
 
 
-def _final_text(session, ev) -> str:
+def _final_text(session) -> str:
     """The notebook's own print for its preset; else predictions beside targets (and, when
-    classifying, the accuracy and the confusion matrix)."""
+    classifying, the accuracy and the confusion matrix). A regression prints its first rows
+    only, so only those go through the network here."""
     from core import report
 
-    if session.config.preset == "notebook":
-        return report.notebook_predictions(ev.predictions)
     ds = session.dataset
     test = ds.test_mask if ds.test_rows.size else None
-    if ev.classes is None:
+    if session.config.preset == "notebook":
+        return report.notebook_predictions(session.evaluate().predictions)
+    if ds.task == "regression":
+        head = slice(0, PRINTED_ROWS)
+        _, orig = session.predict_rows(head)
+        return report.final_report(list(ds.target_names), ds.targets_original[head], orig,
+                                   test=None if test is None else test[head],
+                                   limit=PRINTED_ROWS, total=ds.raw.shape[0])
+    ev = session.evaluate()
+    if ev.classes is None:  # several 0/1 targets: scored, but no classes to tabulate
         return report.final_report(list(ds.target_names), ds.targets_original,
-                                   ev.predictions_original, test=test, accuracy=ev.accuracy)
+                                   ev.predictions_original, test=test, accuracy=ev.accuracy,
+                                   limit=PRINTED_ROWS)
     return report.final_report(
         list(ds.target_names), ds.targets_original, ev.predictions_original,
         classes=list(ev.classes), target_class=ds.labels, predicted_class=ev.predicted_class,
         probability=ev.probability, test=test, accuracy=ev.accuracy,
         test_accuracy=ev.test_accuracy, confusion=ev.confusion,
-        test_confusion=ev.test_confusion)
+        test_confusion=ev.test_confusion, limit=PRINTED_ROWS)
+
+
+PRINTED_ROWS = 20  # rows of predictions `train` prints; a line says how many more there are
 
 
 def _print_json(session, ev) -> None:
