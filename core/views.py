@@ -64,6 +64,10 @@ class SessionView:
     delta_note: str = ""
     # What loading the data decided on the user's behalf, one line each (see Dataset).
     notices: tuple[str, ...] = ()
+    hidden_activation: str = "linear"
+    output_activation: str = "linear"
+    # the learning rate training diverged with (the live lr may have been lowered since)
+    diverged_lr: float | None = None
 
     @property
     def diverged(self) -> bool:
@@ -96,7 +100,8 @@ def view(session: Session) -> SessionView:
         undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far,
         surface=_surface(session), accuracy_history=acc, test_accuracy_history=test_acc,
         classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
-        notices=session.dataset.notices)
+        notices=session.dataset.notices, hidden_activation=session.config.activation,
+        output_activation=session.config.output_activation, diverged_lr=session.diverged_lr)
 
 
 def _surface(session: Session) -> Surface | None:

@@ -1,7 +1,9 @@
 """`backprop`: the TUI by default, `backprop train` headless, `backprop serve` in a browser.
 
-Kept light on purpose: argparse and the core's config only. Textual is imported when the TUI
-starts and pandas when a CSV is read, so `backprop train --preset notebook` pays for neither.
+Kept light on purpose: the options table and the core's lazy API. Textual is imported when
+the stepper starts, NumPy when the core first computes, pandas when a CSV is read, so
+`backprop train --preset notebook` pays for no Textual and the stepper's first frame for no
+NumPy.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+
+from core.errors import UserError
+
+from .options import APP, SERVE, TRAIN, add_options, config_from
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
 
@@ -26,145 +32,23 @@ def fail(message: str, code: int = EXIT_USER) -> None:
     raise SystemExit(code)
 
 
-def _int_list(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(p) for p in text.replace(" ", "").split(",") if p != "")
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected whole numbers like 4 or 4,3, not {text!r}") from None
-    if not values:
-        raise argparse.ArgumentTypeError("expected at least one layer size, e.g. 2")
-    return values
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-
-
-def _int(text: str) -> int:
-    try:
-        value = float(text.replace("_", ""))
-        if value != int(value):
-            raise ValueError
-        return int(value) if abs(value) < 2**63 else int(text)
-    except (ValueError, OverflowError):
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-
-
-def model_options(p: argparse.ArgumentParser) -> None:
-    """The options every mode shares: data, model, optimiser, seed."""
-    g = p.add_argument_group("data")
-    g.add_argument("--preset", choices=["notebook"],
-                   help="the notebook's data, printed initial weights, lr 0.1, 1000 epochs")
-    g.add_argument("--data", metavar="NAME|FILE.csv",
-                   help="notebook (default), xor, circle, gauss, spiral, sine, or a CSV path")
-    g.add_argument("--target", action="append", metavar="COL", dest="targets",
-                   help="target column of a CSV, a name or a position (0 first, -1 last; "
-                   "repeatable; default: the last column)")
-    g.add_argument("--normalize", choices=["max", "minmax", "zscore", "none"],
-                   help="per-column scaling (default: max, as the notebook)")
-    g.add_argument("--test-fraction", type=_float, metavar="F",
-                   help="hold out this share of rows as a test set (default 0)")
-    g.add_argument("--noise", type=_float, help="noise of generated datasets (default 0.1)")
-    m = p.add_argument_group("model")
-    m.add_argument("--hidden", type=_int_list, metavar="N[,N…]",
-                   help="hidden layer sizes (default 2)")
-    m.add_argument("--activation", choices=["linear", "sigmoid", "tanh", "relu"],
-                   help="hidden-layer activation (default linear)")
-    m.add_argument("--output-activation",
-                   choices=["linear", "sigmoid", "tanh", "relu", "softmax"],
-                   help="output activation (default: what the loss needs, else linear)")
-    m.add_argument("--loss", choices=["mse", "bce", "ce"],
-                   help="mse (default), bce (sigmoid output) or ce (softmax: classes)")
-    m.add_argument("--init", choices=["uniform", "xavier", "he"],
-                   help="weight init (uniform U[0,1) like the notebook, xavier, he)")
-    m.add_argument("--weights", metavar="FILE.json", help="explicit starting parameters")
-    m.add_argument("--seed", type=_int, help="random seed (default: a fresh one, shown)")
-    t = p.add_argument_group("training")
-    t.add_argument("--lr", type=_float, help="learning rate (default 0.1)")
-    t.add_argument("--epochs", type=_int, help="epochs to train (default 1000)")
-    t.add_argument("--optimizer", choices=["gd", "sgd", "momentum", "adam"],
-                   help="gd (full batch, default), sgd, momentum, adam")
-    t.add_argument("--batch-size", type=_int, metavar="K",
-                   help="rows per update for sgd/momentum/adam (sgd default 1)")
-    t.add_argument("--l2", type=_float, metavar="λ", help="L2 penalty on weights (default 0)")
-    _csv_options(p)
-
-
-# ---- CSV layout and columns: one block, for the table of options ---------------------------
-
-def _sep(text: str) -> str:
-    """`--sep ';'`; a tab may be typed as \\t or `tab`, as a shell makes it hard to type."""
-    return "\t" if text in ("\\t", "tab", "TAB") else text
-
-
-def _names(text: str) -> tuple[str, ...]:
-    """`a,b` or `0,-1`: column names or positions, comma-separated."""
-    names = tuple(p.strip() for p in text.split(",") if p.strip())
-    if not names:
-        raise argparse.ArgumentTypeError("expected column names or positions, e.g. a,b or 0,2")
-    return names
-
-
-def _csv_options(p: argparse.ArgumentParser) -> None:
-    """How to read a CSV file and which of its columns to use (CSV files only)."""
-    c = p.add_argument_group("CSV files")
-    c.add_argument("--sep", type=_sep, metavar="SEP",
-                   help="field separator (default: detected: , ; tab or |)")
-    c.add_argument("--decimal", choices=[".", ","],
-                   help="decimal mark (default: detected; , for 0,75)")
-    c.add_argument("--no-header", action="store_true", default=None,
-                   help="the first line is data; columns are named by position 0, 1, …")
-    c.add_argument("--skip-rows", type=_int, metavar="N",
-                   help="skip N lines before the header (or the data, with --no-header)")
-    c.add_argument("--features", type=_names, metavar="COL,…",
-                   help="use only these columns as features (names or positions)")
-    c.add_argument("--drop", type=_names, metavar="COL,…",
-                   help="leave these columns out (names or positions)")
-
-
-def config_from(ns: argparse.Namespace):
-    from core.config import Config
-
-    fields = set(Config.field_names())
-    given = {k: v for k, v in vars(ns).items() if k in fields and v is not None}
-    if "targets" in given:
-        given["targets"] = tuple(given["targets"])
-    return Config(**given)
-
-
 def top_parser() -> _Parser:
     top = _Parser(prog="backprop", description="Step through backpropagation in a terminal. "
                   "Run with no command for the interactive stepper.")
-    model_options(top)
-    top.add_argument("--fps", type=_int,
-                     help="screen updates per second (default 30; 15 over SSH)")
-    top.add_argument("--resume", metavar="FILE", help="reopen a saved session file")
-    top.add_argument("--save-to", metavar="FILE.json",
-                     help="where w saves the session (default: "
-                     "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)")
+    add_options(top, APP)
     return top
 
 
 def train_parser() -> _Parser:
     train = _Parser(prog="backprop train", description="Train headless and print the log "
                     "the notebook prints, or one JSON object with --json.")
-    model_options(train)
-    train.add_argument("--log-every", type=_int, default=100, metavar="N",
-                       help="print the loss every N epochs (0 = silent; default 100)")
-    train.add_argument("--json", action="store_true", help="print one JSON object instead")
+    add_options(train, TRAIN)
     return train
 
 
 def serve_parser() -> _Parser:
     serve = _Parser(prog="backprop serve", description="Serve the app to a web browser.")
-    model_options(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default localhost)")
-    serve.add_argument("--port", type=_int, default=8000, help="port (default 8000)")
-    serve.add_argument("--fps", type=_int, help="screen updates per second")
+    add_options(serve, SERVE)
     return serve
 
 
@@ -187,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return serve(ns, argv[1:])
         ns = top_parser().parse_args(argv)
-        from .app import run_app
+        from .app import run_app  # Textual: only for the stepper
 
         return run_app(ns)
     except KeyboardInterrupt:
@@ -195,19 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `backprop train | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except Exception as exc:
-        if not _is_user_error(exc):
-            raise
+    except UserError as exc:
         fail(str(exc))
     return 0
-
-
-def _is_user_error(exc: Exception) -> bool:
-    """Imports the core only once an error exists. A UserError comes from the core, so it
-    is loaded by then; and `backprop` must not load NumPy before the TUI's first frame."""
-    from core.errors import UserError
-
-    return isinstance(exc, UserError)
 
 
 def train(ns: argparse.Namespace) -> int:
