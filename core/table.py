@@ -37,15 +37,7 @@ def choose(name: str, df, header: bool, targets, features, drop) -> Chosen:
     """Targets (default: the last column), then features: those asked for, or every other
     column less `drop` and less a row-index column (with a notice)."""
     cols = [str(c) for c in df.columns]
-    if len(df) > MAX_ROWS:
-        raise UserError(f"{name}: more than {MAX_ROWS:,} rows; use a sample", field="data")
-    if len(df) == 0:
-        raise UserError(f"{name}: no data rows below the header", field="data")
-    if len(cols) < 2:
-        spaced = len(cols) == 1 and len(cols[0].split()) > 1
-        hint = "; the fields look separated by spaces: use --sep ' '" if spaced else ""
-        raise UserError(f"{name}: needs at least 2 columns (features and a target){hint}",
-                        field="sep" if spaced else "data")
+    _check_shape(name, df, cols)
     tnames = _columns(name, cols, targets, "target", "targets") or [cols[-1]]
     dropped = _columns(name, cols, drop, "drop", "drop")
     keep = _columns(name, cols, features, "features", "features")
@@ -56,7 +48,7 @@ def choose(name: str, df, header: bool, targets, features, drop) -> Chosen:
         if t in keep:
             raise UserError(f"{name}: {t!r} is given both as --target and in --features",
                             field="features")
-    notices = []
+    notices: list[str] = []
     if keep:
         fnames = [c for c in keep if c not in dropped]
     else:
@@ -73,6 +65,19 @@ def choose(name: str, df, header: bool, targets, features, drop) -> Chosen:
     return Chosen(name, df, fnames, tnames, notices)
 
 
+def _check_shape(name: str, df, cols: list[str]) -> None:
+    """Rows within the limit, at least one; at least two columns (features and a target)."""
+    if len(df) > MAX_ROWS:
+        raise UserError(f"{name}: more than {MAX_ROWS:,} rows; use a sample", field="data")
+    if len(df) == 0:
+        raise UserError(f"{name}: no data rows below the header", field="data")
+    if len(cols) < 2:
+        spaced = len(cols) == 1 and len(cols[0].split()) > 1
+        hint = "; the fields look separated by spaces: use --sep ' '" if spaced else ""
+        raise UserError(f"{name}: needs at least 2 columns (features and a target){hint}",
+                        field="sep" if spaced else "data")
+
+
 def _columns(name: str, cols: list[str], specs, flag: str, field: str) -> list[str]:
     """Column names for `--flag` specs, each a name or a position (0 first, −1 last)."""
     out: list[str] = []
@@ -85,6 +90,7 @@ def _columns(name: str, cols: list[str], specs, flag: str, field: str) -> list[s
 
 
 def _column(name: str, cols: list[str], spec: str, flag: str, field: str) -> str:
+    """A name wins over a position: a header-less file's columns are named "0", "1", …"""
     if spec in cols:
         return spec
     try:
