@@ -9,9 +9,10 @@ alike, and medians compared:
          checks, normalising, the session, the final table), less start-up and NumPy;
   bare = T(python -c "import numpy, pandas; pandas.read_csv(p)") − T(the same imports).
 
-The figure is ours ÷ bare; goal ≤ 1.3. A second line splits ours into the pandas import
-(T(import numpy, pandas) − T(import numpy)) and the rest, and `--stages` times each stage of
-the load in this process (after a warm-up read).
+The figure is ours ÷ bare (differences taken within each round, then medians); goal ≤ 1.3.
+A second line splits ours into the pandas import (T(import numpy, pandas) − T(import numpy))
+and the rest, and `--stages` times each stage of the load in this process (after a warm-up
+read), where no process start-up blurs them.
 
     .venv/bin/python bench/load_csv.py [--rows 100000] [--cols 17] [--runs 7] [--stages]
 """
@@ -48,6 +49,11 @@ def run(argv: list[str]) -> float:
     if done.returncode:
         raise SystemExit(f"failed: {' '.join(argv[:4])}: {done.stderr.strip()[-300:]}")
     return time.perf_counter() - t
+
+
+def paired(slow: list[float], fast: list[float]) -> float:
+    """The median of the differences between two commands timed in the same rounds."""
+    return statistics.median(a - b for a, b in zip(slow, fast, strict=True))
 
 
 def commands(path: str) -> dict[str, list[str]]:
@@ -92,7 +98,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--cols", type=int, default=17)
-    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--runs", type=int, default=11)
     ap.add_argument("--stages", action="store_true", help="also time each stage in-process")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
@@ -106,9 +112,10 @@ def main() -> None:
         for _ in range(args.runs):
             for k, argv in cmds.items():
                 times[k].append(run(argv))
-        m = {k: statistics.median(v) for k, v in times.items()}
-        ours, bare = m["ours"] - m["ours0"], m["pd"] - m["pd0"]
-        pandas_import = m["pd0"] - m["np0"]
+        # differences within each round of alternated runs, then their medians: a busy
+        # machine slows a whole round, which the subtraction takes out
+        ours, bare, pandas_import = (paired(times[a], times[b])
+                                     for a, b in (("ours", "ours0"), ("pd", "pd0"), ("pd0", "np0")))
         print(f"# load_csv: {args.rows:,} x {args.cols} ({size:.1f} MiB), {args.runs} alternated "
               f"runs, medians, {os.cpu_count()} cpus")
         print(f"CSV load: ours {1000 * ours:.0f} ms vs pandas.read_csv {1000 * bare:.0f} ms: "

@@ -295,7 +295,8 @@ def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
     `features` and `drop` name columns or give positions (0 first, -1 last)."""
     from . import csvfile, table
 
-    df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
-    cols = table.choose(os.path.basename(path), df, layout.header, targets, features, drop)
-    cols.skipped = layout.skipped
-    return table.to_dataset(cols, normalize, test_fraction, seed, loss)
+    with csvfile.collector_paused():
+        df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
+        cols = table.choose(os.path.basename(path), df, layout.header, targets, features, drop)
+        cols.skipped = layout.skipped
+        return table.to_dataset(cols, normalize, test_fraction, seed, loss)
