@@ -10,9 +10,9 @@ alike, and medians compared:
   bare = T(python -c "import numpy, pandas; pandas.read_csv(p)") − T(the same imports).
 
 The figure is ours ÷ bare (differences taken within each round, then medians); goal ≤ 1.3.
-A second line splits ours into the pandas import (T(import numpy, pandas) − T(import numpy))
-and the rest, and `--stages` times each stage of the load in this process (after a warm-up
-read), where no process start-up blurs them.
+A second line splits ours into the pandas import as `train` pays it (collector paused, no
+walk at exit) and the rest; `--stages` compares the load with a bare read_csv inside one
+process, where no start-up or import blurs them.
 
     .venv/bin/python bench/load_csv.py [--rows 100000] [--cols 17] [--runs 7] [--stages]
 """
@@ -64,34 +64,41 @@ def commands(path: str) -> dict[str, list[str]]:
         "ours0": [bp, "train", "--preset", "notebook", *quiet],
         "pd": [py, "-c", f"import numpy, pandas; pandas.read_csv({path!r})"],
         "pd0": [py, "-c", "import numpy, pandas"],
-        "np0": [py, "-c", "import numpy"],
+        # the pandas import as `train` pays it: collector paused, nothing walked at exit
+        "imp": [py, "-c", "import gc, numpy; gc.disable(); import pandas; gc.freeze()"],
+        "np0": [py, "-c", "import gc, numpy; gc.freeze()"],
     }
 
 
-def stages(path: str) -> None:
-    """Each stage of the load in this process, pandas already imported and the file cached."""
+def stages(path: str, repeats: int = 5) -> None:
+    """The load in this process, pandas imported and the file cached: a bare read_csv
+    against open_session (sniff, read, checks, normalising, the session), alternated,
+    medians; then the parts of train's end."""
     import pandas as pd
 
     from core import Config, open_session
     from core.csvfile import CsvOptions, sniff
     from tui.cli import _final_text
 
-    pd.read_csv(path)  # warm: page cache, pandas' lazy imports
-    marks = [("read_csv (bare)", lambda: pd.read_csv(path)),
-             ("sniff", lambda: sniff(path, CsvOptions()))]
-    for label, fn in marks:
+    config = Config(data=path, targets=("y",), seed=1, epochs=0)
+    times: dict[str, list[float]] = {"read_csv (bare)": [], "open_session": [], "sniff": []}
+    for _ in range(repeats):
+        for label, fn in (("read_csv (bare)", lambda: pd.read_csv(path)),
+                          ("open_session", lambda: open_session(config)),
+                          ("sniff", lambda: sniff(path, CsvOptions()))):
+            t = time.perf_counter()
+            fn()
+            times[label].append(time.perf_counter() - t)
+    m = {k: statistics.median(v) for k, v in times.items()}
+    for label, v in m.items():
+        print(f"  {label:<22} {1000 * v:7.1f} ms")
+    print(f"  in-process ratio       {m['open_session'] / m['read_csv (bare)']:7.2f}")
+    s = open_session(config)
+    for label, fn in (("final table", lambda: _final_text(s)),
+                      ("evaluate (--json)", s.evaluate)):
         t = time.perf_counter()
         fn()
         print(f"  {label:<22} {1000 * (time.perf_counter() - t):7.1f} ms")
-    t = time.perf_counter()
-    s = open_session(Config(data=path, targets=("y",), seed=1, epochs=0))
-    print(f"  {'open_session (all)':<22} {1000 * (time.perf_counter() - t):7.1f} ms")
-    t = time.perf_counter()
-    _final_text(s)
-    print(f"  {'final table':<22} {1000 * (time.perf_counter() - t):7.1f} ms")
-    t = time.perf_counter()
-    s.evaluate()
-    print(f"  {'evaluate (--json)':<22} {1000 * (time.perf_counter() - t):7.1f} ms")
 
 
 def main() -> None:
@@ -115,7 +122,7 @@ def main() -> None:
         # differences within each round of alternated runs, then their medians: a busy
         # machine slows a whole round, which the subtraction takes out
         ours, bare, pandas_import = (paired(times[a], times[b])
-                                     for a, b in (("ours", "ours0"), ("pd", "pd0"), ("pd0", "np0")))
+                                     for a, b in (("ours", "ours0"), ("pd", "pd0"), ("imp", "np0")))
         print(f"# load_csv: {args.rows:,} x {args.cols} ({size:.1f} MiB), {args.runs} alternated "
               f"runs, medians, {os.cpu_count()} cpus")
         print(f"CSV load: ours {1000 * ours:.0f} ms vs pandas.read_csv {1000 * bare:.0f} ms: "
