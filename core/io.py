@@ -159,10 +159,11 @@ def weights_text(session: Session) -> str:
 
 
 def history_columns(session: Session) -> tuple[str, ...]:
-    """`loss, objective[, test_loss][, accuracy]`: every run's columns first, then what only
-    a held-out set or classification has."""
+    """`loss, objective[, test_loss][, accuracy][, test_accuracy]`: every run's columns
+    first, then what only a held-out set or classification has."""
     have = session.history.columns
-    return tuple(c for c in ("loss", "objective", "test_loss", "accuracy") if c in have)
+    return tuple(c for c in ("loss", "objective", "test_loss", "accuracy", "test_accuracy")
+                 if c in have)
 
 
 def history_csv(session: Session) -> str:

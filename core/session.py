@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations, losses, names, optim
+from . import activations, losses, metrics, names, optim
 from .config import Config, new_seed
 from .data import Dataset
 from .errors import UserError
@@ -96,6 +96,16 @@ class SessionState:
     diverged_at: int | None
 
 
+def _accuracy_for(ds: Dataset) -> Callable[[np.ndarray, np.ndarray], float] | None:
+    """How a classifier is scored: the largest output against the class for one-hot
+    targets, ŷ > 0.5 against y > 0.5 otherwise; None for regression."""
+    if ds.task != "classification":
+        return None
+    if ds.classes is not None and ds.y.shape[1] > 1:
+        return metrics.accuracy_multiclass
+    return metrics.accuracy
+
+
 class Session:
     """Owns everything that changes during training. Front ends read records, never state."""
 
@@ -115,11 +125,14 @@ class Session:
         self.batches = -(-n // self.batch_size)
         self._ones = np.ones((1, n))
         self.undo_budget = undo_budget
+        self._accuracy = _accuracy_for(dataset)
         cols = ["loss", "objective"]
-        if dataset.task == "classification":
+        if self._accuracy is not None:
             cols.append("accuracy")
         if dataset.X_test.shape[0]:
             cols.append("test_loss")
+            if self._accuracy is not None:
+                cols.append("test_accuracy")
         self._columns = tuple(cols)
         self._explicit = None if initial is None else np.array(initial, dtype=float)
         self._start(int(config.seed), self._explicit)
@@ -190,6 +203,14 @@ class Session:
     def history_columns(self) -> tuple[str, ...]:
         return self._columns
 
+    @property
+    def uses_seed(self) -> bool:
+        """Whether the seed changes anything: drawn starting weights, generated data, the test
+        split or the mini-batch shuffle. The notebook's preset uses none of them."""
+        ds = self.dataset
+        return (self._explicit is None or self.batches > 1 or ds.seeded
+                or ds.X_test.shape[0] > 0)
+
     # ------------------------------------------------------------------ saving and restoring
 
     def state(self) -> SessionState:
@@ -226,9 +247,7 @@ class Session:
         loss, J = self.loss_fn.value(As[-1], yb, Zs[-1])
         if self.l2:
             J += self.net.l2_penalty(self.l2)
-        acc = None
-        if self.dataset.task == "classification":
-            acc = float(((As[-1] > 0.5) == (yb > 0.5)).mean())
+        acc = None if self._accuracy is None else self._accuracy(As[-1], yb)
         return loss, J, acc
 
     def _log_epoch(self, loss: float, J: float, acc: float | None) -> None:
@@ -238,6 +257,8 @@ class Session:
         if "test_loss" in self._columns:
             Zt, At = self.net.forward(self.dataset.X_test)
             row.append(self.loss_fn.value(At[-1], self.dataset.y_test, Zt[-1])[0])
+            if self._accuracy is not None:
+                row.append(self._accuracy(At[-1], self.dataset.y_test))
         self.history.append(*row)
 
     def _update(self, keep: bool) -> StepRecord | bool:
@@ -522,12 +543,36 @@ class Session:
                 Zt, At = net.forward(ds.X_test)
                 pred[ds.test_rows] = At[-1]
                 test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
-                if acc is not None:
-                    test_acc = float(((At[-1] > 0.5) == (ds.y_test > 0.5)).mean())
+                if self._accuracy is not None:
+                    test_acc = self._accuracy(At[-1], ds.y_test)
             finite = bool(math.isfinite(loss) and np.isfinite(pred).all())
             orig = ds.to_original(pred)
+            classes = self._classes(pred) if ds.classes is not None else {}
         return Evaluation(self.epoch, loss, J, acc, frozen(pred)[0], frozen(orig)[0],
-                          test_loss, test_acc, finite)
+                          test_loss, test_acc, finite, **classes)
+
+    def _classes(self, pred: np.ndarray) -> dict:
+        """Evaluation's classification fields: each row's predicted class and its probability,
+        the confusion matrices of the training and test rows, the accuracy per class."""
+        ds = self.dataset
+        k = len(ds.classes)
+        cls, prob = metrics.predicted(pred)
+        true = ds.labels
+        conf = metrics.confusion(true[ds.train_rows], cls[ds.train_rows], k)
+        test_conf = metrics.confusion(true[ds.test_rows], cls[ds.test_rows], k) \
+            if ds.test_rows.size else None
+        return dict(classes=ds.classes, predicted_class=frozen(cls)[0],
+                    probability=frozen(prob)[0], confusion=frozen(conf)[0],
+                    test_confusion=None if test_conf is None else frozen(test_conf)[0],
+                    class_accuracy=frozen(metrics.class_accuracy(conf))[0])
+
+    def predict_rows(self, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ŷ for some of the file's rows (a slice or indices, file order), normalised and in
+        the targets' own units: a report of the first rows needs no pass over all of them."""
+        ds = self.dataset
+        pred = self.predict(ds.x_norm.apply(ds.raw[rows, : len(ds.feature_names)]))
+        with np.errstate(all="ignore"):
+            return pred, ds.to_original(pred)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """ŷ for normalised inputs X: what the output pane draws over the input plane."""

@@ -79,6 +79,20 @@ def parse_names(text: str) -> tuple[str, ...] | None:
     return found or None
 
 
+def parse_columns(text: str) -> tuple[str, ...]:
+    """CSV columns for --features and --drop: names or positions (`a,b` or `0,-1`)."""
+    found = parse_names(text)
+    if found is None:
+        raise OptionError("expected column names or positions, e.g. a,b or 0,2")
+    return found
+
+
+def parse_sep(text: str) -> str:
+    """A field separator; a tab may be typed as `\\t` or `tab`, as a shell makes it hard to
+    type one."""
+    return "\t" if text in ("\\t", "tab", "TAB") else text
+
+
 def parse_text(text: str) -> str:
     return text.strip()
 
@@ -158,19 +172,34 @@ OPTIONS: tuple[Option, ...] = (
     Option("data", "--data", f"{', '.join(names.DATASETS)} (default notebook), or a CSV path",
            "data", parse=parse_text, metavar="NAME|FILE.csv", form="dataset",
            hint="a built-in name or a CSV path", values="|".join((*names.DATASETS, "FILE.csv"))),
-    Option("targets", "--target", "target column of a CSV (repeatable; default: the last "
-           "column)", "data", metavar="COL", repeat=True, form="target columns",
-           form_parse=parse_names, hint="CSV only; blank: last"),
+    Option("targets", "--target", "target column of a CSV, a name or a position (0 first, "
+           "-1 last; repeatable; default: the last column)", "data", metavar="COL",
+           repeat=True, form="target columns", form_parse=parse_names,
+           hint="CSV only; blank: last"),
+    # how to read a CSV and which of its columns to use (CSV files only)
+    Option("features", "--features", "use only these CSV columns as features (names or "
+           "positions)", "data", parse=parse_columns, metavar="COL,…"),
+    Option("drop", "--drop", "leave these CSV columns out (names or positions)", "data",
+           parse=parse_columns, metavar="COL,…"),
+    Option("sep", "--sep", "a CSV's field separator, e.g. ';' or \\t (default: detected: , ; "
+           "tab or |)", "data", parse=parse_sep, metavar="SEP"),
+    Option("decimal", "--decimal", "a CSV's decimal mark (default: detected; , for 0,75)",
+           "data", choices=names.DECIMALS),
+    Option("no_header", "--no-header", "the CSV's first line is data; columns are named by "
+           "position 0, 1, …", "data", switch=True),
+    Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
+           "data, with --no-header)", "data", parse=parse_int, metavar="N"),
     Option("normalize", "--normalize", "per-column scaling (default: max, as the notebook)",
            "data", choices=names.NORMALIZERS, form="normalisation"),
     Option("hidden", "--hidden", "hidden layer sizes (default 2)", "model",
            parse=parse_int_list, metavar="N,N…", form="hidden layers", hint="e.g. 2 or 8,8"),
     Option("activation", "--activation", "hidden-layer activation (default linear)", "model",
            choices=_ACTS, form="activation"),
-    Option("output_activation", "--output-activation", "output activation (default linear)",
-           "model", choices=_ACTS, form="output activation"),
-    Option("loss", "--loss", "mse (default) or bce", "model", choices=names.LOSSES,
-           form="loss"),
+    Option("output_activation", "--output-activation", "output activation (default: what "
+           "the loss needs, sigmoid for bce and softmax for ce, else linear)", "model",
+           choices=names.OUTPUT_ACTIVATIONS, form="output activation"),
+    Option("loss", "--loss", "mse (default), bce (two classes) or ce (classes, softmax)",
+           "model", choices=names.LOSSES, form="loss"),
     Option("init", "--init", "weight init (uniform U[0,1) like the notebook, xavier, he)",
            "model", choices=names.INITS, form="init"),
     Option("weights", "--weights", "explicit starting parameters", "model",
@@ -234,8 +263,9 @@ def add_options(parser: argparse.ArgumentParser, command: str) -> None:
         if o.group not in groups:
             groups[o.group] = parser.add_argument_group(GROUP_TITLES.get(o.group, o.group))
         g = groups[o.group]
-        if o.switch:
-            g.add_argument(o.flag, dest=o.name, action="store_true", help=o.help)
+        if o.switch:  # a model switch defaults to None: not given, as the others
+            g.add_argument(o.flag, dest=o.name, action="store_true", default=o.default,
+                           help=o.help)
             continue
         kw: dict[str, Any] = {"dest": o.name, "help": o.help, "default": o.default}
         if o.choices:
