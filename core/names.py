@@ -53,3 +53,7 @@ def lr_limits() -> str:
     """The learning-rate rule, in words, for messages."""
     low, high, _ = LR_RANGE
     return f"above {low:g} and at most {high:g}"
+
+# What `backprop code` and the export key write: a session as a program.
+CODE_FORMATS = ("numpy", "notebook", "torch")
+CODE_SUFFIXES = {"numpy": "py", "notebook": "ipynb", "torch": "py"}

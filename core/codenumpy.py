@@ -1,0 +1,524 @@
+"""A session as a NumPy program in the seed notebook's style, section by section.
+
+Each section is what one notebook code cell holds, with the markdown that explains it; the
+script is the same code cells one after the other. The arithmetic is written as the core
+writes it (np.dot for every product, the row sums as a product with a row of ones, the
+optimisers' operations in the same order), so the program's floats are the core's to the
+last bit, and it prints what `backprop train` prints, byte for byte.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from . import codetext as ct
+from . import codewords as cw
+from .codeplan import Plan
+from .optim import BETA1, BETA2, EPS, MOMENTUM
+
+TAB = "    "
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str  # the heading comment that opens the code, as the notebook's cells do
+    text: str  # markdown explaining the step (the notebook shows it above the code)
+    code: str
+
+
+def sections(p: Plan) -> list[Section]:
+    """The program, cell by cell, in the order the notebook has them."""
+    out = [_imports(p), _dataset(p)]
+    if p.data.has_test:
+        out.append(_split(p))
+    out += [_normalise(p), _network(p), _functions(p), _settings(p), _training(p),
+            _predictions(p)]
+    return [Section(s.title, s.text, tidy(s.code)) for s in out]
+
+
+def script(p: Plan) -> str:
+    """One `.py` file: a docstring that describes the session, then every section's code."""
+    body = "\n\n\n".join(s.code.rstrip("\n") for s in sections(p))
+    return tidy(f'"""{header(p)}"""\n\n{body}\n')
+
+
+def tidy(source: str) -> str:
+    """No trailing spaces (blank lines inside indented blocks leave some)."""
+    return "\n".join(line.rstrip() for line in source.split("\n"))
+
+
+def header(p: Plan, runner: str = "numpy") -> str:
+    """The docstring: what the session was, how to run the program, what it prints."""
+    lines = ["Backpropagation from scratch: a backprop-stepper session as a program you can run "
+             "and change.", ""]
+    lines += [f"{label + ':':<11}{text}" for label, text in cw.settings(p)]
+    lines.append(f"{'Start:':<11}{cw.start_words(p)}")
+    lines.append("")
+    needs = "NumPy and pandas" if p.data.path else "NumPy"
+    if runner == "torch":
+        needs = f"PyTorch and {needs}"
+    lines.append(f"Needs only {needs}: python this_file.py")
+    if p.command:
+        lines.append(f"It prints what `{p.command}` prints.")
+    if not p.start.fresh:
+        lines += ["", f"This session was changed by hand, so the program starts where the session "
+                  f"is now, at epoch {p.start.epoch}" +
+                  (f" (after {p.start.batch} of its {p.batches} updates)" if p.start.batch else "")
+                  + ", from its current weights, biases, learning rate, optimiser state and "
+                  f"random generator, and trains {p.epochs} epochs from there. What changed:"]
+        lines += [f"  - {c}" for c in p.start.changes]
+    return "\n".join(_wrap_prose(line) for line in lines) + "\n"
+
+
+def _wrap_prose(line: str, width: int = 92) -> str:
+    import textwrap
+
+    if len(line) <= width:
+        return line
+    indent = "    " if line.startswith("  - ") else " " * 11 if line[:11].endswith(" ") and \
+        ":" in line[:11] else ""
+    return textwrap.fill(line, width, subsequent_indent=indent)
+
+
+# ---------------------------------------------------------------- data
+
+def _imports(p: Plan) -> Section:
+    code = "# Importing Libraries\n\nimport numpy as np\n"
+    if p.data.path:
+        code += "import pandas as pd\n"
+    return Section("Importing Libraries", "NumPy does all the arithmetic" +
+                   (", pandas reads the CSV file." if p.data.path else "."), code)
+
+
+def _dataset(p: Plan) -> Section:
+    d = p.data
+    lines = ["# Creating Dataset", ""]
+    if d.path:
+        lines += data_from_csv(p)
+    else:
+        lines += [f"feature_names = {list(d.feature_names)!r}",
+                  f"target_names = {list(d.target_names)!r}  # target (y)",
+                  "features = " + ct.matrix(d.features, prefix="features = "),
+                  "targets = " + ct.matrix(d.targets, prefix="targets = ")]
+    where = f"read from {d.path} when the program runs" if d.path else "written out below"
+    text = (f"The data: {cw.data_words(p)}. Every row in its original units, {where}; "
+            "the features X and the target y come from these columns.")
+    return Section("Creating Dataset", text, "\n".join(lines) + "\n")
+
+
+def data_from_csv(p: Plan) -> list[str]:
+    d = p.data
+    return [f"df = pd.read_csv({d.path!r}, skipinitialspace=True, index_col=False)",
+            f"feature_names = {list(d.feature_names)!r}",
+            f"target_names = {list(d.target_names)!r}  # target (y)",
+            "features = np.ascontiguousarray(df[feature_names].to_numpy(dtype=float))",
+            "targets = np.ascontiguousarray(df[target_names].to_numpy(dtype=float))"]
+
+
+def _split(p: Plan) -> Section:
+    d = p.data
+    lines = ["# Splitting the data: a test set the network never trains on", ""]
+    if d.builtin and d.name in ("circle", "gauss", "spiral", "sine"):
+        lines += ["# the rows the session held out (drawn with the data itself from "
+                  f"default_rng([{d.split_seed}, 0xDA7A]))",
+                  f"test_rows = np.array({ct.ints(d.test_rows)})",
+                  "train_rows = np.setdiff1d(np.arange(len(features)), test_rows)"]
+    else:
+        lines += [f"order = np.random.default_rng([{d.split_seed}, 0xDA7A])"
+                  ".permutation(len(features))",
+                  f"n_test = round(len(features) * {d.test_fraction!r})",
+                  "test_rows, train_rows = np.sort(order[:n_test]), np.sort(order[n_test:])"]
+    lines += ["", "X, y = features[train_rows], targets[train_rows]",
+              "X_test, y_test = features[test_rows], targets[test_rows]"]
+    text = (f"{d.test_rows.size} of the {d.rows} rows ({d.test_fraction:g}) are held out as a "
+            "test set, drawn from the seed: the network never trains on them.")
+    return Section("Splitting the data", text, "\n".join(lines) + "\n")
+
+
+NORMALISE_WORDS = {
+    "max": "each column divided by its largest absolute value, as the notebook does "
+           "(df[c] / df[c].max())",
+    "minmax": "each column scaled to [0, 1]: (x − min) / (max − min)",
+    "zscore": "each column to mean 0 and standard deviation 1: (x − mean) / std",
+}
+
+
+def _normalise(p: Plan) -> Section:
+    d = p.data
+    lines = ["# Normalizing the Data", ""]
+    if not d.has_test:
+        lines += ["X, y = features, targets", ""]
+    for kind, var, test, v in ((d.x_normalize, "X", "X_test", "x"),
+                               (d.y_normalize, "y", "y_test", "y")):
+        lines += _scale_lines(kind, var, test if d.has_test else None, v)
+    fit = " (fitted on the training rows only)" if d.has_test else ""
+    parts = [f"features: {NORMALISE_WORDS.get(d.x_normalize, 'left as they are')}"]
+    parts.append("target: left as it is (classes 0 and 1)" if d.task == "classification" and
+                 d.y_normalize == "none" else
+                 f"target: {NORMALISE_WORDS.get(d.y_normalize, 'left as it is')}")
+    text = f"Normalising ({d.x_normalize}){fit}: " + "; ".join(parts) + \
+        ". Predictions come out in these normalised units."
+    return Section("Normalizing the Data", text, "\n".join(lines).rstrip() + "\n")
+
+
+def _scale_lines(kind: str, var: str, test: str | None, v: str) -> list[str]:
+    """Fit a scaling on the training rows and apply it to them (and to the test rows)."""
+    if kind == "none":
+        return []
+    if kind == "max":
+        fit = [f"{v}_scale = np.abs({var}).max(axis=0, keepdims=True)"]
+        apply = "{a} / {v}_scale"
+    elif kind == "minmax":
+        fit = [f"{v}_offset = {var}.min(axis=0, keepdims=True)",
+               f"{v}_scale = {var}.max(axis=0, keepdims=True) - {v}_offset"]
+        apply = "({a} - {v}_offset) / {v}_scale"
+    else:
+        fit = [f"{v}_offset = {var}.mean(axis=0, keepdims=True)",
+               f"{v}_scale = {var}.std(axis=0, keepdims=True)"]
+        apply = "({a} - {v}_offset) / {v}_scale"
+    out = [*fit, f"{v}_scale[{v}_scale == 0] = 1.0  # a constant column stays as it is"]
+    out.append(f"{var} = " + apply.format(a=var, v=v))
+    if test:
+        out.append(f"{test} = " + apply.format(a=test, v=v))
+    return [*out, ""]
+
+
+# ---------------------------------------------------------------- the network
+
+def _network(p: Plan) -> Section:
+    L, sizes = p.depth, p.sizes
+    lines = ["# Creating the neural network", "", '"""']
+    lines.append(f" Input Layer - {sizes[0]} neuron{'s' * (sizes[0] > 1)}")
+    for k in range(1, L):
+        lines.append(f" Hidden Layer{f' {k}' if L > 2 else ''} - {sizes[k]} "
+                     f"neuron{'s' * (sizes[k] > 1)} ({p.hidden})")
+    lines.append(f" Output Layer - {sizes[-1]} neuron{'s' * (sizes[-1] > 1)} ({p.output})")
+    lines.append("")
+    w = " + ".join(f"{i}x{o}" for i, o in itertools.pairwise(sizes))
+    b = " + ".join(str(o) for o in sizes[1:])
+    lines.append(f" Total Trainable Parameters = {w} (weights) + {b} (biases) = "
+                 f"{cw.n_params(p)}")
+    lines += ['"""', ""]
+    lines.append(f"# Starting weights and biases: {cw.start_words(p)}")
+    lines += param_lines(p, p.start.params)
+    text = (f"The network: {cw.network_words(p)}. Each layer k computes "
+            "Zk = A·Wk + bk from the layer before (X for the first) and applies its activation. "
+            f"Starting weights and biases: {cw.start_words(p)}; written out exactly, so the "
+            "program starts where the session did.")
+    return Section("Creating the neural network", text, "\n".join(lines) + "\n")
+
+
+def param_lines(p: Plan, flat, wrap: str = "{}") -> list[str]:
+    """`W1 = np.array(…)`, `b1 = …` per layer; `wrap` puts each literal into a call."""
+    out = []
+    for k, (W, b) in enumerate(p.layer_params(flat), start=1):
+        for name, arr in ((f"W{k}", W), (f"b{k}", b)):
+            prefix = f"{name} = " + wrap.split("{}")[0]
+            out.append(f"{name} = " + wrap.format(ct.matrix(arr, prefix=prefix)))
+    return out
+
+
+# ---------------------------------------------------------------- the math
+
+ACTIVATION_CODE = {
+    "sigmoid": ('def sigmoid(z):\n    """1 / (1 + e^−z), split by sign so that neither branch '
+                'overflows."""\n    e = np.exp(-np.abs(z))\n'
+                "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+                'def sigmoid_prime(a):\n    """The sigmoid\'s slope, from its output a: '
+                'a·(1 − a)."""\n    return a * (1.0 - a)\n'),
+    "tanh": ('def tanh(z):\n    return np.tanh(z)\n',
+             'def tanh_prime(a):\n    """tanh\'s slope, from its output a: 1 − a²."""\n'
+             "    return 1.0 - a * a\n"),
+    "relu": ('def relu(z):\n    return np.maximum(z, 0.0)\n',
+             'def relu_prime(z):\n    """1 where z > 0, else 0."""\n'
+             "    return (z > 0).astype(z.dtype)\n"),
+}
+
+LOSS_CODE = {
+    "mse": ('def mse(y_hat, y):\n    """Mean squared error, mean((ŷ − y)²): the loss the log '
+            'prints."""\n    e = (y_hat - y).ravel()\n    return float(np.dot(e, e)) / e.size\n'),
+    "bce": ('def bce(z, y):\n    """Binary cross-entropy, averaged over rows, written with the '
+            'output\'s z\n    (ŷ = sigmoid(z)) so that a confident wrong answer costs a large '
+            'number, not inf."""\n'
+            "    per_row = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))\n"
+            "    return float(per_row.sum()) / per_row.size\n"),
+}
+
+OPTIMISER_CODE = {
+    "momentum": (f'def momentum(param, grad, v, lr):\n    """v = {MOMENTUM}·v + grad; param −= '
+                 'lr·v: the step keeps 90% of the last one."""\n'
+                 f"    v *= {MOMENTUM}\n    v += grad\n    param -= lr * v\n"),
+    "adam": ('def adam(param, grad, m, v, t, lr):\n    """m and v: running means of the '
+             "gradient and of its square; m̂ and v̂ undo\n    their start at 0 (t counts the "
+             'updates)."""\n'
+             f"    m *= {BETA1}\n    m += (1 - {BETA1}) * grad\n"
+             f"    v *= {BETA2}\n    v += (1 - {BETA2}) * (grad * grad)\n"
+             f"    m_hat = m / (1 - {BETA1} ** t)\n    v_hat = v / (1 - {BETA2} ** t)\n"
+             f"    param -= lr * (m_hat / (np.sqrt(v_hat) + {EPS!r}))\n"),
+}
+
+
+def needs_forward(p: Plan) -> bool:
+    return not p.full_batch or p.data.has_test
+
+
+def _functions(p: Plan) -> Section:
+    parts = []
+    for name in dict.fromkeys((p.hidden, p.output)):
+        if name == "linear":
+            continue
+        f, deriv = ACTIVATION_CODE[name]
+        parts.append(f)
+        if name == p.hidden or p.loss == "mse":
+            parts.append(deriv)
+    parts.append(LOSS_CODE[p.loss])
+    if p.optimizer in OPTIMISER_CODE:
+        parts.append(OPTIMISER_CODE[p.optimizer])
+    if needs_forward(p):
+        parts.append(forward_function(p))
+    code = "# Activations, loss and optimiser\n\n\n" + "\n\n".join(parts)
+    acts = ", ".join(f"{n}: {cw.formula(n)}" for n in dict.fromkeys((p.hidden, p.output)))
+    text = (f"The pieces of the math as small functions. Activations: {acts}. "
+            f"Loss: {cw.loss_words(p)}. Optimiser: {cw.optimiser_words(p)}.")
+    return Section("Activations, loss and optimiser", text, code)
+
+
+def forward_lines(p: Plan, x: str, rows: str | None = None) -> list[str]:
+    """The forward pass, layer by layer, from inputs named `x`; `rows` labels the shapes."""
+    out, prev = [], x
+    for k in range(1, p.depth + 1):
+        act, a = cw.activation(p, k), cw.out_name(p.depth, k)
+        shape = f"  # ({rows}, {p.sizes[k]})" if rows else ""
+        if act == "linear":
+            out.append(f"{a} = np.dot({prev}, W{k}) + b{k}{shape}")
+        else:
+            out.append(f"Z{k} = np.dot({prev}, W{k}) + b{k}{shape}")
+            out.append(f"{a} = {act}(Z{k})")
+        prev = a
+    return out
+
+
+def z_out(p: Plan) -> str:
+    """The output layer's pre-activation: Z{L}, or y_hat itself for a linear output."""
+    return "y_hat" if p.output == "linear" else f"Z{p.depth}"
+
+
+def loss_call(p: Plan, z: str, y_hat: str, y: str) -> str:
+    return f"bce({z}, {y})" if p.loss == "bce" else f"mse({y_hat}, {y})"
+
+
+def forward_function(p: Plan) -> str:
+    body = "\n".join(TAB + line for line in forward_lines(p, "X"))
+    return ('def forward(X):\n    """The forward pass alone: the output layer\'s z and ŷ '
+            f'for the rows of X."""\n{body}\n    return {z_out(p)}, y_hat\n')
+
+
+# ---------------------------------------------------------------- training
+
+def _settings(p: Plan) -> Section:
+    s = p.start
+    lines = ["# Training settings", ""]
+    lines.append(f"epochs = {p.epochs}")
+    lines.append(f"lr = {s.lr!r}")
+    if p.l2:
+        lines.append(f"l2 = {p.l2!r}  # the L2 penalty (λ/2)·ΣW² adds λ·W to each dW")
+    if not p.full_batch:
+        lines.append(f"batch_size = {p.batch_size}")
+    if p.log_every:
+        lines.append(f"log_every = {p.log_every}")
+    if not s.fresh:
+        lines.append(f"start_epoch = {s.epoch}")
+    lines += _rng_lines(p)
+    lines += _optimiser_state(p)
+    text = ("How long and how fast: " + cw.optimiser_words(p) +
+            (f", L2 λ = {p.l2:g}" if p.l2 else "") + "." +
+            ("" if p.full_batch else " The mini-batches come from one seeded random generator, "
+             "with the same calls in the same order as the session, so they are the same "
+             "batches."))
+    return Section("Training settings", text, "\n".join(lines) + "\n")
+
+
+INIT_DRAWS = {
+    "uniform": ["rng.random(({i}, {o}))", "rng.random((1, {o}))"],
+    "xavier": ["rng.uniform(-np.sqrt(6.0 / ({i} + {o})), np.sqrt(6.0 / ({i} + {o})), "
+               "({i}, {o}))"],
+    "he": ["rng.normal(0.0, np.sqrt(2.0 / {i}), ({i}, {o}))"],
+}
+
+
+def _rng_lines(p: Plan) -> list[str]:
+    if not p.uses_rng:
+        return []
+    s = p.start
+    if not s.fresh:
+        return ["", "# the session's random generator, exactly as it was: it shuffles the rows",
+                "rng = np.random.default_rng()", f"rng.bit_generator.state = {s.rng_state!r}"]
+    out = ["", "# one random generator shuffles the rows each epoch",
+           f"rng = np.random.default_rng({s.seed})"]
+    if s.init_draws:
+        out.append("# the session drew the starting weights from it first (they are written "
+                   "out above): make")
+        out.append("# the same draws, so that the shuffles below are the session's")
+        for i, o in itertools.pairwise(p.sizes):
+            out += [d.format(i=i, o=o) for d in INIT_DRAWS[s.init_draws]]
+    return out
+
+
+def _optimiser_state(p: Plan) -> list[str]:
+    opt, s = p.optimizer, p.start
+    if opt in ("gd", "sgd"):
+        return []
+    names = [f"{kind}{k}" for k in range(1, p.depth + 1) for kind in ("W", "b")]
+    keys = ("v",) if opt == "momentum" else ("m", "v")
+    what = {"v": "velocity" if opt == "momentum" else "running mean of grad²",
+            "m": "running mean of grad"}
+    out = [""]
+    for key in keys:
+        if s.fresh:
+            out.append(f"{key} = {{name: np.zeros_like(p) for name, p in "
+                       f"zip({names!r}, [{', '.join(names)}])}}  # {what[key]}")
+            continue
+        flat = s.opt_state[key]
+        out.append(f"{key} = {{  # {what[key]}, as the session left it")
+        for k, (W, b) in enumerate(p.layer_params(flat), start=1):
+            for name, arr in ((f"W{k}", W), (f"b{k}", b)):
+                out.append(f'    "{name}": {ct.matrix(arr, TAB, prefix=f"    {name!r}: ")},')
+        out.append("}")
+    if opt == "adam":
+        t = float(s.opt_state["t"][0]) if not s.fresh else 0.0
+        out.append(f"t = {ct.num(t)}  # updates so far")
+    return out
+
+
+def _training(p: Plan) -> Section:
+    lines = ["# Training", ""]
+    if p.full_batch:
+        lines += _full_batch_loop(p)
+    else:
+        lines += _mini_batch_loop(p)
+    text = ("The loop, as the notebook's: for every epoch the forward pass, the loss (printed "
+            f"every {p.log_every} epochs), the deltas and gradients from the output layer back "
+            "to the first, and the update. " + cw.gradient_note(p) +
+            " ones·delta sums delta over the rows (the notebook's np.sum(delta, axis=0)), "
+            "written as a product so that every sum comes out as the session's, bit for bit.")
+    return Section("Training", text, "\n".join(lines) + "\n")
+
+
+def _epochs_range(p: Plan) -> str:
+    return "range(epochs)" if p.start.fresh else "range(start_epoch, start_epoch + epochs)"
+
+
+def _log_lines(p: Plan, indent: str) -> list[str]:
+    out = [f"{indent}if not np.isfinite(loss):",
+           f'{indent}    raise SystemExit(f"diverged at epoch {{epoch}}: the loss became '
+           'infinite; try a lower lr")']
+    if p.log_every:
+        out += [f"{indent}if epoch % log_every == 0:",
+                f'{indent}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
+    return out
+
+
+def _full_batch_loop(p: Plan) -> list[str]:
+    rows = str(p.n_train)
+    out = ["ones = np.ones((1, X.shape[0]))  # ones·delta: delta summed over the rows", "",
+           f"for epoch in {_epochs_range(p)}:", "    # 1. Forward pass"]
+    out += [TAB + line for line in forward_lines(p, "X", rows)]
+    out += ["", f"    # 2. Loss ({p.loss.upper()})",
+            f"    loss = {loss_call(p, z_out(p), 'y_hat', 'y')}"]
+    out += _log_lines(p, TAB)
+    out += [TAB + line for line in backprop_lines(p, "X", "y", "X.shape[0]")]
+    return out
+
+
+def _mini_batch_loop(p: Plan) -> list[str]:
+    s = p.start
+    mid = not s.fresh and s.batch > 0
+    out = []
+    if mid:
+        out += [f"start_batch = {s.batch}  # updates already done in epoch {s.epoch}",
+                f"perm = np.array({ct.ints(s.perm)})  # epoch {s.epoch}'s shuffle", ""]
+    out.append(f"for epoch in {_epochs_range(p)}:")
+    ind = TAB
+    if mid:
+        out.append("    first_batch = start_batch if epoch == start_epoch else 0")
+        out.append("    if first_batch == 0:")
+        ind = TAB * 2
+    out += [f"{ind}# the loss on all the training rows before this epoch's updates (the log's)",
+            f"{ind}z, y_hat = forward(X)", f"{ind}loss = {loss_call(p, 'z', 'y_hat', 'y')}"]
+    out += _log_lines(p, ind)
+    out += ["", f"{ind}# a new shuffle of the training rows: mini-batches of {p.batch_size}",
+            f"{ind}perm = rng.permutation(X.shape[0])"]
+    first = "first_batch * batch_size" if mid else "0"
+    out += [f"    for start in range({first}, X.shape[0], batch_size):",
+            "        rows = perm[start:start + batch_size]",
+            "        Xb, yb = X[rows], y[rows]",
+            "        ones = np.ones((1, Xb.shape[0]))  # ones·delta: delta summed over the rows",
+            "", "        # 1. Forward pass"]
+    out += [TAB * 2 + line for line in forward_lines(p, "Xb", "rows")]
+    out += [TAB * 2 + line for line in backprop_lines(p, "Xb", "yb", "Xb.shape[0]")]
+    return out
+
+
+def backprop_lines(p: Plan, x: str, y: str, n: str) -> list[str]:
+    """Steps 3–5: the deltas and gradients from the output back, then the update."""
+    L = p.depth
+    names = [x] + [cw.out_name(L, k) for k in range(1, L + 1)]
+    out = ["", "# 3. Output layer gradients", f"delta{L} = {_output_delta(p, y)}"]
+    for k in range(L, 0, -1):
+        if k < L:
+            out += ["", f"# {L - k + 3}. Hidden layer{f' {k}' if L > 2 else ''} gradients",
+                    f"delta{k} = np.dot(delta{k + 1}, W{k + 1}.T){_prime(p.hidden, k, L)}"]
+        out.append(f"dW{k} = np.dot({names[k - 1]}.T, delta{k}) / {n}")
+        out.append(f"db{k} = np.dot(ones, delta{k}) / {n}")
+        if p.l2:
+            out.append(f"dW{k} += l2 * W{k}")
+    out += ["", f"# {L + 3}. Update weights and biases ({p.optimizer})"]
+    out += _update_lines(p)
+    return out
+
+
+def _prime(act: str, k: int, L: int) -> str:
+    if act == "linear":
+        return ""
+    arg = f"Z{k}" if act == "relu" else cw.out_name(L, k)
+    return f" * {act}_prime({arg})"
+
+
+def _output_delta(p: Plan, y: str) -> str:
+    if p.loss == "bce":
+        return f"y_hat - {y}  # bce with a sigmoid output: the sigmoid's slope cancels"
+    if p.output == "linear":
+        return f"y_hat - {y}"
+    return f"(y_hat - {y}){_prime(p.output, p.depth, p.depth)}"
+
+
+def _update_lines(p: Plan) -> list[str]:
+    out = []
+    if p.optimizer == "adam":
+        out.append("t += 1")
+    for k in range(p.depth, 0, -1):
+        for name in (f"W{k}", f"b{k}"):
+            if p.optimizer in ("gd", "sgd"):
+                out.append(f"{name} -= lr * d{name}")
+            elif p.optimizer == "momentum":
+                out.append(f'momentum({name}, d{name}, v["{name}"], lr)')
+            else:
+                out.append(f'adam({name}, d{name}, m["{name}"], v["{name}"], t, lr)')
+    return out
+
+
+def _predictions(p: Plan) -> Section:
+    lines = ["# Final Predictions", ""]
+    if p.data.has_test:
+        lines += ["predictions = np.empty((len(features), y.shape[1]))  # every row, file order",
+                  "predictions[train_rows] = forward(X)[1]",
+                  "predictions[test_rows] = forward(X_test)[1]"]
+    else:
+        lines += forward_lines(p, "X")
+        lines.append("predictions = y_hat")
+    lines.append('print("\\nFinal Predictions:\\n", predictions)')
+    text = ("The trained network's predictions for every row, in the normalised units it "
+            "trains in" + (" (training and test rows, in the file's order)."
+                           if p.data.has_test else "."))
+    return Section("Final Predictions", text, "\n".join(lines) + "\n")

@@ -1,0 +1,281 @@
+"""What a take-home program needs from a session, as plain values: the data and how it was
+prepared, the network, the optimiser, where training starts, and what was changed by hand.
+
+A session that was only stepped (forwards, and back) is exactly what training from its
+starting weights gives, so its program starts there at epoch 0 and trains for the configured
+epochs, as `backprop train` does. Any other session (a weight edited, the learning rate
+changed live) cannot be reached that way: its program starts from the session's current
+parameters, optimiser state and generator state instead, and says what differs. Which kind a
+session is, is found by replaying it from the start and comparing bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config
+from .network import param_views
+from .session import Session
+
+INLINE_ROWS = 1000  # data with at most this many rows is written into the program
+REPLAY_WORK = 2e9  # multiply-adds a replay may cost to tell a plain session from an edited one
+GENERATED = ("circle", "gauss", "spiral", "sine")  # built-ins whose rows come from the seed
+
+
+@dataclass(frozen=True)
+class DataPlan:
+    """The table and its preparation: which rows train, which test, how columns scale."""
+
+    name: str
+    builtin: bool
+    path: str | None  # a CSV read at run time, or None when the rows are inlined
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    features: np.ndarray | None  # original units, file order; None when read at run time
+    targets: np.ndarray | None
+    rows: int
+    train_rows: np.ndarray
+    test_rows: np.ndarray
+    test_fraction: float
+    split_seed: int  # the test split is drawn from default_rng([split_seed, 0xDA7A])
+    x_normalize: str
+    y_normalize: str
+    task: str
+
+    @property
+    def has_test(self) -> bool:
+        return self.test_rows.size > 0
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where the program's training begins."""
+
+    fresh: bool  # the starting weights at epoch 0 (True), or the session as it is now
+    epoch: int
+    batch: int
+    params: np.ndarray  # flat: W1, b1, W2, b2, …
+    opt_state: dict[str, np.ndarray]  # flat, as the core keeps it
+    perm: np.ndarray | None  # the current epoch's shuffle, when starting mid-epoch
+    rng_state: dict | None  # the generator's state to continue from (not fresh)
+    seed: int  # the training generator's seed
+    init_draws: str | None  # the init scheme whose draws come before training (fresh)
+    lr: float
+    changes: tuple[str, ...]  # what was changed by hand, in words
+
+
+@dataclass(frozen=True)
+class Plan:
+    config: Config
+    data: DataPlan
+    sizes: tuple[int, ...]
+    hidden: str
+    output: str
+    loss: str
+    optimizer: str
+    l2: float
+    batch_size: int  # rows per update; equal to the training rows for full batch
+    batches: int
+    epochs: int  # epochs the program trains
+    log_every: int
+    start: Start
+    command: str | None  # the `backprop train` command that prints the same, if there is one
+
+    @property
+    def depth(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def n_train(self) -> int:
+        return int(self.data.train_rows.size)
+
+    @property
+    def full_batch(self) -> bool:
+        return self.batches == 1
+
+    @property
+    def uses_rng(self) -> bool:
+        return not self.full_batch
+
+    def layer_params(self, flat: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(W, b) per layer from a flat vector laid out as the core lays it out."""
+        Ws, bs = param_views(np.asarray(flat, dtype=float), self.sizes)
+        return list(zip(Ws, bs, strict=True))
+
+
+def plan(session: Session, log_every: int = 100) -> Plan:
+    """Everything a generated program needs, read from `session` (which is not changed)."""
+    cfg = session.config
+    start = _start(session)
+    return Plan(
+        config=cfg, data=_data(session), sizes=tuple(session.sizes),
+        hidden=cfg.activation, output=cfg.output_activation, loss=cfg.loss,
+        optimizer=cfg.optimizer, l2=float(cfg.l2), batch_size=int(session.batch_size),
+        batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
+        start=start, command=_command(session, start, log_every))
+
+
+# ---------------------------------------------------------------- data
+
+def _data(session: Session) -> DataPlan:
+    cfg, ds = session.config, session.dataset
+    nf = len(ds.feature_names)
+    inline = cfg.is_builtin or ds.raw.shape[0] <= INLINE_ROWS
+    return DataPlan(
+        name=ds.name, builtin=cfg.is_builtin,
+        path=None if inline else os.path.abspath(cfg.data),
+        feature_names=tuple(ds.feature_names), target_names=tuple(ds.target_names),
+        features=np.array(ds.raw[:, :nf]) if inline else None,
+        targets=np.array(ds.raw[:, nf:]) if inline else None,
+        rows=int(ds.raw.shape[0]), train_rows=np.array(ds.train_rows),
+        test_rows=np.array(ds.test_rows), test_fraction=float(cfg.test_fraction),
+        split_seed=int(cfg.seed), x_normalize=ds.x_norm.kind, y_normalize=ds.y_norm.kind,
+        task=ds.task)
+
+
+# ---------------------------------------------------------------- where training starts
+
+def _start(session: Session) -> Start:
+    st = session.state()
+    replay = _replay(session)
+    if replay is not None and not _differences(session, replay[0]):
+        fresh = replay[1]
+        return Start(fresh=True, epoch=0, batch=0, params=fresh,
+                     opt_state=session.opt.init_state(fresh.size), perm=None,
+                     rng_state=None, seed=st.seed,
+                     init_draws=session.config.init if st.initial is None else None,
+                     lr=float(session.config.lr), changes=())
+    changes = tuple(_differences(session, replay[0])) if replay is not None else (
+        "not compared with a plain run from the start (too long a replay): the program "
+        "continues from the session as it is",)
+    return Start(fresh=False, epoch=st.epoch, batch=st.batch, params=st.params,
+                 opt_state=st.opt_state, perm=st.perm if st.batch else None,
+                 rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr, changes=changes)
+
+
+def _replay(session: Session) -> tuple[Session, np.ndarray] | None:
+    """The session retrained from its starting weights to its position with nothing changed
+    by hand, and those starting weights; None when that would take too long."""
+    st = session.state()
+    work = (st.epoch + 1) * session.dataset.X.shape[0] * session.net.flat.size * 3
+    if work > REPLAY_WORK:
+        return None
+    cfg = dataclasses.replace(session.config, seed=st.seed)
+    r = Session(cfg, session.dataset, st.initial, undo_budget=0)
+    start = r.params().copy()
+    r.run(st.epoch)
+    for _ in range(st.batch):
+        if r.diverged:
+            break
+        r.step_update()
+    return r, start
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def _differences(session: Session, plain: Session) -> list[str]:
+    """What sets `session` apart from `plain`, its replay from the start, in words."""
+    out = []
+    cfg_lr = float(session.config.lr)
+    if session.lr != cfg_lr:
+        out.append(f"the learning rate was changed live to {session.lr:g} (the settings "
+                   f"say {cfg_lr:g})")
+    now, then = session.params(), plain.params()
+    if not _same(now, then):
+        out.append(_param_differences(session, now, then))
+    elif any(not _same(session.opt_state[k], plain.opt_state[k]) for k in session.opt_state):
+        out.append("the optimiser's state differs from a plain run")
+    hist = _history_departure(session, plain)
+    if hist is not None:
+        out.append(f"its loss history leaves a plain run's at epoch {hist}")
+    return out
+
+
+def _param_differences(session: Session, now: np.ndarray, then: np.ndarray) -> str:
+    where = np.flatnonzero(~((now == then) | (np.isnan(now) & np.isnan(then))))
+    names = _param_names(session.sizes)
+    if where.size <= 4:
+        parts = [f"{names[i]} is {now[i]:.6g} (a plain run has {then[i]:.6g})" for i in where]
+        return "edited by hand: " + "; ".join(parts)
+    return (f"{where.size} of {now.size} weights and biases differ from a plain run from the "
+            "start (a value was edited, or the learning rate changed, along the way)")
+
+
+def _param_names(sizes: tuple[int, ...]) -> list[str]:
+    """`W1[0, 1]`, `b2[0, 0]`, … for each position of the flat vector."""
+    out = []
+    for k, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+        out += [f"W{k}[{i}, {j}]" for i in range(fan_in) for j in range(fan_out)]
+        out += [f"b{k}[0, {j}]" for j in range(fan_out)]
+    return out
+
+
+def _history_departure(session: Session, plain: Session) -> int | None:
+    a = np.asarray(session.history.values())
+    b = np.asarray(plain.history.values())
+    n = min(a.size, b.size)
+    diff = np.flatnonzero(~((a[:n] == b[:n]) | (np.isnan(a[:n]) & np.isnan(b[:n]))))
+    if diff.size:
+        return int(diff[0])
+    return None if a.size == b.size else n
+
+
+# ---------------------------------------------------------------- the equivalent command
+
+def _command(session: Session, start: Start, log_every: int) -> str | None:
+    """`backprop train …` with the options that differ from what it would fill in itself:
+    the command whose output the program reproduces. None for a session changed by hand, or
+    one whose data and weights came from different seeds."""
+    cfg = session.config
+    if not start.fresh or (start.seed != cfg.seed and _seed_matters_for_data(cfg)):
+        return None
+    base = Config(data=cfg.data, preset=cfg.preset, seed=cfg.seed).resolve()
+    args = ["--preset", cfg.preset] if cfg.preset else ["--data", _quote(cfg.data)]
+    for f in dataclasses.fields(Config):
+        if f.name in ("data", "preset", "seed"):
+            continue
+        value = getattr(cfg, f.name)
+        if value != getattr(base, f.name):
+            args += _flag(f.name, value)
+    if _seed_matters(session):
+        args += ["--seed", str(start.seed)]
+    if log_every != 100:
+        args += ["--log-every", str(log_every)]
+    return "backprop train " + " ".join(args)
+
+
+def _flag(name: str, value) -> list[str]:
+    flag = "--" + name.replace("_", "-")
+    if name == "targets":
+        return [p for t in value for p in ("--target", _quote(t))]
+    if name == "hidden":
+        return [flag, ",".join(map(str, value))]
+    if value is None:
+        return []
+    if isinstance(value, float):
+        return [flag, f"{value!r}"]
+    return [flag, _quote(str(value))]
+
+
+def _quote(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def _seed_matters_for_data(cfg: Config) -> bool:
+    return cfg.data in GENERATED or cfg.test_fraction > 0
+
+
+def _seed_matters(session: Session) -> bool:
+    cfg = session.config
+    explicit = cfg.preset is not None or cfg.weights is not None
+    return not explicit or session.batches > 1 or _seed_matters_for_data(cfg)
+
