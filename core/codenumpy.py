@@ -53,7 +53,7 @@ def header(p: Plan, runner: str = "numpy") -> str:
     lines = ["Backpropagation from scratch: a backprop-stepper session as a program you can run "
              "and change.", ""]
     lines += [f"{label + ':':<11}{text}" for label, text in cw.settings(p)]
-    lines.append(f"{'Start:':<11}{cw.start_words(p)}")
+    lines.append(f"{'Weights:':<11}{cw.start_words(p)}")
     lines.append("")
     needs = "NumPy and pandas" if p.data.path else "NumPy"
     if runner == "torch":
@@ -152,6 +152,10 @@ def _normalise(p: Plan) -> Section:
     for kind, var, test, v in ((d.x_normalize, "X", "X_test", "x"),
                                (d.y_normalize, "y", "y_test", "y")):
         lines += _scale_lines(kind, var, test if d.has_test else None, v)
+    if d.x_normalize == d.y_normalize == "none":
+        lines.append("# none: the columns are used as they are")
+    elif d.y_normalize == "none":
+        lines.append("# the target is left as it is")
     fit = " (fitted on the training rows only)" if d.has_test else ""
     parts = [f"features: {NORMALISE_WORDS.get(d.x_normalize, 'left as they are')}"]
     parts.append("target: left as it is (classes 0 and 1)" if d.task == "classification" and
@@ -353,7 +357,8 @@ def _rng_lines(p: Plan) -> list[str]:
     s = p.start
     if not s.fresh:
         return ["", "# the session's random generator, exactly as it was: it shuffles the rows",
-                "rng = np.random.default_rng()", f"rng.bit_generator.state = {s.rng_state!r}"]
+                "rng = np.random.default_rng()",
+                f"rng.bit_generator.state = {ct.mapping(s.rng_state)}"]
     out = ["", "# one random generator shuffles the rows each epoch",
            f"rng = np.random.default_rng({s.seed})"]
     if s.init_draws:
@@ -411,8 +416,7 @@ def _epochs_range(p: Plan) -> str:
 
 def _log_lines(p: Plan, indent: str) -> list[str]:
     out = [f"{indent}if not np.isfinite(loss):",
-           f'{indent}    raise SystemExit(f"diverged at epoch {{epoch}}: the loss became '
-           'infinite; try a lower lr")']
+           f'{indent}    raise SystemExit(f"diverged at epoch {{epoch}}: try a lower lr")']
     if p.log_every:
         out += [f"{indent}if epoch % log_every == 0:",
                 f'{indent}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
@@ -444,7 +448,7 @@ def _mini_batch_loop(p: Plan) -> list[str]:
         out.append("    first_batch = start_batch if epoch == start_epoch else 0")
         out.append("    if first_batch == 0:")
         ind = TAB * 2
-    out += [f"{ind}# the loss on all the training rows before this epoch's updates (the log's)",
+    out += [f"{ind}# 2. Loss on all the training rows before this epoch's updates (the log's)",
             f"{ind}z, y_hat = forward(X)", f"{ind}loss = {loss_call(p, 'z', 'y_hat', 'y')}"]
     out += _log_lines(p, ind)
     out += ["", f"{ind}# a new shuffle of the training rows: mini-batches of {p.batch_size}",

@@ -74,9 +74,10 @@ def ints(values) -> str:
     return "[\n" + "\n".join(_wrap(items, "    ")) + "\n]"
 
 
-def text(value: object) -> str:
-    """Any plain JSON-like value (the generator's state dict) as a Python literal."""
-    return repr(value)
+def mapping(value: dict, indent: str = "") -> str:
+    """A dict of plain values (a generator's state) as a literal, a key a line."""
+    items = [f"{indent}    {k!r}: {v!r}," for k, v in value.items()]
+    return "{\n" + "\n".join(items) + f"\n{indent}}}"
 
 
 def comment_block(text: str, indent: str = "") -> str:

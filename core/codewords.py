@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 
 from .activations import ACTIVATIONS
-from .codeplan import Plan
+from .codeplan import GENERATED, Plan
 from .losses import LOSSES
-from .optim import BETA1, BETA2, EPS, MOMENTUM, OPTIMIZERS
+from .optim import BETA1, BETA2, EPS, MOMENTUM
 
 PRESET_WEIGHTS = {"notebook": "the notebook's printed ones (--preset notebook)"}
 INIT_WORDS = {
@@ -43,7 +43,8 @@ def settings(p: Plan) -> list[tuple[str, str]]:
 def data_words(p: Plan) -> str:
     d = p.data
     src = d.name if d.builtin else (d.path or d.name)
-    text = (f"{src}: {d.rows} rows, {len(d.feature_names)} feature(s) "
+    nf = len(d.feature_names)
+    text = (f"{src}: {d.rows} rows, {nf} feature{'s' * (nf > 1)} "
             f"({', '.join(d.feature_names)}) → {', '.join(d.target_names)}")
     if d.has_test:
         text += f"; {d.test_rows.size} rows ({d.test_fraction:g}) held out as a test set"
@@ -69,14 +70,29 @@ def loss_words(p: Plan) -> str:
 
 
 def optimiser_words(p: Plan) -> str:
-    opt = OPTIMIZERS[p.optimizer].formula
+    opt = update_words(p)
     batch = "full batch" if p.full_batch else f"mini-batches of {p.batch_size} rows, shuffled " \
         "each epoch"
     return f"{p.optimizer} ({opt}), lr {p.start.lr:g}, {batch}, {p.epochs} epochs"
 
 
 def seed_words(p: Plan) -> str:
-    return str(p.start.seed)
+    """The seed, and what it decides here (nothing, for the notebook preset)."""
+    s, d = p.start, p.data
+    uses = []
+    if s.init_draws:
+        uses.append("the starting weights")
+    if p.uses_rng:
+        uses.append("the mini-batch shuffles")
+    data = [w for w, on in (("the data", d.builtin and d.name in GENERATED),
+                            ("the test split", d.has_test)) if on]
+    if data and d.split_seed == s.seed:
+        uses += data
+    text = f"{s.seed}: draws {', '.join(uses)}" if uses else \
+        f"{s.seed} (nothing here is drawn at random)"
+    if data and d.split_seed != s.seed:
+        text += f"; {' and '.join(data)} came from seed {d.split_seed}"
+    return text
 
 
 def start_words(p: Plan) -> str:
@@ -112,7 +128,8 @@ def steps_md(p: Plan) -> list[str]:
     for k in range(L - 1, 0, -1):
         x = "X" if k == 1 else prev[k - 2]
         fprime = "" if p.hidden == "linear" else f" ⊙ f′(Z{k})"
-        out.append(f"{L - k + 3}. **Hidden layer {k}**: delta{k} = delta{k + 1}·W{k + 1}ᵀ{fprime}"
+        label = f"Hidden layer {k}" if L > 2 else "Hidden layer"
+        out.append(f"{L - k + 3}. **{label}**: delta{k} = delta{k + 1}·W{k + 1}ᵀ{fprime}"
                    f"; dW{k} = {x}ᵀ·delta{k}/N, db{k} = Σdelta{k}/N")
     out.append(f"{L + 3}. **Update**: {update_words(p)}")
     out.append(f"{L + 4}. **Repeat** for every epoch" +
