@@ -29,10 +29,10 @@ class Section:
 
 def sections(p: Plan) -> list[Section]:
     """The program, cell by cell, in the order the notebook has them."""
-    out = [_imports(p), _dataset(p)]
+    out = [_imports(p), dataset_section(p)]
     if p.data.has_test:
-        out.append(_split(p))
-    out += [_normalise(p), _network(p), _functions(p), _settings(p), _training(p),
+        out.append(split_section(p))
+    out += [normalise_section(p), _network(p), _functions(p), _settings(p), _training(p),
             _predictions(p)]
     return [Section(s.title, s.text, tidy(s.code)) for s in out]
 
@@ -91,7 +91,7 @@ def _imports(p: Plan) -> Section:
                    (", pandas reads the CSV file." if p.data.path else "."), code)
 
 
-def _dataset(p: Plan) -> Section:
+def dataset_section(p: Plan) -> Section:
     d = p.data
     lines = ["# Creating Dataset", ""]
     if d.path:
@@ -116,7 +116,7 @@ def data_from_csv(p: Plan) -> list[str]:
             "targets = np.ascontiguousarray(df[target_names].to_numpy(dtype=float))"]
 
 
-def _split(p: Plan) -> Section:
+def split_section(p: Plan) -> Section:
     d = p.data
     lines = ["# Splitting the data: a test set the network never trains on", ""]
     if d.builtin and d.name in ("circle", "gauss", "spiral", "sine"):
@@ -144,7 +144,7 @@ NORMALISE_WORDS = {
 }
 
 
-def _normalise(p: Plan) -> Section:
+def normalise_section(p: Plan) -> Section:
     d = p.data
     lines = ["# Normalizing the Data", ""]
     if not d.has_test:
@@ -204,7 +204,7 @@ def _network(p: Plan) -> Section:
     lines.append(f" Total Trainable Parameters = {w} (weights) + {b} (biases) = "
                  f"{cw.n_params(p)}")
     lines += ['"""', ""]
-    lines.append(f"# Starting weights and biases: {cw.start_words(p)}")
+    lines += ct.comment(f"Starting weights and biases: {cw.start_words(p)}")
     lines += param_lines(p, p.start.params)
     text = (f"The network: {cw.network_words(p)}. Each layer k computes "
             "Zk = A·Wk + bk from the layer before (X for the first) and applies its activation. "
@@ -333,7 +333,7 @@ def _settings(p: Plan) -> Section:
         lines.append(f"log_every = {p.log_every}")
     if not s.fresh:
         lines.append(f"start_epoch = {s.epoch}")
-    lines += _rng_lines(p)
+    lines += rng_lines(p)
     lines += _optimiser_state(p)
     text = ("How long and how fast: " + cw.optimiser_words(p) +
             (f", L2 λ = {p.l2:g}" if p.l2 else "") + "." +
@@ -351,7 +351,7 @@ INIT_DRAWS = {
 }
 
 
-def _rng_lines(p: Plan) -> list[str]:
+def rng_lines(p: Plan) -> list[str]:
     if not p.uses_rng:
         return []
     s = p.start

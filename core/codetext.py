@@ -52,17 +52,20 @@ def row_text(values, indent: str = "") -> str:
     return "[\n" + "\n".join(inner) + f"\n{indent}]"
 
 
-def matrix(a: np.ndarray, indent: str = "", prefix: str = "") -> str:
+def matrix(a: np.ndarray, indent: str = "", prefix: str = "", call: str = "np.array",
+           extra: str = "") -> str:
     """`np.array([[…], […]])` for a 2-D array: on one line if it fits after `prefix`, else a
-    row per line. Whole-number tables get `dtype=float` so that they stay floats."""
+    row per line. Whole-number tables get a float dtype so that they stay floats; `extra`
+    goes inside the call (`, requires_grad=True`)."""
     a = np.asarray(a, dtype=float)
-    dtype = ", dtype=float" if np.isfinite(a).all() and (a == np.round(a)).all() else ""
+    whole = np.isfinite(a).all() and (a == np.round(a)).all()
+    dtype = (", dtype=float" if call == "np.array" else ", dtype=torch.float64") if whole else ""
     rows = [row_text(r, indent + "    ") for r in a]
-    one = f"np.array([{', '.join(rows)}]{dtype})"
+    one = f"{call}([{', '.join(rows)}]{dtype}{extra})"
     if "\n" not in one and len(indent) + len(prefix) + len(one) <= WIDTH:
         return one
     body = ",\n".join(f"{indent}    {r}" for r in rows)
-    return f"np.array([\n{body},\n{indent}]{dtype})"
+    return f"{call}([\n{body},\n{indent}]{dtype}{extra})"
 
 
 def ints(values) -> str:
@@ -80,6 +83,9 @@ def mapping(value: dict, indent: str = "") -> str:
     return "{\n" + "\n".join(items) + f"\n{indent}}}"
 
 
-def comment_block(text: str, indent: str = "") -> str:
-    """Lines of prose as `# ` comments."""
-    return "\n".join(f"{indent}# {line}".rstrip() for line in text.splitlines())
+def comment(text: str, indent: str = "") -> list[str]:
+    """Prose as `# ` comment lines that fit the width."""
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH - len(indent) - 2, initial_indent=f"{indent}# ",
+                         subsequent_indent=f"{indent}# ", break_on_hyphens=False)

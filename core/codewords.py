@@ -17,7 +17,7 @@ from .optim import BETA1, BETA2, EPS, MOMENTUM
 PRESET_WEIGHTS = {"notebook": "the notebook's printed ones (--preset notebook)"}
 INIT_WORDS = {
     "uniform": "uniform: every weight and bias drawn from U[0, 1), the notebook's np.random.rand",
-    "xavier": "xavier: W ~ U(−√(6/(fan_in+fan_out)), +√(6/(fan_in+fan_out))), b = 0",
+    "xavier": "xavier: W uniform in ±√(6/(fan_in + fan_out)), b = 0",
     "he": "he: W ~ N(0, 2/fan_in), b = 0",
 }
 
