@@ -86,7 +86,14 @@ class Dataset:
     test_rows: np.ndarray
     x_norm: Normalizer
     y_norm: Normalizer
-    task: str = "regression"  # or "classification" (targets are 0/1)
+    task: str = "regression"  # or "classification": targets are 0/1 or one-hot, unscaled
+    # The class names, in output order: one-hot columns (ce), or (0, 1) of a single 0/1
+    # target (bce); None for regression and for several 0/1 targets.
+    classes: tuple[str, ...] | None = None
+    # What loading decided on the user's behalf (a dropped index column, one-hot encoding),
+    # one line each, for a front end to show: stderr for `train`, the status line in the TUI.
+    notices: tuple[str, ...] = ()
+    seeded: bool = False  # the table itself is drawn from the seed (a generated dataset)
     _frame: list = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -101,6 +108,26 @@ class Dataset:
     @property
     def y_all(self) -> np.ndarray:
         return self.y_norm.apply(self.raw[:, len(self.feature_names):])
+
+    @property
+    def targets_original(self) -> np.ndarray:
+        """Every row's targets in their own units (one-hot columns for several classes)."""
+        return self.raw[:, len(self.feature_names):]
+
+    @property
+    def test_mask(self) -> np.ndarray:
+        """One bool per row, file order: True for the held-out test rows."""
+        mask = np.zeros(self.raw.shape[0], bool)
+        mask[self.test_rows] = True
+        return mask
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """Every row's class as an index into `classes` (file order), or None."""
+        if self.classes is None:
+            return None
+        t = self.targets_original
+        return np.argmax(t, axis=1) if t.shape[1] > 1 else (t[:, 0] > 0.5).astype(np.intp)
 
     def to_original(self, y_norm: np.ndarray) -> np.ndarray:
         """Predictions back in the targets' own units (a score of 64.8, not 0.762)."""
@@ -117,7 +144,8 @@ class Dataset:
 
 def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, target_names,
           normalize: str, test_fraction: float, rng: np.random.Generator,
-          task: str = "regression") -> Dataset:
+          task: str = "regression", classes: tuple[str, ...] | None = None,
+          notices: tuple[str, ...] = (), seeded: bool = False) -> Dataset:
     """Split off a seeded test share, fit the normalisers on the training rows, apply them."""
     n = features.shape[0]
     if not 0.0 <= test_fraction < 1.0:
@@ -138,7 +166,14 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
         name=name, feature_names=tuple(feature_names), target_names=tuple(target_names),
         raw=raw, X=x_norm.apply(features[train_rows]), y=y_norm.apply(targets[train_rows]),
         X_test=x_norm.apply(features[test_rows]), y_test=y_norm.apply(targets[test_rows]),
-        train_rows=train_rows, test_rows=test_rows, x_norm=x_norm, y_norm=y_norm, task=task)
+        train_rows=train_rows, test_rows=test_rows, x_norm=x_norm, y_norm=y_norm, task=task,
+        classes=_binary_classes(task, targets) if classes is None else tuple(classes),
+        notices=tuple(notices), seeded=seeded)
+
+
+def _binary_classes(task: str, targets: np.ndarray) -> tuple[str, ...] | None:
+    """A single 0/1 target column is two classes, named by their values."""
+    return ("0", "1") if task == "classification" and targets.shape[1] == 1 else None
 
 
 # ---------------------------------------------------------------- built-in datasets
@@ -194,6 +229,7 @@ BUILTIN = {
     "notebook": _notebook, "xor": _xor, "circle": _circle,
     "gauss": _gauss, "spiral": _spiral, "sine": _sine,
 }
+FIXED = ("notebook", "xor")  # built-in tables that draw nothing from the seed
 BUILTIN_ROWS = {"circle": 200, "gauss": 200, "spiral": 200, "sine": 60}
 
 
@@ -202,7 +238,8 @@ def builtin(name: str, seed: int, noise: float, normalize: str, test_fraction: f
     """A built-in dataset; generated ones are drawn from `seed`, so the same seed, same data."""
     rng = np.random.default_rng([seed, 0xDA7A])
     f, t, fnames, tnames, task = BUILTIN[name](rng, noise, rows or BUILTIN_ROWS.get(name, 4))
-    return build(name, f, t, fnames, tnames, normalize, test_fraction, rng, task)
+    return build(name, f, t, fnames, tnames, normalize, test_fraction, rng, task,
+                 seeded=name not in FIXED)
 
 
 # ---------------------------------------------------------------- CSV files

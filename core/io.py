@@ -159,10 +159,11 @@ def weights_text(session: Session) -> str:
 
 
 def history_columns(session: Session) -> tuple[str, ...]:
-    """`loss, objective[, test_loss][, accuracy]`: the columns the issue names first, in its
-    order, then what only classification has."""
+    """`loss, objective[, test_loss][, accuracy][, test_accuracy]`: the losses first, then
+    what only classification has."""
     have = session.history.columns
-    return tuple(c for c in ("loss", "objective", "test_loss", "accuracy") if c in have)
+    return tuple(c for c in ("loss", "objective", "test_loss", "accuracy", "test_accuracy")
+                 if c in have)
 
 
 def history_csv(session: Session) -> str:

@@ -71,6 +71,19 @@ class Evaluation:
     test_loss: float | None
     test_accuracy: float | None
     finite: bool
+    # Classification only (None otherwise), labelled by `classes` (the data's own names):
+    classes: tuple[str, ...] | None = None
+    predicted_class: np.ndarray | None = None  # every row, file order: an index into classes
+    probability: np.ndarray | None = None  # the probability the network gives that class
+    confusion: np.ndarray | None = None  # training rows: row = true class, column = predicted
+    test_confusion: np.ndarray | None = None  # the same on the test rows (with a test set)
+    class_accuracy: np.ndarray | None = None  # training rows, per class (NaN: no rows of it)
+
+    def predicted_label(self, row: int) -> str | None:
+        """Row `row`'s predicted class by name (file order), or None when not classifying."""
+        if self.classes is None or self.predicted_class is None:
+            return None
+        return self.classes[int(self.predicted_class[row])]
 
 
 @dataclass(frozen=True)

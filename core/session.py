@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import activations, losses, names, optim
+from . import activations, losses, metrics, names, optim
 from .config import Config, new_seed
 from .data import Dataset
 from .errors import UserError
@@ -114,11 +114,15 @@ class Session:
         self.batches = -(-n // self.batch_size)
         self._ones = np.ones((1, n))
         self.undo_budget = undo_budget
+        self._accuracy = None if dataset.task != "classification" else \
+            metrics.accuracy_multiclass if config.loss == "ce" else metrics.accuracy
         cols = ["loss", "objective"]
-        if dataset.task == "classification":
+        if self._accuracy is not None:
             cols.append("accuracy")
         if dataset.X_test.shape[0]:
             cols.append("test_loss")
+            if self._accuracy is not None:
+                cols.append("test_accuracy")
         self._columns = tuple(cols)
         self._explicit = None if initial is None else np.array(initial, dtype=float)
         self._start(int(config.seed), self._explicit)
@@ -188,6 +192,14 @@ class Session:
     def history_columns(self) -> tuple[str, ...]:
         return self._columns
 
+    @property
+    def uses_seed(self) -> bool:
+        """Whether the seed changes anything: drawn starting weights, generated data, the test
+        split or the mini-batch shuffle. The notebook's preset uses none of them."""
+        ds = self.dataset
+        return (self._explicit is None or self.batches > 1 or ds.seeded
+                or ds.X_test.shape[0] > 0)
+
     # ------------------------------------------------------------------ saving and restoring
 
     def state(self) -> SessionState:
@@ -224,9 +236,7 @@ class Session:
         loss, J = self.loss_fn.value(As[-1], yb, Zs[-1])
         if self.l2:
             J += self.net.l2_penalty(self.l2)
-        acc = None
-        if self.dataset.task == "classification":
-            acc = float(((As[-1] > 0.5) == (yb > 0.5)).mean())
+        acc = None if self._accuracy is None else self._accuracy(As[-1], yb)
         return loss, J, acc
 
     def _log_epoch(self, loss: float, J: float, acc: float | None) -> None:
@@ -236,6 +246,8 @@ class Session:
         if "test_loss" in self._columns:
             Zt, At = self.net.forward(self.dataset.X_test)
             row.append(self.loss_fn.value(At[-1], self.dataset.y_test, Zt[-1])[0])
+            if self._accuracy is not None:
+                row.append(self._accuracy(At[-1], self.dataset.y_test))
         self.history.append(*row)
 
     def _update(self, keep: bool) -> StepRecord | bool:
@@ -510,12 +522,28 @@ class Session:
                 Zt, At = net.forward(ds.X_test)
                 pred[ds.test_rows] = At[-1]
                 test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
-                if acc is not None:
-                    test_acc = float(((At[-1] > 0.5) == (ds.y_test > 0.5)).mean())
+                if self._accuracy is not None:
+                    test_acc = self._accuracy(At[-1], ds.y_test)
             finite = bool(math.isfinite(loss) and np.isfinite(pred).all())
             orig = ds.to_original(pred)
+            classes = self._classes(pred) if ds.classes is not None else {}
         return Evaluation(self.epoch, loss, J, acc, frozen(pred)[0], frozen(orig)[0],
-                          test_loss, test_acc, finite)
+                          test_loss, test_acc, finite, **classes)
+
+    def _classes(self, pred: np.ndarray) -> dict:
+        """Evaluation's classification fields: each row's predicted class and its probability,
+        the confusion matrices of the training and test rows, the accuracy per class."""
+        ds = self.dataset
+        k = len(ds.classes)
+        cls, prob = metrics.predicted(pred)
+        true = ds.labels
+        conf = metrics.confusion(true[ds.train_rows], cls[ds.train_rows], k)
+        test_conf = metrics.confusion(true[ds.test_rows], cls[ds.test_rows], k) \
+            if ds.test_rows.size else None
+        return dict(classes=ds.classes, predicted_class=frozen(cls)[0],
+                    probability=frozen(prob)[0], confusion=frozen(conf)[0],
+                    test_confusion=None if test_conf is None else frozen(test_conf)[0],
+                    class_accuracy=frozen(metrics.class_accuracy(conf))[0])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """ŷ for normalised inputs X: what the output pane draws over the input plane."""

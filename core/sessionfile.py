@@ -18,6 +18,7 @@ The file is JSON, one top-level key a line (format version 1):
     params       every parameter, flat: W1, b1, W2, b2, … (row by row)
     opt_state    {name: flat list} of the optimiser: {} for gd/sgd, v for momentum, m v t for adam
     history      {column: one value per epoch}: loss, objective[, accuracy][, test_loss]
+                 [, test_accuracy] (files without test_accuracy read it as NaN)
     diverged_at  the epoch training diverged at, or null
 
 Numbers are written with Python's float repr, which reads back to the same float64. JSON has
@@ -51,6 +52,7 @@ FORMAT = "backprop-stepper-session"
 VERSION = 1
 MAX_SESSION_BYTES = 2**30
 _NONFINITE_NAMES = {"NaN", "Infinity", "-Infinity"}
+LATER_COLUMNS = ("test_accuracy",)  # history columns files of format 1 may lack
 
 
 def default_session_name(now: datetime) -> str:
@@ -359,9 +361,14 @@ def _position(doc: dict, s: Session, r: _Reader) -> tuple[int, int, np.ndarray |
 def _history(raw: dict, s: Session, epoch: int, batch: int,
              r: _Reader) -> dict[str, np.ndarray]:
     cols = s.history_columns
-    if set(raw) != set(cols):
+    # Files from before the test accuracy was logged lack that one column: it reads as NaN
+    # (not recorded) for the epochs they hold.
+    missing = set(cols) - set(raw)
+    if set(raw) - set(cols) or missing - set(LATER_COLUMNS) or "loss" not in raw:
         raise r.damaged(f'"history" should hold {", ".join(cols)}')
-    values = {c: r.floats(raw[c], f"history.{c}", None) for c in cols}
+    values = {c: r.floats(raw[c], f"history.{c}", None) for c in cols if c in raw}
+    for c in missing:
+        values[c] = np.full(values["loss"].size, np.nan)
     rows = epoch + (1 if batch else 0)  # each epoch logs once, at its first update
     if any(v.size != rows for v in values.values()):
         raise r.damaged(f'"history" should have {rows} entries at epoch {epoch}')

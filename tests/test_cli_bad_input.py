@@ -267,10 +267,11 @@ DIVERGING = {
 
 
 def diverged_epoch(proc: subprocess.CompletedProcess) -> int:
-    """Exit 3 and one line on stderr naming the epoch, with the hint to lower the lr."""
+    """Exit 3 and one line on stderr naming the epoch, with the hint to lower the lr (after
+    the line naming the seed, for a run that drew one)."""
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr and "Warning" not in proc.stderr, proc.stderr
-    lines = proc.stderr.splitlines()
+    lines = [ln for ln in proc.stderr.splitlines() if not ln.startswith("backprop: seed ")]
     found = re.search(r"diverged at epoch (\d+)", lines[0])
     assert len(lines) == 1 and found and "lower learning rate" in lines[0], proc.stderr
     return int(found.group(1))

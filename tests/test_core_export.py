@@ -63,7 +63,8 @@ def test_history_csv_columns():
     classes = make(data="xor", test_fraction=0.25)
     classes.run(1)
     # the columns first, in its order; accuracy only where there is one
-    assert history_csv(classes).splitlines()[0] == "epoch,loss,objective,test_loss,accuracy"
+    assert history_csv(classes).splitlines()[0] == \
+        "epoch,loss,objective,test_loss,accuracy,test_accuracy"
 
 
 @pytest.mark.parametrize("kw", [dict(preset="notebook"),

@@ -218,7 +218,8 @@ def test_the_file_holds_every_key(tmp_path):
     assert doc["format"] == FORMAT and doc["version"] == 1
     assert set(doc["config"]) == set(Config.field_names())
     assert set(doc["opt_state"]) == {"m", "v", "t"}
-    assert set(doc["history"]) == {"loss", "objective", "accuracy", "test_loss"}
+    assert set(doc["history"]) == {"loss", "objective", "accuracy", "test_loss",
+                                   "test_accuracy"}
     assert len(doc["dataset"]["sha256"]) == 64
 
 

@@ -211,16 +211,18 @@ def _is_user_error(exc: Exception) -> bool:
 
 
 def train(ns: argparse.Namespace) -> int:
-    """The notebook's loop, headless: same log lines, same final predictions."""
-    import numpy as np
-
-    from core import layers_json, open_session
-    from core.io import finite_or_none
+    """The notebook's loop, headless: its log lines, then the final predictions. Every line
+    of text comes from `core.report`, so exported scripts can print the same bytes."""
+    from core import open_session, report
 
     if ns.log_every < 0:
         fail("--log-every must be 0 (silent) or a positive number of epochs")
     session = open_session(config_from(ns))
     session.undo_budget = 0  # headless: nobody steps back, so keep no snapshots
+    for notice in session.dataset.notices:
+        print(report.notice_line(notice), file=sys.stderr)
+    if ns.seed is None and session.uses_seed:
+        print(report.seed_line(session.seed), file=sys.stderr)
     epochs, every = session.config.epochs, ns.log_every
     chunk = max(every, 1000) if every and not ns.json else max(epochs, 1)
     done = 0
@@ -229,40 +231,83 @@ def train(ns: argparse.Namespace) -> int:
         if every and not ns.json:
             first = -(-done // every) * every
             for e in range(first, done + result.epochs, every):
-                print(f"Epoch {e}, Loss: {session.history.at(e):.5f}")
+                print(_log_line(session, e))
         done += result.epochs
         if result.diverged_at is not None:
             break
     ev = session.evaluate()
     if ns.json:
-        last = session.last
-        doc = {
-            "epoch": session.epoch,
-            "seed": session.seed,
-            "loss": finite_or_none(ev.loss),
-            "objective": finite_or_none(ev.objective),
-            "loss_name": session.loss_fn.name,
-            "layers": layers_json(session.net.W, session.net.b),
-            "gradients": layers_json(last.dW, last.db) if last else None,
-            "history": [finite_or_none(float(v)) for v in session.history.values()],
-            "predictions": ev.predictions.tolist() if ev.finite else None,
-            "diverged_at": session.diverged_at,
-        }
-        if ev.accuracy is not None:
-            doc["accuracy"] = ev.accuracy
-        if ev.test_loss is not None:
-            doc["test_loss"] = finite_or_none(ev.test_loss)
-        import json  # only here: the TUI's start-up does not pay for it
-
-        print(json.dumps(doc))
+        _print_json(session, ev)
     elif not session.diverged:
-        print("\nFinal Predictions:\n", np.asarray(ev.predictions))
+        print(_final_text(session, ev))
     if session.diverged:
-        print(f"backprop: diverged at epoch {session.diverged_at}: the loss became infinite. "
-              f"Try a lower learning rate than --lr {session.lr:g}, or --init xavier.",
-              file=sys.stderr)
+        print(report.diverged_line(session.diverged_at, session.lr), file=sys.stderr)
         return EXIT_DIVERGED
     return 0
+
+
+def _log_line(session, epoch: int) -> str:
+    """One log line from the history's row for `epoch` (that epoch's first forward pass)."""
+    from core import report
+
+    h = session.history
+    cols = h.columns
+    get = {c: h.at(epoch, c) for c in ("test_loss", "accuracy", "test_accuracy") if c in cols}
+    return report.log_line(epoch, h.at(epoch, "loss"), get.get("test_loss"),
+                           get.get("accuracy"), get.get("test_accuracy"))
+
+
+def _final_text(session, ev) -> str:
+    """The notebook's own print for its preset; else predictions beside targets (and, when
+    classifying, the accuracy and the confusion matrix)."""
+    from core import report
+
+    if session.config.preset == "notebook":
+        return report.notebook_predictions(ev.predictions)
+    ds = session.dataset
+    test = ds.test_mask if ds.test_rows.size else None
+    if ev.classes is None:
+        return report.final_report(list(ds.target_names), ds.targets_original,
+                                   ev.predictions_original, test=test, accuracy=ev.accuracy)
+    return report.final_report(
+        list(ds.target_names), ds.targets_original, ev.predictions_original,
+        classes=list(ev.classes), target_class=ds.labels, predicted_class=ev.predicted_class,
+        probability=ev.probability, test=test, accuracy=ev.accuracy,
+        test_accuracy=ev.test_accuracy, confusion=ev.confusion,
+        test_confusion=ev.test_confusion)
+
+
+def _print_json(session, ev) -> None:
+    """One JSON object: the run's state, history and predictions (see the README)."""
+    import json  # only here: the TUI's start-up does not pay for it
+
+    from core import layers_json
+    from core.io import finite_or_none
+
+    last = session.last
+    doc = {
+        "epoch": session.epoch,
+        "seed": session.seed,
+        "loss": finite_or_none(ev.loss),
+        "objective": finite_or_none(ev.objective),
+        "loss_name": session.loss_fn.name,
+        "layers": layers_json(session.net.W, session.net.b),
+        "gradients": layers_json(last.dW, last.db) if last else None,
+        "history": [finite_or_none(float(v)) for v in session.history.values()],
+        "predictions": ev.predictions.tolist() if ev.finite else None,
+        "diverged_at": session.diverged_at,
+    }
+    if ev.accuracy is not None:
+        doc["accuracy"] = finite_or_none(ev.accuracy)
+    if ev.test_loss is not None:
+        doc["test_loss"] = finite_or_none(ev.test_loss)
+    if ev.classes is not None:
+        doc["classes"] = list(ev.classes)
+        doc["confusion"] = ev.confusion.tolist()
+        if ev.test_accuracy is not None:
+            doc["test_accuracy"] = finite_or_none(ev.test_accuracy)
+            doc["test_confusion"] = ev.test_confusion.tolist()
+    print(json.dumps(doc))
 
 
 if __name__ == "__main__":
