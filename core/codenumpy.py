@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from . import codetext as ct
 from . import codewords as cw
 from .codeplan import Plan
+from .codereport import metrics_sources, report_sources
 from .optim import BETA1, BETA2, EPS, MOMENTUM
 
 TAB = "    "
@@ -32,8 +33,10 @@ def sections(p: Plan) -> list[Section]:
     out = [_imports(p), dataset_section(p)]
     if p.data.has_test:
         out.append(split_section(p))
-    out += [normalise_section(p), _network(p), _functions(p), _settings(p), _training(p),
-            _predictions(p)]
+    out += [normalise_section(p), _network(p), _functions(p)]
+    if report_names(p) or metric_names(p):
+        out.append(reporting(p))
+    out += [_settings(p), _training(p), _predictions(p)]
     return [Section(s.title, s.text, tidy(s.code)) for s in out]
 
 
@@ -414,13 +417,71 @@ def _epochs_range(p: Plan) -> str:
     return "range(epochs)" if p.start.fresh else "range(start_epoch, start_epoch + epochs)"
 
 
-def _log_lines(p: Plan, indent: str) -> list[str]:
+def _plain(name: str) -> str:
+    return name
+
+
+def log_lines(p: Plan, indent: str, y_hat: str = "y_hat", as_array=_plain,
+              test_forward: tuple[str, ...] = ("z_test, y_hat_test = forward(X_test)",),
+              test_loss: str | None = None) -> list[str]:
+    """The divergence check, then every `log_every` epochs the log line of `backprop train`:
+    the loss, and the test loss and accuracies the run has. `as_array` turns a name into a
+    NumPy array expression, `test_forward` and `test_loss` say how to get the test rows'
+    numbers (the torch script passes its own)."""
     out = [f"{indent}if not np.isfinite(loss):",
            f'{indent}    raise SystemExit(f"diverged at epoch {{epoch}}: try a lower lr")']
-    if p.log_every:
-        out += [f"{indent}if epoch % log_every == 0:",
-                f'{indent}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
-    return out
+    if not p.log_every:
+        return out
+    out.append(f"{indent}if epoch % log_every == 0:")
+    if not log_extras(p):
+        return [*out, f'{indent}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
+    args = ["epoch", "loss"]
+    if p.data.has_test:
+        out += [f"{indent}    {line}" for line in test_forward]
+        args.append(f"test_loss={test_loss or loss_call(p, 'z_test', 'y_hat_test', 'y_test')}")
+    if p.accuracy:
+        args.append(f"accuracy={p.accuracy}({as_array(y_hat)}, {as_array('y')})")
+        if p.data.has_test:
+            args.append(f"test_accuracy={p.accuracy}({as_array('y_hat_test')}, "
+                        f"{as_array('y_test')})")
+    call = f"{indent}    print(log_line({', '.join(args)}))"
+    if len(call) > ct.WIDTH:
+        inner = f",\n{indent}{' ' * 19}".join(args)
+        call = f"{indent}    print(log_line({inner}))"
+    return [*out, call]
+
+
+def log_extras(p: Plan) -> bool:
+    """Whether the log line has more than the notebook's epoch and loss."""
+    return p.data.has_test or p.accuracy is not None
+
+
+def report_names(p: Plan) -> list[str]:
+    """The functions of core.report the program prints with."""
+    names = ["log_line"] if p.log_every and log_extras(p) else []
+    return names if p.notebook_output else [*names, "final_report"]
+
+
+def metric_names(p: Plan) -> list[str]:
+    """The functions of core.metrics it counts with."""
+    names = [p.accuracy] if p.accuracy else []
+    if p.classes is not None and not p.notebook_output:
+        names += ["predicted", "confusion"]
+    return names
+
+
+def reporting(p: Plan) -> Section:
+    parts = []
+    if metric_names(p):
+        parts.append(metrics_sources(metric_names(p)))
+    if report_names(p):
+        parts.append(report_sources(report_names(p)))
+    code = "# Printing the results\n\n\n" + "\n\n".join(parts)
+    text = ("What the program prints comes from the same small functions that `backprop train` "
+            "prints with (backprop-stepper's core/report.py" +
+            (" and core/metrics.py" if metric_names(p) else "") +
+            "), copied here, so the two print the same text.")
+    return Section("Printing the results", text, code)
 
 
 def _full_batch_loop(p: Plan) -> list[str]:
@@ -430,7 +491,7 @@ def _full_batch_loop(p: Plan) -> list[str]:
     out += [TAB + line for line in forward_lines(p, "X", rows)]
     out += ["", f"    # 2. Loss ({p.loss.upper()})",
             f"    loss = {loss_call(p, z_out(p), 'y_hat', 'y')}"]
-    out += _log_lines(p, TAB)
+    out += log_lines(p, TAB)
     out += [TAB + line for line in backprop_lines(p, "X", "y", "X.shape[0]")]
     return out
 
@@ -450,7 +511,7 @@ def _mini_batch_loop(p: Plan) -> list[str]:
         ind = TAB * 2
     out += [f"{ind}# 2. Loss on all the training rows before this epoch's updates (the log's)",
             f"{ind}z, y_hat = forward(X)", f"{ind}loss = {loss_call(p, 'z', 'y_hat', 'y')}"]
-    out += _log_lines(p, ind)
+    out += log_lines(p, ind)
     out += ["", f"{ind}# a new shuffle of the training rows: mini-batches of {p.batch_size}",
             f"{ind}perm = rng.permutation(X.shape[0])"]
     first = "first_batch * batch_size" if mid else "0"
@@ -515,14 +576,70 @@ def _update_lines(p: Plan) -> list[str]:
 def _predictions(p: Plan) -> Section:
     lines = ["# Final Predictions", ""]
     if p.data.has_test:
-        lines += ["predictions = np.empty((len(features), y.shape[1]))  # every row, file order",
-                  "predictions[train_rows] = forward(X)[1]",
-                  "predictions[test_rows] = forward(X_test)[1]"]
+        lines += ["y_hat = forward(X)[1]", "y_hat_test = forward(X_test)[1]",
+                  "predictions = np.empty((len(features), y.shape[1]))  # every row, file order",
+                  "predictions[train_rows] = y_hat",
+                  "predictions[test_rows] = y_hat_test"]
     else:
         lines += forward_lines(p, "X")
         lines.append("predictions = y_hat")
-    lines.append('print("\\nFinal Predictions:\\n", predictions)')
-    text = ("The trained network's predictions for every row, in the normalised units it "
-            "trains in" + (" (training and test rows, in the file's order)."
-                           if p.data.has_test else "."))
+    if p.notebook_output:
+        lines.append('print("\\nFinal Predictions:\\n", predictions)')
+        text = "The trained network's predictions for every row, in the normalised units it " \
+            "trains in, printed as the notebook prints them."
+    else:
+        lines += final_report_lines(p)
+        text = ("The trained network's predictions for every row beside its target" +
+                (": the class it picks and the probability it gives it, then the accuracy and "
+                 "the confusion matrix." if p.classes is not None else
+                 ", back in the target's own units."))
     return Section("Final Predictions", text, "\n".join(lines) + "\n")
+
+
+def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
+    """The table `backprop train` ends with, and for classifiers the accuracy and counts.
+    `as_array` turns the name of the training targets into a NumPy array expression."""
+    d = p.data
+    out = [""]
+    args = ["target_names", "targets"]
+    if d.has_test:
+        out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",
+                "test[test_rows] = True"]
+    if p.classes is None:
+        out.append(f"predictions_original = {_unscaled(d.y_normalize)}  # the target's units")
+        args.append("predictions_original")
+    else:
+        out += [f"classes = {list(p.classes)!r}",
+                "target_class = " + ("np.argmax(targets, axis=1)" if len(p.classes) > 2 or
+                                     len(d.target_names) > 1 else
+                                     "(targets[:, 0] > 0.5).astype(np.intp)"),
+                "predicted_class, probability = predicted(predictions)"]
+        k = len(p.classes)
+        train = "[train_rows]" if d.has_test else ""
+        out.append(f"train_confusion = confusion(target_class{train}, "
+                   f"predicted_class{train}, {k})")
+        args += ["predictions", "classes=classes", "target_class=target_class",
+                 "predicted_class=predicted_class", "probability=probability"]
+        if d.has_test:
+            out.append("test_confusion = confusion(target_class[test_rows], "
+                       f"predicted_class[test_rows], {k})")
+    if d.has_test:
+        args.append("test=test")
+    if p.accuracy:
+        args.append(f"accuracy={p.accuracy}(y_hat, {as_array('y')})")
+        if d.has_test and p.classes is not None:
+            args.append(f"test_accuracy={p.accuracy}(y_hat_test, {as_array('y_test')})")
+    if p.classes is not None:
+        args.append("confusion=train_confusion")
+        if d.has_test:
+            args.append("test_confusion=test_confusion")
+    return [*out, "print(final_report(", *(f"    {a}," for a in args), "))"]
+
+
+def _unscaled(kind: str) -> str:
+    """Normalised predictions back in the target's units, as the core's inverse does."""
+    if kind == "none":
+        return "predictions"
+    if kind == "max":
+        return "predictions * y_scale"
+    return "predictions * y_scale + y_offset"

@@ -85,6 +85,13 @@ class Plan:
     log_every: int
     start: Start
     command: str | None  # the `backprop train` command that prints the same, if there is one
+    accuracy: str | None  # core.metrics' accuracy function the log uses, when classifying
+    classes: tuple[str, ...] | None  # class names, in output order, when classifying
+
+    @property
+    def notebook_output(self) -> bool:
+        """Whether the run ends with the notebook's own print (its preset), not a report."""
+        return self.config.preset == "notebook"
 
     @property
     def depth(self) -> int:
@@ -117,7 +124,15 @@ def plan(session: Session, log_every: int = 100) -> Plan:
         hidden=cfg.activation, output=cfg.output_activation, loss=cfg.loss,
         optimizer=cfg.optimizer, l2=float(cfg.l2), batch_size=int(session.batch_size),
         batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
-        start=start, command=_command(session, start, log_every))
+        start=start, command=_command(session, start, log_every),
+        accuracy=_accuracy_name(session), classes=session.dataset.classes)
+
+
+def _accuracy_name(session: Session) -> str | None:
+    """The accuracy the session logs: sigmoid outputs against 0.5, softmax by argmax."""
+    if session.dataset.task != "classification":
+        return None
+    return "accuracy_multiclass" if session.config.loss == "ce" else "accuracy"
 
 
 # ---------------------------------------------------------------- data

@@ -18,8 +18,13 @@ from .codenumpy import (
     TAB,
     Section,
     dataset_section,
+    final_report_lines,
     header,
+    log_lines,
+    metric_names,
     normalise_section,
+    report_names,
+    reporting,
     rng_lines,
     split_section,
     tidy,
@@ -35,8 +40,10 @@ def script(p: Plan) -> str:
     parts = [_imports(p), dataset_section(p)]
     if p.data.has_test:
         parts.append(split_section(p))
-    parts += [normalise_section(p), _tensors(p), _model(p), _optimiser(p), _training(p),
-              _predictions(p)]
+    parts += [normalise_section(p), _tensors(p), _model(p)]
+    if report_names(p) or metric_names(p):
+        parts.append(reporting(p))
+    parts += [_optimiser(p), _training(p), _predictions(p)]
     body = "\n\n\n".join(s.code.rstrip("\n") for s in parts)
     return tidy(f'"""{header(p, runner="torch")}"""\n\n{body}\n')
 
@@ -179,7 +186,8 @@ def _training(p: Plan) -> Section:
                   "    if first_batch == 0:"]
         ind = TAB * 2
     lines += [f"{ind}with torch.no_grad():  # the loss on all training rows, for the log",
-              f"{ind}    loss = reported_loss(*forward(X), y).item()"]
+              f"{ind}    z, y_hat = forward(X)",
+              f"{ind}loss = reported_loss(z, y_hat, y).item()"]
     lines += _log(p, ind)
     lines.append(f"{ind}perm = rng.permutation(X.shape[0])")
     first = "first_batch * batch_size" if mid else "0"
@@ -192,22 +200,28 @@ def _training(p: Plan) -> Section:
     return Section("Training", "", "\n".join(lines) + "\n")
 
 
+def _numpy(name: str) -> str:
+    return f"{name}.detach().numpy()"
+
+
 def _log(p: Plan, ind: str) -> list[str]:
-    out = [f"{ind}if not np.isfinite(loss):",
-           f'{ind}    raise SystemExit(f"diverged at epoch {{epoch}}: try a lower lr")']
-    if p.log_every:
-        out += [f"{ind}if epoch % log_every == 0:",
-                f'{ind}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
-    return out
+    return log_lines(p, ind, as_array=_numpy, test_forward=(
+        "with torch.no_grad():", "    z_test, y_hat_test = forward(X_test)"),
+        test_loss="reported_loss(z_test, y_hat_test, y_test).item()")
 
 
 def _predictions(p: Plan) -> Section:
-    lines = ["# Final Predictions", "", "with torch.no_grad():"]
+    lines = ["# Final Predictions", "", "with torch.no_grad():",
+             "    y_hat = forward(X)[1].numpy()"]
     if p.data.has_test:
-        lines += ["    predictions = np.empty((len(features), y.shape[1]))  # file order",
-                  "    predictions[train_rows] = forward(X)[1].numpy()",
-                  "    predictions[test_rows] = forward(X_test)[1].numpy()"]
+        lines += ["    y_hat_test = forward(X_test)[1].numpy()",
+                  "predictions = np.empty((len(features), y.shape[1]))  # every row, file order",
+                  "predictions[train_rows] = y_hat",
+                  "predictions[test_rows] = y_hat_test"]
     else:
-        lines.append("    predictions = forward(X)[1].numpy()")
-    lines.append('print("\\nFinal Predictions:\\n", predictions)')
+        lines.append("predictions = y_hat")
+    if p.notebook_output:
+        lines.append('print("\\nFinal Predictions:\\n", predictions)')
+    else:
+        lines += final_report_lines(p, as_array=lambda name: f"{name}.numpy()")
     return Section("Final Predictions", "", "\n".join(lines) + "\n")
