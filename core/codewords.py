@@ -89,7 +89,7 @@ def seed_words(p: Plan) -> str:
     if data and d.split_seed == s.seed:
         uses += data
     text = f"{s.seed}: draws {', '.join(uses)}" if uses else \
-        f"{s.seed} (nothing here is drawn at random)"
+        "not used (nothing here is drawn at random)"
     if data and d.split_seed != s.seed:
         text += f"; {' and '.join(data)} came from seed {d.split_seed}"
     return text
