@@ -42,10 +42,8 @@ def intro(p: Plan) -> str:
     if p.command:
         lines += ["", f"Run all cells: they print what `{p.command}` prints."]
     if not p.start.fresh:
-        lines += ["", "This session was changed by hand, so training starts where the session "
-                  f"is now (epoch {p.start.epoch}), from its current weights, optimiser state "
-                  "and random generator. What changed:", ""]
-        lines += [f"* {c}" for c in p.start.changes]
+        why, changes = cw.continuation(p)
+        lines += ["", why, ""] + [f"* {c}" for c in changes]
     lines += ["", "## Steps in Backpropagation", ""]
     lines += cw.steps_md(p)
     lines += ["", cw.gradient_note(p)]

@@ -65,12 +65,8 @@ def header(p: Plan, runner: str = "numpy") -> str:
     if p.command:
         lines.append(f"It prints what `{p.command}` prints.")
     if not p.start.fresh:
-        lines += ["", f"This session was changed by hand, so the program starts where the session "
-                  f"is now, at epoch {p.start.epoch}" +
-                  (f" (after {p.start.batch} of its {p.batches} updates)" if p.start.batch else "")
-                  + ", from its current weights, biases, learning rate, optimiser state and "
-                  f"random generator, and trains {p.epochs} epochs from there. What changed:"]
-        lines += [f"  - {c}" for c in p.start.changes]
+        why, changes = cw.continuation(p)
+        lines += ["", why, *(f"  - {c}" for c in changes)]
     return "\n".join(_wrap_prose(line) for line in lines) + "\n"
 
 

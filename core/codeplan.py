@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ from .network import param_views
 from .session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
-REPLAY_WORK = 2e9  # multiply-adds a replay may cost to tell a plain session from an edited one
+REPLAY_SECONDS = 2.0  # how long a replay may take to tell a plain session from an edited one
 GENERATED = ("circle", "gauss", "spiral", "sine")  # built-ins whose rows come from the seed
 
 
@@ -67,6 +68,7 @@ class Start:
     init_draws: str | None  # the init scheme whose draws come before training (fresh)
     lr: float
     changes: tuple[str, ...]  # what was changed by hand, in words
+    checked: bool = True  # compared with a plain run (False: that replay took too long)
 
 
 @dataclass(frozen=True)
@@ -165,25 +167,24 @@ def _start(session: Session) -> Start:
                      rng_state=None, seed=st.seed,
                      init_draws=session.config.init if st.initial is None else None,
                      lr=float(session.config.lr), changes=())
-    changes = tuple(_differences(session, replay[0])) if replay is not None else (
-        "not compared with a plain run from the start (too long a replay): the program "
-        "continues from the session as it is",)
+    changes = () if replay is None else tuple(_differences(session, replay[0]))
     return Start(fresh=False, epoch=st.epoch, batch=st.batch, params=st.params,
                  opt_state=st.opt_state, perm=st.perm if st.batch else None,
-                 rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr, changes=changes)
+                 rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr, changes=changes,
+                 checked=replay is not None)
 
 
 def _replay(session: Session) -> tuple[Session, np.ndarray] | None:
     """The session retrained from its starting weights to its position with nothing changed
-    by hand, and those starting weights; None when that would take too long."""
+    by hand, and those starting weights; None when that takes over REPLAY_SECONDS."""
     st = session.state()
-    work = (st.epoch + 1) * session.dataset.X.shape[0] * session.net.flat.size * 3
-    if work > REPLAY_WORK:
-        return None
     cfg = dataclasses.replace(session.config, seed=st.seed)
     r = Session(cfg, session.dataset, st.initial, undo_budget=0)
     start = r.params().copy()
-    r.run(st.epoch)
+    deadline = time.perf_counter() + REPLAY_SECONDS
+    result = r.run(st.epoch, stop=lambda: time.perf_counter() > deadline)
+    if result.stopped:
+        return None
     for _ in range(st.batch):
         if r.diverged:
             break

@@ -157,3 +157,19 @@ def gradient_note(p: Plan) -> str:
 
 def formula(name: str) -> str:
     return ACTIVATIONS[name].formula
+
+
+def continuation(p: Plan) -> tuple[str, list[str]]:
+    """For a program that starts where the session is now: why, and what was changed by hand
+    (empty when the session could not be compared with a plain run)."""
+    s = p.start
+    where = f"at epoch {s.epoch}" + (f", after {s.batch} of its {p.batches} updates"
+                                     if s.batch else "")
+    state = ("from its current weights, biases, learning rate, optimiser state and random "
+             f"generator, and trains {p.epochs} epochs from there")
+    if s.checked:
+        return (f"This session was changed by hand, so the program starts where the session is "
+                f"now, {where}, {state}. What changed:", list(s.changes))
+    return (f"The program starts where the session is now, {where}, {state}: replaying the "
+            f"session from its start, to see whether anything in it was changed by hand, would "
+            f"take too long.", [])

@@ -399,3 +399,20 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
 def test_every_float_is_written_so_that_it_reads_back_the_same(x):
     value = eval(num(x), {"np": np})
     assert value == x and np.copysign(1.0, value) == np.copysign(1.0, x)
+
+
+def test_a_session_too_long_to_replay_continues_from_where_it_is(tmp_path, monkeypatch):
+    import core.codeplan
+
+    monkeypatch.setattr(core.codeplan, "REPLAY_SECONDS", 0.0)
+    s = open_session(Config(data="xor", seed=3, epochs=40))
+    s.run(30)
+    text = code_text(s, "numpy")
+    words = " ".join(text.split())
+    assert "would take too long" in words and "changed by hand" not in words
+    assert "start_epoch = 30" in text
+    path = tmp_path / "s.py"
+    path.write_text(text)
+    want_text, want_params = _continued(s)
+    assert run_script(path) == want_text
+    assert_same_params(final_params(path), want_params, 1e-12)
