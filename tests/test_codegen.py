@@ -409,7 +409,7 @@ def test_a_session_too_long_to_replay_continues_from_where_it_is(tmp_path, monke
     s.run(30)
     text = code_text(s, "numpy")
     words = " ".join(text.split())
-    assert "would take too long" in words and "changed by hand" not in words
+    assert "would take too long" in words and "This session was changed" not in words
     assert "start_epoch = 30" in text
     path = tmp_path / "s.py"
     path.write_text(text)
