@@ -25,6 +25,18 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    # Shifting each row by its largest logit keeps exp from overflowing; the result is the same.
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    e /= e.sum(axis=1, keepdims=True)
+    return e
+
+
+def _no_elementwise_slope(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    raise TypeError("softmax mixes a row's units: its slope is a Jacobian, not elementwise; "
+                    "the ce loss's delta (ŷ − y) already accounts for it")
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "linear": Activation("linear", lambda z: z, lambda z, a: np.ones_like(z), "a = z", True),
     "sigmoid": Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "a = 1/(1+e^−z)"),
@@ -33,13 +45,21 @@ ACTIVATIONS: dict[str, Activation] = {
                        "a = max(0, z)"),
 }
 
+# Output layers may also be softmax: it turns a row of logits into class probabilities, and
+# only the ce loss, whose delta needs no elementwise slope, trains through it.
+OUTPUT_ACTIVATIONS: dict[str, Activation] = {
+    **ACTIVATIONS,
+    "softmax": Activation("softmax", _softmax, _no_elementwise_slope,
+                          "a = e^z / Σₖ e^zₖ (per row)"),
+}
+
 
 def get(name: str) -> Activation:
     from .errors import UserError
 
     try:
-        return ACTIVATIONS[name]
+        return OUTPUT_ACTIVATIONS[name]
     except KeyError:
         raise UserError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
+            f"unknown activation {name!r}; choose one of {', '.join(OUTPUT_ACTIVATIONS)}"
         ) from None

@@ -24,7 +24,14 @@ def new_seed() -> int:
 @dataclass(frozen=True)
 class Config:
     data: str = "notebook"
-    targets: tuple[str, ...] | None = None
+    targets: tuple[str, ...] | None = None  # CSV columns by name or position (0, -1)
+    # How to read a CSV (None: detected from the file) and which of its columns to use.
+    features: tuple[str, ...] | None = None  # keep only these as features
+    drop: tuple[str, ...] | None = None  # leave these out
+    sep: str | None = None
+    decimal: str | None = None
+    no_header: bool = False  # the first line is data; columns are named by position
+    skip_rows: int = 0  # lines to skip before the header (or the data, with no_header)
     normalize: str | None = None
     hidden: tuple[int, ...] | None = None
     activation: str | None = None
@@ -60,6 +67,9 @@ class Config:
         filled = {k: v for k, v in defaults.items() if getattr(cfg, k, None) is None}
         if cfg.optimizer is None and "optimizer" not in filled:
             filled["optimizer"] = "gd"
+        if cfg.output_activation is None:
+            filled["output_activation"] = _output_for(cfg.loss or filled.get("loss"),
+                                                      filled["output_activation"])
         if cfg.seed is None:
             filled["seed"] = new_seed()
         cfg = replace(cfg, **filled)
@@ -70,8 +80,8 @@ class Config:
         """Raise UserError naming the first bad field. Never clamps a value silently."""
         _check_choice(self.normalize, names.NORMALIZERS, "normalize")
         _check_choice(self.init, names.INITS, "init")
-        for name in ("activation", "output_activation"):
-            _check_choice(getattr(self, name), names.ACTIVATIONS, name)
+        _check_choice(self.activation, names.ACTIVATIONS, "activation")
+        _check_choice(self.output_activation, names.OUTPUT_ACTIVATIONS, "output_activation")
         _check_choice(self.loss, names.LOSSES, "loss")
         _check_choice(self.optimizer, names.OPTIMIZERS, "optimizer")
         if not self.hidden:
@@ -97,9 +107,33 @@ class Config:
         if self.optimizer == "gd" and self.batch_size is not None:
             raise UserError("gd always uses the full batch; use --optimizer sgd with "
                             "--batch-size", field="batch_size")
-        if self.loss == "bce" and self.output_activation != "sigmoid":
-            raise UserError("the bce loss needs --output-activation sigmoid",
+        self._check_output()
+        self._check_csv_options()
+
+    def _check_output(self) -> None:
+        """bce trains a sigmoid output and ce a softmax one; softmax is for ce alone."""
+        need = names.LOSS_OUTPUT.get(self.loss)
+        if need is not None and self.output_activation != need:
+            raise UserError(f"the {self.loss} loss needs --output-activation {need} (its "
+                            "default)", field="output_activation")
+        if self.output_activation == "softmax" and self.loss != "ce":
+            raise UserError("--output-activation softmax needs --loss ce (softmax turns the "
+                            "outputs into class probabilities for cross-entropy)",
                             field="output_activation")
+
+    def _check_csv_options(self) -> None:
+        """The ways of reading a CSV: one-character separator, a known decimal mark."""
+        if self.sep is not None and (len(self.sep) != 1 or self.sep in '"\r\n0123456789.'):
+            raise UserError(f"--sep must be one character such as , ; | or \\t (got "
+                            f"{self.sep!r})", field="sep")
+        if self.decimal is not None and self.decimal not in names.DECIMALS:
+            raise UserError(f"--decimal must be . or , (got {self.decimal!r})", field="decimal")
+        if self.sep is not None and self.sep == self.decimal:
+            raise UserError(f"--sep and --decimal cannot both be {self.sep!r}", field="decimal")
+        if not isinstance(self.skip_rows, int) or \
+                not 0 <= self.skip_rows <= names.MAX_SKIP_ROWS:
+            raise UserError(f"--skip-rows must be a whole number from 0 to "
+                            f"{names.MAX_SKIP_ROWS:,} (got {self.skip_rows})", field="skip_rows")
 
     def check_size(self, n_in: int, n_out: int, n_train: int) -> None:
         """Limits that need the data's shape: parameters, activations and batch size."""
@@ -136,6 +170,15 @@ class Config:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+def _output_for(loss: str | None, default: str) -> str:
+    """The output activation when none is given: the one the loss needs (bce: sigmoid, ce:
+    softmax), else the dataset's default, unless that is softmax and the loss is not ce."""
+    need = names.LOSS_OUTPUT.get(loss)
+    if need is not None:
+        return need
+    return "linear" if default == "softmax" else default
 
 
 def _check_choice(value, choices, name: str) -> None:

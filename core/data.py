@@ -1,4 +1,4 @@
-"""Datasets: the notebook's four rows, generated teaching sets, and any numeric CSV.
+"""Datasets: the notebook's four rows, generated teaching sets, and CSV files.
 
 pandas is imported only when a CSV is read or a DataFrame is asked for, so that opening
 the app on a built-in dataset does not pay for it before the first frame.
@@ -6,16 +6,14 @@ the app on a built-in dataset does not pay for it before the first frame.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import UserError
-from .names import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS, NORMALIZERS
+from .names import NORMALIZERS
 
 NOTEBOOK = {
     "Hours_Studied": [2, 4, 6, 8],
@@ -41,8 +39,9 @@ class Normalizer:
     def _fit(cls, kind: str, values: np.ndarray) -> Normalizer:
         cols = values.shape[1]
         offset, scale = np.zeros((1, cols)), np.ones((1, cols))
-        if kind == "max":  # the notebook: df[c] / df[c].max()
-            scale = np.abs(values).max(axis=0, keepdims=True)
+        if kind == "max":  # the notebook: df[c] / df[c].max(), as the largest |value|
+            scale = np.maximum(values.max(axis=0, keepdims=True),
+                               -values.min(axis=0, keepdims=True))
         elif kind == "minmax":
             offset = values.min(axis=0, keepdims=True)
             scale = values.max(axis=0, keepdims=True) - offset
@@ -54,8 +53,10 @@ class Normalizer:
                 f"unknown normalization {kind!r}; choose one of {', '.join(NORMALIZERS)}",
                 field="normalize")
         scale = np.where(scale == 0, 1.0, scale)  # a constant column is left where it is
-        ok = np.isfinite(scale).all() and np.isfinite(offset).all() and \
-            np.isfinite((values - offset) / scale).all()
+        ok = np.isfinite(scale).all() and np.isfinite(offset).all()
+        if ok and kind == "zscore":  # x − mean can overflow where mean and std do not;
+            # max and minmax map every value into [−1, 1] once their scale is finite
+            ok = np.isfinite((values - offset) / scale).all()
         if not ok:
             raise UserError(f"values too large to normalise with {kind!r} (they overflow); "
                             "rescale the data or use --normalize max", field="normalize")
@@ -94,6 +95,9 @@ class Dataset:
     # one line each, for a front end to show: stderr for `train`, the status line in the TUI.
     notices: tuple[str, ...] = ()
     seeded: bool = False  # the table itself is drawn from the seed (a generated dataset)
+    # The column the classes were read from, when its one-hot outputs are the targets
+    # (target_names are then `column=class`), else None.
+    label_column: str | None = None
     _frame: list = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -145,30 +149,47 @@ class Dataset:
 def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, target_names,
           normalize: str, test_fraction: float, rng: np.random.Generator,
           task: str = "regression", classes: tuple[str, ...] | None = None,
-          notices: tuple[str, ...] = (), seeded: bool = False) -> Dataset:
-    """Split off a seeded test share, fit the normalisers on the training rows, apply them."""
+          notices: tuple[str, ...] = (), seeded: bool = False,
+          label_column: str | None = None, raw: np.ndarray | None = None) -> Dataset:
+    """Split off a seeded test share, fit the normalisers on the training rows, apply them.
+    `raw`, when given, is features and targets side by side already (saves a copy)."""
     n = features.shape[0]
+    train_rows, test_rows = _split(n, test_fraction, rng)
+    if normalize in ("minmax", "zscore") and train_rows.size < 2:
+        raise UserError(f"--normalize {normalize} needs at least 2 training rows to measure a "
+                        f"spread (there is {train_rows.size}); use --normalize max or none",
+                        field="normalize")
+    whole = train_rows.size == n  # no copies of a big table just to select every row
+    f_train = features if whole else features[train_rows]
+    t_train = targets if whole else targets[train_rows]
+    x_norm = Normalizer.fit(normalize, f_train)
+    y_kind = "none" if task == "classification" else normalize
+    y_norm = Normalizer.fit(y_kind, t_train)
+    if raw is None:
+        raw = np.hstack([features, targets]).astype(float, copy=False)
+    raw.setflags(write=False)
+    return Dataset(
+        name=name, feature_names=tuple(feature_names), target_names=tuple(target_names),
+        raw=raw, X=x_norm.apply(f_train), y=y_norm.apply(t_train),
+        X_test=x_norm.apply(features[test_rows]), y_test=y_norm.apply(targets[test_rows]),
+        train_rows=train_rows, test_rows=test_rows, x_norm=x_norm, y_norm=y_norm, task=task,
+        classes=_binary_classes(task, targets) if classes is None else tuple(classes),
+        notices=tuple(notices), seeded=seeded, label_column=label_column)
+
+
+def _split(n: int, test_fraction: float,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, test rows), each sorted: a seeded share of the rows held out."""
     if not 0.0 <= test_fraction < 1.0:
         raise UserError("--test-fraction must be at least 0 and below 1", field="test_fraction")
     n_test = round(n * test_fraction)
     if test_fraction > 0 and (n_test == 0 or n - n_test < 1):
         raise UserError(f"--test-fraction {test_fraction:g} leaves no test or no training rows "
-                        f"from {n} rows", field="test_fraction")
-    order = rng.permutation(n) if n_test else np.arange(n)
-    test_rows, train_rows = np.sort(order[:n_test]), np.sort(order[n_test:])
-    x_norm = Normalizer.fit(normalize, features[train_rows])
-    y_kind = "none" if task == "classification" else normalize
-    y_norm = Normalizer.fit(y_kind, targets[train_rows])
-    raw = np.hstack([features, targets]).astype(float)
-    for arr in (raw,):
-        arr.setflags(write=False)
-    return Dataset(
-        name=name, feature_names=tuple(feature_names), target_names=tuple(target_names),
-        raw=raw, X=x_norm.apply(features[train_rows]), y=y_norm.apply(targets[train_rows]),
-        X_test=x_norm.apply(features[test_rows]), y_test=y_norm.apply(targets[test_rows]),
-        train_rows=train_rows, test_rows=test_rows, x_norm=x_norm, y_norm=y_norm, task=task,
-        classes=_binary_classes(task, targets) if classes is None else tuple(classes),
-        notices=tuple(notices), seeded=seeded)
+                        f"from {n} row{'s' * (n != 1)}", field="test_fraction")
+    if not n_test:
+        return np.arange(n), np.arange(0)
+    order = rng.permutation(n)
+    return np.sort(order[n_test:]), np.sort(order[:n_test])
 
 
 def _binary_classes(task: str, targets: np.ndarray) -> tuple[str, ...] | None:
@@ -225,124 +246,56 @@ def _sine(rng, noise, rows):
     return x.reshape(-1, 1), t.reshape(-1, 1), ("x",), ("sin(πx)",), "regression"
 
 
+def _spiral3(rng, noise, rows):
+    """The three-armed spiral of the CS231n softmax tutorial: per arm j, radius r from 0 to 1
+    and angle t from 4j to 4(j+1) plus Gaussian noise, X = (r·sin t, r·cos t)."""
+    per = rows // 3
+    parts, labels = [], []
+    for j in range(3):
+        r = np.linspace(0.0, 1.0, per)
+        t = np.linspace(j * 4, (j + 1) * 4, per) + rng.standard_normal(per) * noise
+        parts.append(np.c_[r * np.sin(t), r * np.cos(t)])
+        labels.append(np.full(per, j))
+    return np.vstack(parts), np.concatenate(labels).reshape(-1, 1), ("x1", "x2"), ("arm",), \
+        "classes"
+
+
 BUILTIN = {
     "notebook": _notebook, "xor": _xor, "circle": _circle,
-    "gauss": _gauss, "spiral": _spiral, "sine": _sine,
+    "gauss": _gauss, "spiral": _spiral, "sine": _sine, "spiral3": _spiral3,
 }
 FIXED = ("notebook", "xor")  # built-in tables that draw nothing from the seed
-BUILTIN_ROWS = {"circle": 200, "gauss": 200, "spiral": 200, "sine": 60}
+BUILTIN_ROWS = {"circle": 200, "gauss": 200, "spiral": 200, "sine": 60, "spiral3": 300}
 
 
 def builtin(name: str, seed: int, noise: float, normalize: str, test_fraction: float,
             rows: int | None = None) -> Dataset:
-    """A built-in dataset; generated ones are drawn from `seed`, so the same seed, same data."""
+    """A built-in dataset; generated ones are drawn from `seed`, so the same seed, same data.
+    A multi-class one (spiral3) has one-hot targets, one output per class."""
     rng = np.random.default_rng([seed, 0xDA7A])
     f, t, fnames, tnames, task = BUILTIN[name](rng, noise, rows or BUILTIN_ROWS.get(name, 4))
-    return build(name, f, t, fnames, tnames, normalize, test_fraction, rng, task,
-                 seeded=name not in FIXED)
+    classes = label = None
+    if task == "classes":
+        k = int(t.max()) + 1
+        classes = tuple(str(j) for j in range(k))
+        label, t = tnames[0], np.eye(k)[t[:, 0].astype(int)]
+        tnames, task = tuple(f"{label}={c}" for c in classes), "classification"
+    return build(name, f, t, fnames, tnames, normalize, test_fraction, rng, task, classes,
+                 seeded=name not in FIXED, label_column=label)
 
 
 # ---------------------------------------------------------------- CSV files
 
-def _read_header(path: str) -> list[str]:
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            return next(csv.reader(fh), [])
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a UTF-8 text file") from None
-    except csv.Error as exc:  # e.g. a header field over csv.field_size_limit()
-        raise UserError(f"{path}: not a valid CSV header ({exc})", field="data") from None
-
-
 def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
-             test_fraction: float, seed: int) -> Dataset:
-    """Read a numeric CSV with pandas; every way it can be wrong is a one-line UserError."""
-    if not os.path.exists(path):
-        raise UserError(f"{path}: no such file", field="data")
-    if os.path.isdir(path):
-        raise UserError(f"{path}: is a directory, not a CSV file", field="data")
-    size = os.path.getsize(path)
-    if size == 0:
-        raise UserError(f"{path}: the file is empty", field="data")
-    if size > MAX_FILE_BYTES:
-        raise UserError(f"{path}: {size / 2**20:.0f} MiB is over the "
-                        f"{MAX_FILE_BYTES // 2**20} MiB limit", field="data")
-    header = _read_header(path)
-    if not any(h.strip() for h in header):
-        raise UserError(f"{path}: no header row with column names", field="data")
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise UserError(f"{path}: duplicate column name {dupes[0]!r}", field="data")
-    if len(header) > MAX_COLUMNS:
-        raise UserError(f"{path}: {len(header)} columns is over the {MAX_COLUMNS} limit",
-                        field="data")
-    df = _read_frame(path)
-    return from_frame(os.path.basename(path), df, targets, normalize, test_fraction, seed)
+             test_fraction: float, seed: int, *, loss: str = "mse",
+             features: tuple[str, ...] | None = None, drop: tuple[str, ...] | None = None,
+             options=None) -> Dataset:
+    """Read a CSV (pandas, one pass) and choose, encode and check its columns; every way it
+    can be wrong is a one-line UserError naming the option that fixes it. `targets`,
+    `features` and `drop` name columns or give positions (0 first, -1 last)."""
+    from . import csvfile, table
 
-
-def _read_frame(path: str):
-    import pandas as pd
-
-    try:
-        with warnings.catch_warnings():
-            # rows longer than the header would otherwise be trimmed (or shift into an index)
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(path, encoding="utf-8", skipinitialspace=True,
-                               nrows=MAX_ROWS + 1, index_col=False)
-    except pd.errors.ParserWarning:
-        raise UserError(f"{path}: some rows have more fields than the header has column names",
-                        field="data") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{path}: not a UTF-8 text file", field="data") from None
-    except pd.errors.EmptyDataError:
-        raise UserError(f"{path}: the file has no columns", field="data") from None
-    except pd.errors.ParserError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise UserError(f"{path}: not a valid CSV ({first})", field="data") from None
-
-
-def from_frame(name: str, df, targets: tuple[str, ...] | None, normalize: str,
-               test_fraction: float, seed: int) -> Dataset:
-    """Validate a DataFrame (numeric, finite, enough rows) and turn it into a Dataset."""
-    import pandas as pd
-
-    cols = [str(c) for c in df.columns]
-    if len(df) > MAX_ROWS:
-        raise UserError(f"{name}: more than {MAX_ROWS:,} rows; use a sample", field="data")
-    if len(df) < 2:
-        raise UserError(f"{name}: needs at least 2 data rows, found {len(df)}", field="data")
-    if len(cols) < 2:
-        raise UserError(f"{name}: needs at least 2 columns (features and a target)",
-                        field="data")
-    tnames = tuple(targets) if targets else (cols[-1],)
-    for t in tnames:
-        if t not in cols:
-            raise UserError(f"{name}: no column {t!r} to use as target; columns are "
-                            f"{', '.join(cols)}", field="targets")
-    fnames = tuple(c for c in cols if c not in tnames)
-    if not fnames:
-        raise UserError(f"{name}: every column is a target; leave at least one feature",
-                        field="targets")
-    for c in cols:
-        col = df[c] if c in df.columns else df[df.columns[cols.index(c)]]
-        numeric = pd.to_numeric(col, errors="coerce")
-        bad = numeric.isna() & col.notna()
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise UserError(f"{name}: column {c!r} has a non-numeric value {col.iloc[row]!r} "
-                            f"in data row {row + 1}", field="data")
-        values = numeric.to_numpy(dtype=float)
-        missing = ~np.isfinite(values)
-        if missing.any():
-            row = int(np.flatnonzero(missing)[0])
-            what = "an empty or NaN" if np.isnan(values[row]) else "an infinite"
-            raise UserError(f"{name}: column {c!r} has {what} value in data row {row + 1}",
-                            field="data")
-    table = df.apply(pd.to_numeric).to_numpy(dtype=float)
-    index = {c: i for i, c in enumerate(cols)}
-    f = table[:, [index[c] for c in fnames]]
-    t = table[:, [index[c] for c in tnames]]
-    rng = np.random.default_rng([seed, 0xDA7A])
-    task = "classification" if np.isin(t, (0.0, 1.0)).all() and len(np.unique(t)) == 2 \
-        else "regression"
-    return build(name, f, t, fnames, tnames, normalize, test_fraction, rng, task)
+    df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
+    cols = table.choose(os.path.basename(path), df, layout.header, targets, features, drop)
+    cols.skipped = layout.skipped
+    return table.to_dataset(cols, normalize, test_fraction, seed, loss)

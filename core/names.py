@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import itertools
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
-LOSSES = ("mse", "bce")
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")  # hidden layers
+OUTPUT_ACTIVATIONS = (*ACTIVATIONS, "softmax")  # softmax only with the ce loss
+LOSSES = ("mse", "bce", "ce")
+# The output activation each loss needs (mse takes any but softmax).
+LOSS_OUTPUT = {"bce": "sigmoid", "ce": "softmax"}
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 INITS = ("uniform", "xavier", "he")
 NORMALIZERS = ("max", "minmax", "zscore", "none")
-DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine")
+DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine", "spiral3")
 PRESETS = ("notebook",)
 
 # What a network may be.
@@ -36,6 +39,11 @@ MAX_PARAM_VALUE = 1e6  # a weight or bias typed in by hand
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 1_000
 MAX_FILE_BYTES = 512 * 1024 * 1024
+SEPARATORS = (",", ";", "\t", "|")  # what --sep detects; any one character may be given
+DECIMALS = (".", ",")
+MAX_SKIP_ROWS = 1_000_000
+MAX_CATEGORIES = 20  # distinct values of a text feature, one-hot encoded
+MAX_CLASSES = 50  # classes of a ce target
 
 
 def n_params(sizes: tuple[int, ...]) -> int:

@@ -18,14 +18,26 @@ from .session import Session
 def load_dataset(cfg: Config) -> data.Dataset:
     """The dataset a resolved config names: built-in by name, else a CSV path."""
     if cfg.is_builtin:
-        if cfg.targets:
-            raise UserError("--target applies to CSV files; built-in datasets have theirs",
-                            field="targets")
+        for name, flag in CSV_ONLY:
+            if getattr(cfg, name) not in (None, False, 0):
+                raise UserError(f"{flag} applies to CSV files; built-in datasets have their "
+                                "own columns", field=name)
         return data.builtin(cfg.data, cfg.seed, cfg.noise, cfg.normalize, cfg.test_fraction)
     if not os.path.exists(cfg.data) and not cfg.data.lower().endswith(".csv"):
         raise UserError(f"--data {cfg.data!r}: no such file, and not a built-in dataset "
                         f"({', '.join(data.BUILTIN)})", field="data")
-    return data.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed)
+    from .csvfile import CsvOptions
+
+    options = CsvOptions(sep=cfg.sep, decimal=cfg.decimal, header=not cfg.no_header,
+                         skip_rows=cfg.skip_rows)
+    return data.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
+                         loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options)
+
+
+# Config fields that only mean something for a CSV file, and their flags.
+CSV_ONLY = (("targets", "--target"), ("features", "--features"), ("drop", "--drop"),
+            ("sep", "--sep"), ("decimal", "--decimal"), ("no_header", "--no-header"),
+            ("skip_rows", "--skip-rows"))
 
 
 def initial_params(cfg: Config, sizes: tuple[int, ...]) -> np.ndarray | None:

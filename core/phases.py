@@ -24,6 +24,7 @@ class Line:
     formula: str  # "H = X·W1 + b1"
     shapes: str  # "(4×2)·(2×2) + (1×2) → (4×2)"
     values: tuple[tuple[str, np.ndarray], ...]  # ("X[0]", …), ("H[0]", …) for the chosen row
+    note: str = ""  # why the formula has this form, where that is not obvious
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,11 @@ def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
     delta, n = rec.delta[layer], rec.X.shape[0]
     deriv = "" if acts[layer] == "linear" else f" ⊙ {acts[layer]}'(Z{k})"
     if layer == L - 1:
-        if rec.loss_name == "bce":
-            deriv = ""  # sigmoid and cross-entropy cancel: N·∂J/∂Z = ŷ − y
-        first = Line(f"delta{k} = ŷ − y{deriv}", _shape(delta), ((f"delta{k}[{r}]", delta[r]),))
+        loss = LOSSES[rec.loss_name]
+        if loss.output is not None:
+            deriv = ""  # sigmoid with bce, softmax with ce: the slope cancels, N·∂J/∂Z = ŷ − y
+        first = Line(loss.delta_formula.format(k=k) + deriv, _shape(delta),
+                     ((f"delta{k}[{r}]", delta[r]),), note=loss.delta_note)
         reads = {"ŷ", "y", prev}
         step, key, title = 3, "output", f"3 · Output layer gradients (layer {k})"
     else:

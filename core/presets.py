@@ -38,6 +38,8 @@ DATASET_DEFAULTS: dict[str, dict] = {
                    normalize="none", init="xavier", lr=0.03, epochs=2000, optimizer="adam"),
     "sine": dict(hidden=(16,), activation="tanh", output_activation="linear", loss="mse",
                  normalize="none", init="xavier", lr=0.2, epochs=2000),
+    "spiral3": dict(hidden=(16,), activation="tanh", output_activation="softmax", loss="ce",
+                    normalize="none", init="xavier", lr=0.05, epochs=500, optimizer="adam"),
     "csv": dict(hidden=(2,), activation="linear", output_activation="linear", loss="mse",
                 normalize="max", init="xavier", lr=0.1, epochs=1000),
 }

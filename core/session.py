@@ -95,6 +95,16 @@ class SessionState:
     diverged_at: int | None
 
 
+def _accuracy_for(ds: Dataset) -> Callable[[np.ndarray, np.ndarray], float] | None:
+    """How a classifier is scored: the largest output against the class for one-hot
+    targets, ŷ > 0.5 against y > 0.5 otherwise; None for regression."""
+    if ds.task != "classification":
+        return None
+    if ds.classes is not None and ds.y.shape[1] > 1:
+        return metrics.accuracy_multiclass
+    return metrics.accuracy
+
+
 class Session:
     """Owns everything that changes during training. Front ends read records, never state."""
 
@@ -114,8 +124,7 @@ class Session:
         self.batches = -(-n // self.batch_size)
         self._ones = np.ones((1, n))
         self.undo_budget = undo_budget
-        self._accuracy = None if dataset.task != "classification" else \
-            metrics.accuracy_multiclass if config.loss == "ce" else metrics.accuracy
+        self._accuracy = _accuracy_for(dataset)
         cols = ["loss", "objective"]
         if self._accuracy is not None:
             cols.append("accuracy")

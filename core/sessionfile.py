@@ -1,11 +1,13 @@
 """Session files: `w` saves one, `backprop --resume FILE` reopens it, and the next step after
 the reopen is bit for bit the step the saved session would have taken.
 
-The file is JSON, one top-level key a line (format version 1):
+The file is JSON, one top-level key a line (format version 2; files of format 1, from before
+CSV options, classes and the test accuracy, still load):
 
     format       "backprop-stepper-session"
-    version      1
-    config       every Config field, resolved (tuples as lists)
+    version      2
+    config       every Config field, resolved (tuples as lists); format 1 lacks the CSV
+                 options (features, drop, sep, decimal, no_header, skip_rows): their defaults
     dataset      {"name", "builtin", "path", "rows", "columns", "sha256"}: which data, and a
                  fingerprint of its table so that a CSV changed since is caught, not trained on
     seed         the seed of the current run (reset can change it; config.seed made the data)
@@ -49,10 +51,10 @@ from .opening import load_dataset
 from .session import Session, SessionState
 
 FORMAT = "backprop-stepper-session"
-VERSION = 1
+VERSION = 2
 MAX_SESSION_BYTES = 2**30
 _NONFINITE_NAMES = {"NaN", "Infinity", "-Infinity"}
-LATER_COLUMNS = ("test_accuracy",)  # history columns files of format 1 may lack
+LATER_COLUMNS = ("test_accuracy",)  # history columns that files of format 1 lack
 
 
 def default_session_name(now: datetime) -> str:
@@ -142,8 +144,8 @@ def load_session(path: str) -> Session:
     """Reopen a session file; a damaged, foreign or out-of-date one is a one-line UserError."""
     doc = read_json(path, "session", MAX_SESSION_BYTES)
     r = _Reader(path)
-    _check_format(doc, r)
-    cfg = _config(r.get(doc, "config", dict, "an object"), r)
+    version = _check_format(doc, r)
+    cfg = _config(r.get(doc, "config", dict, "an object"), r, version)
     cfg, ds = _dataset(cfg, r.get(doc, "dataset", dict, "an object"), r)
     sizes = (ds.X.shape[1], *cfg.hidden, ds.y.shape[1])
     try:
@@ -166,7 +168,7 @@ def load_session(path: str) -> Session:
     if not lr_ok(lr):
         raise r.damaged(f'"lr" must be {lr_limits()}')
     epoch, batch, perm = _position(doc, s, r)
-    history = _history(r.get(doc, "history", dict, "an object"), s, epoch, batch, r)
+    history = _history(r.get(doc, "history", dict, "an object"), s, epoch, batch, r, version)
     diverged = r.get(doc, "diverged_at", (int, None), "an epoch or null")
     if diverged is not None and diverged < 0:
         raise r.damaged('"diverged_at" is negative')
@@ -228,6 +230,8 @@ def _is(value, kind) -> bool:
             return True
         if k is int and type(value) is int:
             return True
+        if k is bool and type(value) is bool:
+            return True
         if k is float and type(value) in (int, float):
             return True
         if k in (str, list, dict) and isinstance(value, k):
@@ -235,7 +239,8 @@ def _is(value, kind) -> bool:
     return False
 
 
-def _check_format(doc, r: _Reader) -> None:
+def _check_format(doc, r: _Reader) -> int:
+    """The file's format version, once it is one of ours that this version reads."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         hint = ""
         if isinstance(doc, dict) and "layers" in doc:
@@ -247,6 +252,7 @@ def _check_format(doc, r: _Reader) -> None:
     if version > VERSION:
         raise UserError(f"{r.path}: saved by a newer backprop-stepper (session format "
                         f"{version}); this one reads format {VERSION}")
+    return version
 
 
 # Every Config field, and what a resolved one holds. A test keeps this in step with Config.
@@ -256,15 +262,24 @@ CONFIG_KINDS: dict[str, tuple] = {
     "seed": (int,), "lr": (float,), "epochs": (int,), "optimizer": (str,),
     "batch_size": (int, None), "l2": (float,), "test_fraction": (float,), "noise": (float,),
     "preset": (str, None), "weights": (str, None),
+    "features": (list, None), "drop": (list, None), "sep": (str, None), "decimal": (str, None),
+    "no_header": (bool,), "skip_rows": (int,),
 }
-_ITEMS = {"targets": (str, "text"), "hidden": (int, "whole numbers")}
-_NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null"}
+# Settings format 1 did not have: a file of that format reads them as their defaults.
+SINCE_2 = {"features": None, "drop": None, "sep": None, "decimal": None, "no_header": False,
+           "skip_rows": 0}
+_ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),
+          "hidden": (int, "whole numbers")}
+_NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null",
+          bool: "true or false"}
 
 
-def _config(raw: dict, r: _Reader) -> Config:
+def _config(raw: dict, r: _Reader, version: int) -> Config:
     extra = sorted(set(raw) - set(CONFIG_KINDS))
     if extra:
         raise r.damaged(f'unknown setting "config.{extra[0]}"')
+    if version == 1:
+        raw = {**SINCE_2, **raw}
     values = {}
     for key, kind in CONFIG_KINDS.items():
         value = r.get(raw, key, kind, " or ".join(_NAMES[k] for k in kind), "config")
@@ -358,13 +373,14 @@ def _position(doc: dict, s: Session, r: _Reader) -> tuple[int, int, np.ndarray |
     return epoch, batch, perm
 
 
-def _history(raw: dict, s: Session, epoch: int, batch: int,
-             r: _Reader) -> dict[str, np.ndarray]:
+def _history(raw: dict, s: Session, epoch: int, batch: int, r: _Reader,
+             version: int) -> dict[str, np.ndarray]:
     cols = s.history_columns
-    # Files from before the test accuracy was logged lack that one column: it reads as NaN
-    # (not recorded) for the epochs they hold.
+    # Files of format 1 lack the test accuracy: it reads as NaN (not recorded) for the epochs
+    # they hold.
     missing = set(cols) - set(raw)
-    if set(raw) - set(cols) or missing - set(LATER_COLUMNS) or "loss" not in raw:
+    later = set(LATER_COLUMNS) if version == 1 else set()
+    if set(raw) - set(cols) or missing - later or "loss" not in raw:
         raise r.damaged(f'"history" should hold {", ".join(cols)}')
     values = {c: r.floats(raw[c], f"history.{c}", None) for c in cols if c in raw}
     for c in missing:

@@ -2,7 +2,9 @@
 
 Two input features: ŷ over the input plane (a heatmap, two pixels per cell with half blocks),
 with the data points placed on the same grid. One input feature: the learned curve against
-the data. Everything is in original units, so the axes read as the data's own.
+the data. Everything is in original units, so the axes read as the data's own. With several
+classes (one output each) the values are the predicted class, an index into `classes`, so a
+pane colours by class; `confidence` holds that class's probability.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class Surface:
     targets: np.ndarray  # (n,) each row's target, original units
     test: np.ndarray  # (n,) True for held-out rows
     value_range: tuple[float, float]  # what the colours span
+    classes: tuple[str, ...] | None = None  # class names, when the data has classes
+    # several classes: the predicted class's probability at each value (same shape), else None
+    confidence: np.ndarray | None = None
 
 
 def _span(v: np.ndarray, pad: float = 0.08) -> tuple[float, float]:
@@ -49,27 +54,48 @@ def surface(session: Session, cols: int, pixel_rows: int) -> Surface | None:
 def _surface(session: Session, cols: int, pixel_rows: int) -> Surface | None:
     ds = session.dataset
     n_features = len(ds.feature_names)
-    if len(ds.target_names) != 1 or n_features > 2 or cols < 2 or pixel_rows < 2:
+    several = ds.classes is not None and len(ds.target_names) > 1
+    if (len(ds.target_names) != 1 and not several) or n_features > 2 or cols < 2 \
+            or pixel_rows < 2:
         return None
     raw = ds.raw
-    targets = raw[:, n_features]
+    targets = ds.labels.astype(float) if several else raw[:, n_features]
     test = np.zeros(raw.shape[0], bool)
     test[ds.test_rows] = True
     xs = _span(raw[:, 0])
     gx = np.linspace(*xs, cols)
     if n_features == 1:
-        pred = ds.to_original(session.predict(ds.x_norm.apply(gx.reshape(-1, 1)))).ravel()
-        ys = _span(np.concatenate([targets, pred[np.isfinite(pred)]]))
+        pred, conf = _values(session, gx.reshape(-1, 1), several)
+        pred = pred.ravel()
+        ys = (-0.5, len(ds.classes) - 0.5) if several else \
+            _span(np.concatenate([targets, pred[np.isfinite(pred)]]))
         pts = np.c_[_to_grid(raw[:, 0], xs, cols),
                     pixel_rows - 1 - _to_grid(targets, ys, pixel_rows)]
-        return Surface("curve", pred, xs, ys, pts, targets, test, ys)
+        return Surface("curve", pred, xs, ys, pts, targets, test, ys, ds.classes, conf)
     ys = _span(raw[:, 1])
     gy = np.linspace(ys[1], ys[0], pixel_rows)  # top pixel row is the largest value
     mesh = np.c_[np.repeat(gx[None, :], pixel_rows, 0).ravel(),
                  np.repeat(gy[:, None], cols, 1).ravel()]
-    pred = ds.to_original(session.predict(ds.x_norm.apply(mesh))).reshape(pixel_rows, cols)
+    pred, conf = _values(session, mesh, several)
+    pred = pred.reshape(pixel_rows, cols)
+    if conf is not None:
+        conf = conf.reshape(pixel_rows, cols)
     pts = np.c_[_to_grid(raw[:, 0], xs, cols),
                 pixel_rows - 1 - _to_grid(raw[:, 1], ys, pixel_rows)]
-    vr = (0.0, 1.0) if ds.task == "classification" else (float(targets.min()),
-                                                          float(targets.max()))
-    return Surface("plane", pred, xs, ys, pts, targets, test, vr)
+    if several:
+        vr = (0.0, float(len(ds.classes) - 1))
+    elif ds.task == "classification":
+        vr = (0.0, 1.0)
+    else:
+        vr = (float(targets.min()), float(targets.max()))
+    return Surface("plane", pred, xs, ys, pts, targets, test, vr, ds.classes, conf)
+
+
+def _values(session: Session, inputs: np.ndarray,
+            several: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """ŷ at each input (original units), or the predicted class and its probability."""
+    ds = session.dataset
+    out = session.predict(ds.x_norm.apply(inputs))
+    if not several:
+        return ds.to_original(out), None
+    return np.argmax(out, axis=1).astype(float), np.max(out, axis=1)

@@ -83,6 +83,14 @@ FILES: dict[str, bytes] = {
     "long_header.csv": b"a,b," + b"c" * 200_000 + b"\n1,2,3\n4,5,6\n",
     "too_wide.csv": (",".join(f"c{i}" for i in range(1001)) + "\n"
                      + ",".join("1" * 1001) + "\n" + ",".join("2" * 1001) + "\n").encode(),
+    "labels.csv": b"a,b,kind\n1,2,big\n2,1,small\n3,3,big\n",
+    "three_labels.csv": b"a,b,kind\n1,2,big\n2,1,small\n3,3,mid\n",
+    "far_targets.csv": b"a,b,t\n1,2,3\n2,1,5\n3,3,9\n",
+    "no_header.csv": b"1,2,3\n4,5,6\n7,8,9\n",
+    "meta_line.csv": b"3,2,no,yes\n1,2,0\n2,1,1\n3,3,0\n",
+    "meta_short.csv": b"3,2,no\n1,2,0\n2,1,1\n3,3,0\n",
+    "many_names.csv": ("a,name,y\n" + "".join(f"{i},n{i},{i}\n" for i in range(25))).encode(),
+    "many_classes.csv": ("a,y\n" + "".join(f"{i},{i}\n" for i in range(60))).encode(),
     "bad.json": b'{"layers": [',
     "list.json": b"[1, 2, 3]",
     "shape.json": json.dumps({"layers": [{"weights": [[1, 2, 3]], "bias": [0, 0, 0]},
@@ -110,7 +118,7 @@ REQUIRED: list[tuple[str, tuple[str, ...]]] = [
     ("missing-file", ("--data", "missing.csv")),
     ("empty-0-byte-file", ("--data", "empty.csv")),
     ("header-only", ("--data", "header_only.csv")),
-    ("single-row", ("--data", "one_row.csv")),
+    ("single-row-with-zscore", ("--data", "one_row.csv", "--normalize", "zscore")),
     ("non-numeric-cell", ("--data", "non_numeric.csv")),
     ("nan-cell", ("--data", "nan_cell.csv")),
     ("inf-cell", ("--data", "inf_cell.csv")),
@@ -157,7 +165,10 @@ MORE: list[tuple[str, tuple[str, ...]]] = [
     ("seed-huge", ("--seed", str(10**30))),
     ("log-every-negative", ("--log-every", "-1")),
     ("test-fraction-0.95", ("--test-fraction", "0.95")),
-    ("bce-without-sigmoid", ("--loss", "bce")),
+    ("bce-without-sigmoid", ("--loss", "bce", "--output-activation", "linear")),
+    ("ce-without-softmax", ("--loss", "ce", "--output-activation", "sigmoid")),
+    ("softmax-without-ce", ("--output-activation", "softmax")),
+    ("softmax-hidden", ("--activation", "softmax")),
     ("l2-negative", ("--l2", "-1")),
     ("unknown-choice", ("--optimizer", "rmsprop")),
     ("weights-missing", ("--preset", "notebook", "--weights", "missing.json")),
@@ -171,6 +182,26 @@ MORE: list[tuple[str, tuple[str, ...]]] = [
     ("weights-int-beyond-float", ("--preset", "notebook", "--weights", "huge_int.json")),
     ("weights-nested-too-deep", ("--preset", "notebook", "--weights", "deep.json")),
     ("weights-non-utf8", ("--preset", "notebook", "--weights", "latin1.json")),
+    # real-data layouts and classes that do not fit
+    ("header-less-file", ("--data", "no_header.csv")),
+    ("metadata-first-line", ("--data", "meta_line.csv")),
+    ("metadata-first-line-shorter", ("--data", "meta_short.csv")),
+    ("text-target-with-mse", ("--data", "labels.csv")),
+    ("bce-three-labels", ("--data", "three_labels.csv", "--loss", "bce")),
+    ("bce-targets-outside-0-1", ("--data", "far_targets.csv", "--loss", "bce",
+                                 "--normalize", "none")),
+    ("ce-60-classes", ("--data", "many_classes.csv", "--loss", "ce")),
+    ("ce-two-targets", ("--data", "labels.csv", "--loss", "ce", "--target", "a",
+                        "--target", "kind")),
+    ("text-feature-25-values", ("--data", "many_names.csv")),
+    ("target-position-out-of-range", ("--data", "good.csv", "--target", "7")),
+    ("drop-the-target", ("--data", "good.csv", "--drop", "c")),
+    ("features-unknown", ("--data", "good.csv", "--features", "a,zz")),
+    ("sep-two-characters", ("--data", "good.csv", "--sep", ";;")),
+    ("skip-every-row", ("--data", "good.csv", "--skip-rows", "9")),
+    ("skip-rows-negative", ("--data", "good.csv", "--skip-rows", "-1")),
+    ("sep-on-builtin", ("--data", "xor", "--sep", ";")),
+    ("one-row-test-fraction", ("--data", "one_row.csv", "--test-fraction", "0.5")),
 ]
 
 
@@ -221,7 +252,7 @@ def test_more_bad_input_in_process(workdir, args):
 
 
 def test_row_limit_is_a_message_not_a_memory_blow_up(tmp_path):
-    from core.data import MAX_ROWS
+    from core.names import MAX_ROWS
 
     (tmp_path / "tall.csv").write_text("a,b\n" + "1,2\n" * (MAX_ROWS + 1))
     message = assert_one_line_error(run_main("--data", "tall.csv", cwd=tmp_path))

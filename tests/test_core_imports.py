@@ -45,6 +45,8 @@ def test_names_match_what_the_modules_implement():
     from core import activations, data, losses, names, network, optim, presets
 
     assert tuple(activations.ACTIVATIONS) == names.ACTIVATIONS
+    assert tuple(activations.OUTPUT_ACTIVATIONS) == names.OUTPUT_ACTIVATIONS
+    assert {k: v.output for k, v in losses.LOSSES.items() if v.output} == names.LOSS_OUTPUT
     assert tuple(losses.LOSSES) == names.LOSSES
     assert tuple(optim.OPTIMIZERS) == names.OPTIMIZERS
     assert network.INITS == names.INITS

@@ -33,6 +33,7 @@ CONFIGS = {
     "momentum-3": dict(data="circle", optimizer="momentum", batch_size=3, test_fraction=0.2),
     "adam-full": dict(data="spiral", test_fraction=0.1),
     "adam-3": dict(data="circle", optimizer="adam", batch_size=3, test_fraction=0.2),
+    "ce-softmax-3": dict(data="spiral3", optimizer="momentum", batch_size=30, test_fraction=0.2),
 }
 
 
@@ -215,7 +216,7 @@ def test_the_file_holds_every_key(tmp_path):
     assert list(doc) == ["format", "version", "config", "dataset", "seed", "initial", "lr",
                          "epoch", "batch", "perm", "rng", "params", "opt_state", "history",
                          "diverged_at"]
-    assert doc["format"] == FORMAT and doc["version"] == 1
+    assert doc["format"] == FORMAT and doc["version"] == 2
     assert set(doc["config"]) == set(Config.field_names())
     assert set(doc["opt_state"]) == {"m", "v", "t"}
     assert set(doc["history"]) == {"loss", "objective", "accuracy", "test_loss",
@@ -384,7 +385,7 @@ def load_doc(path: Path, doc) -> Session:
     ("[1, 2, 3]", "not a backprop session file"),
     ('{"name": "something else"}', "not a backprop session file"),
     ('{"layers": []}', "looks like a weights file"),
-    ('{"format": "backprop-stepper-session", "version": 2}', "newer backprop-stepper"),
+    ('{"format": "backprop-stepper-session", "version": 3}', "newer backprop-stepper"),
     ('{"format": "backprop-stepper-session", "version": "1"}', '"version"'),
     ('{"format": "backprop-stepper-session", "version": 1}', '"config" is missing'),
     ("[" * 100000, "nested too deeply|not valid JSON"),
@@ -591,3 +592,42 @@ def test_fuzzed_files_load_or_say_why(fuzz_dir, text):
         s.step_update()
     except UserError:
         pass
+
+
+# ---------------------------------------------------------------- CSV options, format 1
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_csv_options_round_trip(tmp_path):
+    shutil.copy(DATA / "meta_first_line.csv", tmp_path)
+    s = make(data=str(tmp_path / "meta_first_line.csv"), no_header=True, skip_rows=1,
+             targets=("-1",), loss="ce", drop=("1",), sep=",", decimal=".")
+    s.run(2)
+    t = resumed(s, tmp_path)
+    assert t.config.skip_rows == 1 and t.config.no_header and t.config.drop == ("1",)
+    assert t.dataset.classes == ("setosa", "versicolor", "virginica")
+    assert_same_record(s.step(), t.step())
+
+
+def test_format_1_files_still_load(tmp_path):
+    """A file saved before CSV options and the test accuracy existed: the missing settings
+    take their defaults, the missing history column reads as NaN (not recorded)."""
+    s = make(data="circle", test_fraction=0.2)
+    s.run(3)
+    doc = session_doc(s)
+    doc["version"] = 1
+    for key in ("features", "drop", "sep", "decimal", "no_header", "skip_rows"):
+        del doc["config"][key]
+    del doc["history"]["test_accuracy"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(doc))
+    t = open_resumed(str(path))
+    assert np.array_equal(t.net.flat, s.net.flat)
+    assert np.isnan(t.history.values("test_accuracy")).all()
+    assert np.array_equal(t.history.values("loss"), s.history.values("loss"))
+    assert_same_record(s.step(), t.step())
+    doc["version"] = 2  # the same gaps in a file of the current format are damage
+    path.write_text(json.dumps(doc))
+    with pytest.raises(UserError, match="config.features"):
+        open_resumed(str(path))

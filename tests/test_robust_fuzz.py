@@ -34,9 +34,11 @@ def check_dataset(ds: Dataset, targets) -> None:
     nf, nt = len(ds.feature_names), len(ds.target_names)
     assert nf >= 1 and nt >= 1
     assert not set(ds.feature_names) & set(ds.target_names)
-    if targets:
-        assert ds.target_names == tuple(targets)
-    assert ds.raw.shape[1] == nf + nt and ds.raw.shape[0] >= 2
+    if targets:  # each by name, or by position (0 first, -1 last) where no column has it
+        assert len(ds.target_names) == len(targets)
+        for spec, name in zip(targets, ds.target_names, strict=True):
+            assert name == spec.strip() or spec.strip().lstrip("-").isdigit()
+    assert ds.raw.shape[1] == nf + nt and ds.raw.shape[0] >= 1
     assert ds.X.shape == (ds.train_rows.size, nf) and ds.y.shape == (ds.train_rows.size, nt)
     assert ds.X_test.shape == (ds.test_rows.size, nf)
     assert sorted([*ds.train_rows, *ds.test_rows]) == list(range(ds.raw.shape[0]))

@@ -62,7 +62,8 @@ def model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--data", metavar="NAME|FILE.csv",
                    help="notebook (default), xor, circle, gauss, spiral, sine, or a CSV path")
     g.add_argument("--target", action="append", metavar="COL", dest="targets",
-                   help="target column of a CSV (repeatable; default: the last column)")
+                   help="target column of a CSV, a name or a position (0 first, -1 last; "
+                   "repeatable; default: the last column)")
     g.add_argument("--normalize", choices=["max", "minmax", "zscore", "none"],
                    help="per-column scaling (default: max, as the notebook)")
     g.add_argument("--test-fraction", type=_float, metavar="F",
@@ -73,9 +74,11 @@ def model_options(p: argparse.ArgumentParser) -> None:
                    help="hidden layer sizes (default 2)")
     m.add_argument("--activation", choices=["linear", "sigmoid", "tanh", "relu"],
                    help="hidden-layer activation (default linear)")
-    m.add_argument("--output-activation", choices=["linear", "sigmoid", "tanh", "relu"],
-                   help="output activation (default linear)")
-    m.add_argument("--loss", choices=["mse", "bce"], help="mse (default) or bce")
+    m.add_argument("--output-activation",
+                   choices=["linear", "sigmoid", "tanh", "relu", "softmax"],
+                   help="output activation (default: what the loss needs, else linear)")
+    m.add_argument("--loss", choices=["mse", "bce", "ce"],
+                   help="mse (default), bce (sigmoid output) or ce (softmax: classes)")
     m.add_argument("--init", choices=["uniform", "xavier", "he"],
                    help="weight init (uniform U[0,1) like the notebook, xavier, he)")
     m.add_argument("--weights", metavar="FILE.json", help="explicit starting parameters")
@@ -88,6 +91,39 @@ def model_options(p: argparse.ArgumentParser) -> None:
     t.add_argument("--batch-size", type=_int, metavar="K",
                    help="rows per update for sgd/momentum/adam (sgd default 1)")
     t.add_argument("--l2", type=_float, metavar="λ", help="L2 penalty on weights (default 0)")
+    _csv_options(p)
+
+
+# ---- CSV layout and columns: one block, for the table of options ---------------------------
+
+def _sep(text: str) -> str:
+    """`--sep ';'`; a tab may be typed as \\t or `tab`, as a shell makes it hard to type."""
+    return "\t" if text in ("\\t", "tab", "TAB") else text
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """`a,b` or `0,-1`: column names or positions, comma-separated."""
+    names = tuple(p.strip() for p in text.split(",") if p.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("expected column names or positions, e.g. a,b or 0,2")
+    return names
+
+
+def _csv_options(p: argparse.ArgumentParser) -> None:
+    """How to read a CSV file and which of its columns to use (CSV files only)."""
+    c = p.add_argument_group("CSV files")
+    c.add_argument("--sep", type=_sep, metavar="SEP",
+                   help="field separator (default: detected: , ; tab or |)")
+    c.add_argument("--decimal", choices=[".", ","],
+                   help="decimal mark (default: detected; , for 0,75)")
+    c.add_argument("--no-header", action="store_true", default=None,
+                   help="the first line is data; columns are named by position 0, 1, …")
+    c.add_argument("--skip-rows", type=_int, metavar="N",
+                   help="skip N lines before the header (or the data, with --no-header)")
+    c.add_argument("--features", type=_names, metavar="COL,…",
+                   help="use only these columns as features (names or positions)")
+    c.add_argument("--drop", type=_names, metavar="COL,…",
+                   help="leave these columns out (names or positions)")
 
 
 def config_from(ns: argparse.Namespace):
