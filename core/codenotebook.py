@@ -36,7 +36,8 @@ def intro(p: Plan) -> str:
     lines = ["# Backpropagation from scratch", "",
              "A backprop-stepper session, exported as the notebook it started from: the same "
              "steps, the same names (X, y, W1, b1, H, y_hat, delta2, dW2, …) and the same "
-             "numbers. It needs only NumPy" + (" and pandas" if p.data.path else "") + ".", ""]
+             "numbers. It needs only NumPy" +
+             (" and pandas" if p.data.source == "file" else "") + ".", ""]
     lines += [f"* **{label}**: {text}" for label, text in cw.settings(p)]
     lines.append(f"* **Starting weights**: {cw.start_words(p)}")
     if p.command:

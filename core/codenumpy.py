@@ -10,10 +10,10 @@ last bit, and it prints what `backprop train` prints, byte for byte.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 from . import codetext as ct
 from . import codewords as cw
+from .codedata import Section, data_sections
 from .codeplan import Plan
 from .codereport import metrics_sources, report_sources
 from .optim import BETA1, BETA2, EPS, MOMENTUM
@@ -21,19 +21,9 @@ from .optim import BETA1, BETA2, EPS, MOMENTUM
 TAB = "    "
 
 
-@dataclass(frozen=True)
-class Section:
-    title: str  # the heading comment that opens the code, as the notebook's cells do
-    text: str  # markdown explaining the step (the notebook shows it above the code)
-    code: str
-
-
 def sections(p: Plan) -> list[Section]:
     """The program, cell by cell, in the order the notebook has them."""
-    out = [_imports(p), dataset_section(p)]
-    if p.data.has_test:
-        out.append(split_section(p))
-    out += [normalise_section(p), _network(p), _functions(p)]
+    out = [_imports(p), *data_sections(p), _network(p), _functions(p)]
     if report_names(p) or metric_names(p):
         out.append(reporting(p))
     out += [_settings(p), _training(p), _predictions(p)]
@@ -58,7 +48,7 @@ def header(p: Plan, runner: str = "numpy") -> str:
     lines += [f"{label + ':':<11}{text}" for label, text in cw.settings(p)]
     lines.append(f"{'Weights:':<11}{cw.start_words(p)}")
     lines.append("")
-    needs = "NumPy and pandas" if p.data.path else "NumPy"
+    needs = "NumPy and pandas" if p.data.source == "file" else "NumPy"
     if runner == "torch":
         needs = f"PyTorch and {needs}"
     lines.append(f"Needs only {needs}: python this_file.py")
@@ -84,107 +74,10 @@ def _wrap_prose(line: str, width: int = 92) -> str:
 
 def _imports(p: Plan) -> Section:
     code = "# Importing Libraries\n\nimport numpy as np\n"
-    if p.data.path:
+    if p.data.source == "file":
         code += "import pandas as pd\n"
     return Section("Importing Libraries", "NumPy does all the arithmetic" +
-                   (", pandas reads the CSV file." if p.data.path else "."), code)
-
-
-def dataset_section(p: Plan) -> Section:
-    d = p.data
-    lines = ["# Creating Dataset", ""]
-    if d.path:
-        lines += data_from_csv(p)
-    else:
-        lines += [f"feature_names = {list(d.feature_names)!r}",
-                  f"target_names = {list(d.target_names)!r}  # target (y)",
-                  "features = " + ct.matrix(d.features, prefix="features = "),
-                  "targets = " + ct.matrix(d.targets, prefix="targets = ")]
-    where = f"read from {d.path} when the program runs" if d.path else "written out below"
-    text = (f"The data: {cw.data_words(p)}. Every row in its original units, {where}; "
-            "the features X and the target y come from these columns.")
-    return Section("Creating Dataset", text, "\n".join(lines) + "\n")
-
-
-def data_from_csv(p: Plan) -> list[str]:
-    d = p.data
-    return [f"df = pd.read_csv({d.path!r}, skipinitialspace=True, index_col=False)",
-            f"feature_names = {list(d.feature_names)!r}",
-            f"target_names = {list(d.target_names)!r}  # target (y)",
-            "features = np.ascontiguousarray(df[feature_names].to_numpy(dtype=float))",
-            "targets = np.ascontiguousarray(df[target_names].to_numpy(dtype=float))"]
-
-
-def split_section(p: Plan) -> Section:
-    d = p.data
-    lines = ["# Splitting the data: a test set the network never trains on", ""]
-    if d.builtin and d.name in ("circle", "gauss", "spiral", "sine"):
-        lines += ["# the rows the session held out (drawn with the data itself from "
-                  f"default_rng([{d.split_seed}, 0xDA7A]))",
-                  f"test_rows = np.array({ct.ints(d.test_rows)})",
-                  "train_rows = np.setdiff1d(np.arange(len(features)), test_rows)"]
-    else:
-        lines += [f"order = np.random.default_rng([{d.split_seed}, 0xDA7A])"
-                  ".permutation(len(features))",
-                  f"n_test = round(len(features) * {d.test_fraction!r})",
-                  "test_rows, train_rows = np.sort(order[:n_test]), np.sort(order[n_test:])"]
-    lines += ["", "X, y = features[train_rows], targets[train_rows]",
-              "X_test, y_test = features[test_rows], targets[test_rows]"]
-    text = (f"{d.test_rows.size} of the {d.rows} rows ({d.test_fraction:g}) are held out as a "
-            "test set, drawn from the seed: the network never trains on them.")
-    return Section("Splitting the data", text, "\n".join(lines) + "\n")
-
-
-NORMALISE_WORDS = {
-    "max": "each column divided by its largest absolute value, as the notebook does "
-           "(df[c] / df[c].max())",
-    "minmax": "each column scaled to [0, 1]: (x − min) / (max − min)",
-    "zscore": "each column to mean 0 and standard deviation 1: (x − mean) / std",
-}
-
-
-def normalise_section(p: Plan) -> Section:
-    d = p.data
-    lines = ["# Normalizing the Data", ""]
-    if not d.has_test:
-        lines += ["X, y = features, targets", ""]
-    for kind, var, test, v in ((d.x_normalize, "X", "X_test", "x"),
-                               (d.y_normalize, "y", "y_test", "y")):
-        lines += _scale_lines(kind, var, test if d.has_test else None, v)
-    if d.x_normalize == d.y_normalize == "none":
-        lines.append("# none: the columns are used as they are")
-    elif d.y_normalize == "none":
-        lines.append("# the target is left as it is")
-    fit = " (fitted on the training rows only)" if d.has_test else ""
-    parts = [f"features: {NORMALISE_WORDS.get(d.x_normalize, 'left as they are')}"]
-    parts.append("target: left as it is (classes 0 and 1)" if d.task == "classification" and
-                 d.y_normalize == "none" else
-                 f"target: {NORMALISE_WORDS.get(d.y_normalize, 'left as it is')}")
-    text = f"Normalising ({d.x_normalize}){fit}: " + "; ".join(parts) + \
-        ". Predictions come out in these normalised units."
-    return Section("Normalizing the Data", text, "\n".join(lines).rstrip() + "\n")
-
-
-def _scale_lines(kind: str, var: str, test: str | None, v: str) -> list[str]:
-    """Fit a scaling on the training rows and apply it to them (and to the test rows)."""
-    if kind == "none":
-        return []
-    if kind == "max":
-        fit = [f"{v}_scale = np.abs({var}).max(axis=0, keepdims=True)"]
-        apply = "{a} / {v}_scale"
-    elif kind == "minmax":
-        fit = [f"{v}_offset = {var}.min(axis=0, keepdims=True)",
-               f"{v}_scale = {var}.max(axis=0, keepdims=True) - {v}_offset"]
-        apply = "({a} - {v}_offset) / {v}_scale"
-    else:
-        fit = [f"{v}_offset = {var}.mean(axis=0, keepdims=True)",
-               f"{v}_scale = {var}.std(axis=0, keepdims=True)"]
-        apply = "({a} - {v}_offset) / {v}_scale"
-    out = [*fit, f"{v}_scale[{v}_scale == 0] = 1.0  # a constant column stays as it is"]
-    out.append(f"{var} = " + apply.format(a=var, v=v))
-    if test:
-        out.append(f"{test} = " + apply.format(a=test, v=v))
-    return [*out, ""]
+                   (", pandas reads the CSV file." if p.data.source == "file" else "."), code)
 
 
 # ---------------------------------------------------------------- the network
@@ -233,12 +126,23 @@ ACTIVATION_CODE = {
     "tanh": ('def tanh(z):\n    return np.tanh(z)\n',
              'def tanh_prime(a):\n    """tanh\'s slope, from its output a: 1 − a²."""\n'
              "    return 1.0 - a * a\n"),
+    "softmax": ('def softmax(z):\n    """Each row\'s outputs as class probabilities, e^z / Σ e^z; '
+                "shifted by the row's\n    largest z first, so that exp cannot overflow (the "
+                'result is the same)."""\n'
+                "    e = np.exp(z - z.max(axis=1, keepdims=True))\n"
+                "    e /= e.sum(axis=1, keepdims=True)\n    return e\n", ""),
     "relu": ('def relu(z):\n    return np.maximum(z, 0.0)\n',
              'def relu_prime(z):\n    """1 where z > 0, else 0."""\n'
              "    return (z > 0).astype(z.dtype)\n"),
 }
 
 LOSS_CODE = {
+    "ce": ('def ce(z, y):\n    """Cross-entropy, −(1/N)·Σ y·log ŷ, with log ŷ = z − log Σ e^z '
+           '(written with the\n    logits z so that a confident wrong answer costs a large '
+           'number, not inf)."""\n'
+           "    m = z.max(axis=1, keepdims=True)\n"
+           "    log_sum = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))\n"
+           "    return float((y * (log_sum - z)).sum()) / y.shape[0]\n"),
     "mse": ('def mse(y_hat, y):\n    """Mean squared error, mean((ŷ − y)²): the loss the log '
             'prints."""\n    e = (y_hat - y).ravel()\n    return float(np.dot(e, e)) / e.size\n'),
     "bce": ('def bce(z, y):\n    """Binary cross-entropy, averaged over rows, written with the '
@@ -273,7 +177,7 @@ def _functions(p: Plan) -> Section:
             continue
         f, deriv = ACTIVATION_CODE[name]
         parts.append(f)
-        if name == p.hidden or p.loss == "mse":
+        if deriv and (name == p.hidden or p.loss == "mse"):
             parts.append(deriv)
     parts.append(LOSS_CODE[p.loss])
     if p.optimizer in OPTIMISER_CODE:
@@ -308,7 +212,7 @@ def z_out(p: Plan) -> str:
 
 
 def loss_call(p: Plan, z: str, y_hat: str, y: str) -> str:
-    return f"bce({z}, {y})" if p.loss == "bce" else f"mse({y_hat}, {y})"
+    return f"mse({y_hat}, {y})" if p.loss == "mse" else f"{p.loss}({z}, {y})"
 
 
 def forward_function(p: Plan) -> str:
@@ -549,6 +453,8 @@ def _prime(act: str, k: int, L: int) -> str:
 def _output_delta(p: Plan, y: str) -> str:
     if p.loss == "bce":
         return f"y_hat - {y}  # bce with a sigmoid output: the sigmoid's slope cancels"
+    if p.loss == "ce":
+        return f"y_hat - {y}  # ce with a softmax output: the softmax's Jacobian cancels"
     if p.output == "linear":
         return f"y_hat - {y}"
     return f"(y_hat - {y}){_prime(p.output, p.depth, p.depth)}"

@@ -20,25 +20,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
+from .data import FIXED
 from .network import param_views
 from .session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
 REPLAY_SECONDS = 2.0  # how long a replay may take to tell a plain session from an edited one
-GENERATED = ("circle", "gauss", "spiral", "sine")  # built-ins whose rows come from the seed
 
 
 @dataclass(frozen=True)
 class DataPlan:
-    """The table and its preparation: which rows train, which test, how columns scale."""
+    """The table and its preparation: where the rows come from, how the columns become
+    numbers, which rows train and which test, how the columns scale."""
 
     name: str
     builtin: bool
-    path: str | None  # a CSV read at run time, or None when the rows are inlined
-    feature_names: tuple[str, ...]
+    source: str  # "table" (written out), "columns" (a CSV written out), "file" (read at run time)
+    path: str | None  # the CSV file, absolute
+    feature_names: tuple[str, ...]  # after encoding (`color=red`, …)
     target_names: tuple[str, ...]
-    features: np.ndarray | None  # original units, file order; None when read at run time
-    targets: np.ndarray | None
     rows: int
     train_rows: np.ndarray
     test_rows: np.ndarray
@@ -47,6 +47,24 @@ class DataPlan:
     x_normalize: str
     y_normalize: str
     task: str
+    seeded: bool  # a generated table: its rows and split come from the seed
+    # Whether the session's training features (targets) are stored column by column: the
+    # sums of a z-score come out in another order than row by row.
+    x_fortran: bool = False
+    y_fortran: bool = False
+    # "table": the arrays, original units, file order; a multi-class built-in's row classes
+    features: np.ndarray | None = None
+    targets: np.ndarray | None = None
+    labels: np.ndarray | None = None
+    label_column: str | None = None
+    # CSV files: the columns used, their values when written out, how to read the file
+    columns: dict[str, list] | None = None
+    read_args: dict | None = None
+    feature_columns: tuple[str, ...] = ()
+    target_columns: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()  # text features, one-hot encoded
+    text_targets: tuple[str, ...] = ()  # target columns of text labels
+    target_kind: str = "numbers"  # or "classes" (ce: one-hot labels), "binary" (bce: 0/1)
 
     @property
     def has_test(self) -> bool:
@@ -141,18 +159,68 @@ def _accuracy_name(session: Session) -> str | None:
 
 def _data(session: Session) -> DataPlan:
     cfg, ds = session.config, session.dataset
-    nf = len(ds.feature_names)
-    inline = cfg.is_builtin or ds.raw.shape[0] <= INLINE_ROWS
-    return DataPlan(
-        name=ds.name, builtin=cfg.is_builtin,
-        path=None if inline else os.path.abspath(cfg.data),
-        feature_names=tuple(ds.feature_names), target_names=tuple(ds.target_names),
-        features=np.array(ds.raw[:, :nf]) if inline else None,
-        targets=np.array(ds.raw[:, nf:]) if inline else None,
-        rows=int(ds.raw.shape[0]), train_rows=np.array(ds.train_rows),
-        test_rows=np.array(ds.test_rows), test_fraction=float(cfg.test_fraction),
-        split_seed=int(cfg.seed), x_normalize=ds.x_norm.kind, y_normalize=ds.y_norm.kind,
-        task=ds.task)
+    common = dict(
+        name=ds.name, builtin=cfg.is_builtin, feature_names=tuple(ds.feature_names),
+        target_names=tuple(ds.target_names), rows=int(ds.raw.shape[0]),
+        train_rows=np.array(ds.train_rows), test_rows=np.array(ds.test_rows),
+        test_fraction=float(cfg.test_fraction), split_seed=int(cfg.seed),
+        x_normalize=ds.x_norm.kind, y_normalize=ds.y_norm.kind, task=ds.task,
+        seeded=bool(ds.seeded), x_fortran=_fortran(ds.X), y_fortran=_fortran(ds.y))
+    if cfg.is_builtin:
+        nf = len(ds.feature_names)
+        multi = ds.label_column is not None
+        return DataPlan(source="table", path=None, features=np.array(ds.raw[:, :nf]),
+                        targets=np.array(ds.raw[:, nf:]),
+                        labels=np.array(ds.labels) if multi else None,
+                        label_column=ds.label_column, **common)
+    return DataPlan(**common, **_csv(cfg, ds.raw.shape[0]))
+
+
+def _fortran(a: np.ndarray) -> bool:
+    return bool(a.flags.f_contiguous and not a.flags.c_contiguous)
+
+
+def _csv(cfg: Config, rows: int) -> dict:
+    """How the program gets a CSV's columns: the file read again as the loader read it, and
+    which of its columns are features and targets, text or numbers."""
+    from .csvfile import CsvOptions, read_frame
+    from .table import choose
+
+    path = os.path.abspath(cfg.data)
+    options = CsvOptions(sep=cfg.sep, decimal=cfg.decimal, header=not cfg.no_header,
+                         skip_rows=cfg.skip_rows)
+    df, layout = read_frame(path, options)
+    ch = choose(os.path.basename(path), df, layout.header, cfg.targets, cfg.features, cfg.drop)
+    used = [c for c in df.columns if c in (*ch.features, *ch.targets)]
+    text = {c for c in used if df[c].dtype.kind not in "biuf"}
+    out = dict(path=path, feature_columns=tuple(ch.features), target_columns=tuple(ch.targets),
+               text_columns=tuple(c for c in ch.features if c in text),
+               text_targets=tuple(c for c in ch.targets if c in text),
+               target_kind={"ce": "classes", "bce": "binary"}.get(cfg.loss, "numbers"))
+    if rows > INLINE_ROWS:
+        return {**out, "source": "file", "read_args": _read_args(layout, cfg.skip_rows)}
+    columns = {c: (df[c].astype(str).str.strip().tolist() if c in text else
+                   df[c].to_numpy(dtype=np.float64).tolist()) for c in used}
+    return {**out, "source": "columns", "columns": columns}
+
+
+def _read_args(layout, skip_rows: int) -> dict:
+    """`pandas.read_csv` keywords that read the file as the loader did."""
+    args: dict = {"sep": layout.sep}
+    if layout.decimal != ".":
+        args["decimal"] = layout.decimal
+    if layout.encoding != "utf-8":
+        args["encoding"] = layout.encoding
+    args["header"] = 0 if layout.header else None
+    args["names"] = list(layout.names)
+    if skip_rows:
+        args["skiprows"] = skip_rows
+    if layout.spaced:
+        args["skipinitialspace"] = True
+    if layout.compression:
+        args["compression"] = layout.compression
+    args["index_col"] = False
+    return args
 
 
 # ---------------------------------------------------------------- where training starts
@@ -271,6 +339,10 @@ def _flag(name: str, value) -> list[str]:
     flag = "--" + name.replace("_", "-")
     if name == "targets":
         return [p for t in value for p in ("--target", _quote(t))]
+    if name in ("features", "drop"):
+        return [flag, _quote(",".join(value))]
+    if isinstance(value, bool):
+        return [flag] if value else []
     if name == "hidden":
         return [flag, ",".join(map(str, value))]
     if value is None:
@@ -287,7 +359,7 @@ def _quote(text: str) -> str:
 
 
 def _seed_matters_for_data(cfg: Config) -> bool:
-    return cfg.data in GENERATED or cfg.test_fraction > 0
+    return (cfg.is_builtin and cfg.data not in FIXED) or cfg.test_fraction > 0
 
 
 def _seed_matters(session: Session) -> bool:

@@ -42,6 +42,11 @@ def _wrap(items: list[str], indent: str, width: int = WIDTH) -> list[str]:
     return lines
 
 
+def wrap_items(items: list[str], indent: str) -> list[str]:
+    """Literal items packed into lines, each ending with a comma."""
+    return _wrap(items, indent)
+
+
 def row_text(values, indent: str = "") -> str:
     """`[a, b, c]`, wrapped over lines when it is long."""
     items = [num(v) for v in np.asarray(values, dtype=float).ravel()]

@@ -14,33 +14,27 @@ from __future__ import annotations
 
 from . import codetext as ct
 from . import codewords as cw
+from .codedata import Section, data_sections
 from .codenumpy import (
     TAB,
-    Section,
-    dataset_section,
     final_report_lines,
     header,
     log_lines,
     metric_names,
-    normalise_section,
     report_names,
     reporting,
     rng_lines,
-    split_section,
     tidy,
 )
 from .codeplan import Plan
 from .optim import BETA1, BETA2, EPS, MOMENTUM
 
 TORCH_ACT = {"linear": "{}", "sigmoid": "torch.sigmoid({})", "tanh": "torch.tanh({})",
-             "relu": "torch.relu({})"}
+             "relu": "torch.relu({})", "softmax": "torch.softmax({}, dim=1)"}
 
 
 def script(p: Plan) -> str:
-    parts = [_imports(p), dataset_section(p)]
-    if p.data.has_test:
-        parts.append(split_section(p))
-    parts += [normalise_section(p), _tensors(p), _model(p)]
+    parts = [_imports(p), *data_sections(p), _tensors(p), _model(p)]
     if report_names(p) or metric_names(p):
         parts.append(reporting(p))
     parts += [_optimiser(p), _training(p), _predictions(p)]
@@ -50,7 +44,7 @@ def script(p: Plan) -> str:
 
 def _imports(p: Plan) -> Section:
     code = "# Importing Libraries\n\nimport numpy as np\n"
-    if p.data.path:
+    if p.data.source == "file":
         code += "import pandas as pd\n"
     code += "import torch\n\ntorch.set_default_dtype(torch.float64)  # the session's float64\n"
     return Section("Importing Libraries", "", code)
@@ -95,10 +89,13 @@ def _loss_functions(p: Plan) -> list[str]:
     if p.loss == "mse":
         report = "((y_hat - y) ** 2).mean()"
         objective = "((y_hat - y) ** 2).sum() / (2 * y.shape[0])"
-    else:
+    elif p.loss == "bce":
         bce = "torch.nn.functional.binary_cross_entropy_with_logits"
         report = f"{bce}(z, y)"
         objective = f'{bce}(z, y, reduction="sum") / y.shape[0]'
+    else:  # y holds each row's class probabilities (one-hot), as cross_entropy accepts
+        report = 'torch.nn.functional.cross_entropy(z, y, reduction="sum") / y.shape[0]'
+        objective = report
     out = ["def reported_loss(z, y_hat, y):",
            f'    """What the log prints: {cw.LOSSES[p.loss].formula}."""',
            f"    return {report}", "", "",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 
-from .activations import ACTIVATIONS
-from .codeplan import GENERATED, Plan
+from .activations import OUTPUT_ACTIVATIONS
+from .codeplan import Plan
 from .losses import LOSSES
 from .optim import BETA1, BETA2, EPS, MOMENTUM
 
@@ -44,8 +44,11 @@ def data_words(p: Plan) -> str:
     d = p.data
     src = d.name if d.builtin else (d.path or d.name)
     nf = len(d.feature_names)
+    target = d.label_column or ", ".join(d.target_names)
+    if p.classes is not None and len(p.classes) > 2:
+        target += f" ({len(p.classes)} classes: {', '.join(p.classes)})"
     text = (f"{src}: {d.rows} rows, {nf} feature{'s' * (nf > 1)} "
-            f"({', '.join(d.feature_names)}) → {', '.join(d.target_names)}")
+            f"({', '.join(d.feature_names)}) → {target}")
     if d.has_test:
         text += f"; {d.test_rows.size} rows ({d.test_fraction:g}) held out as a test set"
     return text + f"; normalised: {d.x_normalize}"
@@ -84,7 +87,7 @@ def seed_words(p: Plan) -> str:
         uses.append("the starting weights")
     if p.uses_rng:
         uses.append("the mini-batch shuffles")
-    data = [w for w, on in (("the data", d.builtin and d.name in GENERATED),
+    data = [w for w, on in (("the data", d.seeded),
                             ("the test split", d.has_test)) if on]
     if data and d.split_seed == s.seed:
         uses += data
@@ -120,7 +123,7 @@ def steps_md(p: Plan) -> list[str]:
     out = [
         f"1. **Forward pass**: {fwd}",
         f"2. **Loss**: {loss.formula}",
-        f"3. **Output layer**: delta{L} = ŷ − y" + ("" if p.loss == "bce" or
+        f"3. **Output layer**: delta{L} = ŷ − y" + ("" if p.loss != "mse" or
                                                     p.output == "linear" else
                                                     f" ⊙ f′(Z{L})") +
         f"; dW{L} = {prev[-1]}ᵀ·delta{L}/N, db{L} = Σdelta{L}/N",
@@ -151,12 +154,16 @@ def gradient_note(p: Plan) -> str:
     if p.loss == "mse":
         return ("Gradients are of J = (1/2N)·Σ(ŷ−y)², half the MSE: so with a linear output "
                 "the output delta is just ŷ − y, and each gradient is divided by N.")
+    if p.loss == "ce":
+        return ("Gradients are of J = (1/N)·Σₙ −Σₖ yₙₖ·log ŷₙₖ, the cross-entropy itself; with a "
+                "softmax output its Jacobian cancels against the log, so the output delta is "
+                "just ŷ − y.")
     return ("Gradients are of J = (1/N)·Σ bce(ŷ, y); with a sigmoid output the sigmoid's slope "
             "cancels, so the output delta is just ŷ − y.")
 
 
 def formula(name: str) -> str:
-    return ACTIVATIONS[name].formula
+    return OUTPUT_ACTIVATIONS[name].formula
 
 
 def continuation(p: Plan) -> tuple[str, list[str]]:
