@@ -39,6 +39,8 @@ CIRCLE = ("--data circle --hidden 6 --activation relu --optimizer momentum --lr 
           "--epochs 200 --seed 5 --test-fraction 0.2")
 SINE = ("--data sine --hidden 8 --activation tanh --optimizer sgd --batch-size 2 --epochs 50 "
         "--seed 4")
+SPIRAL3 = ("--data spiral3 --loss ce --optimizer momentum --hidden 10 --activation tanh "
+           "--epochs 100 --seed 1")
 CASES = [
     "--preset notebook",
     XOR,
@@ -50,6 +52,9 @@ CASES = [
     "--normalize minmax --seed 8 --epochs 40 --log-every 7",
     "--data notebook --hidden 3 --activation sigmoid --output-activation relu --seed 1 "
     "--epochs 60 --log-every 0",
+    SPIRAL3,
+    "--data spiral3 --seed 2 --epochs 30 --test-fraction 0.2 --optimizer adam --batch-size 32 "
+    "--normalize zscore",
 ]
 
 
@@ -142,29 +147,58 @@ def test_the_notebook_preset_reads_like_the_notebook(tmp_path):
 
 
 def _csv(tmp_path: Path, rows: int) -> Path:
+    """Numbers, a text feature and a numeric target, comma-separated."""
     rng = np.random.default_rng(0)
-    lines = ["a,b,c,y"]
-    for _ in range(rows):
-        a, b, c = rng.random(3)
-        lines.append(f"{a:.4f},{b * 10:.3f},{c - 0.5:.4f},{a + 2 * b - c:.4f}")
+    lines = ["a,b,color,y"]
+    for i in range(rows):
+        a, b = rng.random(2)
+        color = ("red", "green", "blue")[i % 3]
+        lines.append(f"{a:.4f},{b * 10:.3f},{color},{a + 2 * b + (color == 'red'):.4f}")
     path = tmp_path / f"d{rows}.csv"
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-@pytest.mark.parametrize(("rows", "extra"), [
-    (60, "--test-fraction 0.25 --hidden 3 --seed 2 --epochs 100"),
-    (1500, "--test-fraction 0.1 --hidden 5 --activation relu --normalize minmax "
-           "--optimizer momentum --batch-size 64 --epochs 10 --seed 1"),
-])
-def test_csv_data_inline_or_read_at_run_time(rows, extra, tmp_path):
-    csv = _csv(tmp_path, rows)
+def _labelled_csv(tmp_path: Path, rows: int) -> Path:
+    """Semicolons, spaces after them, a text feature and yes/no labels."""
+    rng = np.random.default_rng(1)
+    lines = ["a;b;kind;label"]
+    for i in range(rows):
+        a, b = rng.random(2)
+        lines.append(f"{a:.4f};{b:.4f}; {'xy'[i % 2]};{('no', 'yes')[int(a > b)]}")
+    path = tmp_path / f"l{rows}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+DATA = ROOT / "tests" / "data"
+CSV_CASES = [
+    (_csv, 40, "--target y --test-fraction 0.25 --hidden 3 --seed 2 --epochs 100"),
+    (_csv, 60, "--target y --drop color --hidden 3 --normalize zscore --seed 2 --epochs 50"),
+    (_csv, 1500, "--test-fraction 0.1 --hidden 5 --activation relu --normalize minmax "
+                 "--optimizer momentum --batch-size 64 --epochs 10 --seed 1"),
+    (_labelled_csv, 50, "--loss ce --hidden 4 --activation tanh --seed 3 --epochs 60"),
+    (_labelled_csv, 1200, "--loss bce --hidden 3 --seed 1 --epochs 10 --test-fraction 0.2 "
+                          "--optimizer adam --batch-size 100"),
+    (DATA / "excel_semicolon.csv", 0, "--loss ce --hidden 4 --seed 1 --epochs 40 "
+                                      "--test-fraction 0.2 --normalize zscore"),
+    (DATA / "meta_first_line.csv", 0, "--skip-rows 1 --no-header --loss ce --hidden 4 "
+                                      "--seed 1 --epochs 40"),
+    (DATA / "r_write_csv.csv", 0, "--target petal_width --features sepal_length,species "
+                                  "--hidden 3 --seed 1 --epochs 40 --normalize zscore"),
+]
+
+
+@pytest.mark.parametrize(("source", "rows", "extra"), CSV_CASES)
+def test_csv_data_written_out_or_read_at_run_time(source, rows, extra, tmp_path):
+    csv = source(tmp_path, rows) if callable(source) else source
     opts = f"--data {csv} {extra}"
     path = tmp_path / "s.py"
     assert run_main("code", *shlex.split(opts), "--format", "numpy", "-o", str(path))[0] == 0
     text = path.read_text()
-    assert ("import pandas as pd" in text) == (rows > 1000)
-    assert (str(csv) in text) == (rows > 1000)
+    at_run_time = rows > 1000
+    assert ("import pandas as pd" in text) == at_run_time
+    assert (str(csv) in text.split('"""', 2)[2]) == at_run_time  # the code reads the file
     assert run_script(path) == train(opts)
     assert_same_params(final_params(path), json_params(opts), 1e-12)
 
@@ -172,7 +206,7 @@ def test_csv_data_inline_or_read_at_run_time(rows, extra, tmp_path):
 # ---------------------------------------------------------------- notebook
 
 
-@pytest.mark.parametrize("opts", ["--preset notebook", XOR, SINE, CIRCLE])
+@pytest.mark.parametrize("opts", ["--preset notebook", XOR, SINE, CIRCLE, SPIRAL3])
 def test_notebook_is_valid_and_its_cells_print_what_train_prints(opts, tmp_path):
     nbformat = pytest.importorskip("nbformat")
     path = tmp_path / "n.ipynb"
@@ -207,7 +241,7 @@ def torch_python() -> str | None:
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
-@pytest.mark.parametrize("opts", ["--preset notebook", XOR, CIRCLE, SINE])
+@pytest.mark.parametrize("opts", ["--preset notebook", XOR, CIRCLE, SINE, SPIRAL3])
 def test_torch_script_matches_our_numbers(opts, tmp_path):
     python = torch_python()
     if python is None:
