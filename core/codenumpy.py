@@ -284,8 +284,12 @@ def _optimiser_state(p: Plan) -> list[str]:
     out = [""]
     for key in keys:
         if s.fresh:
-            out.append(f"{key} = {{name: np.zeros_like(p) for name, p in "
-                       f"zip({names!r}, [{', '.join(names)}])}}  # {what[key]}")
+            items = [f'"{n}": np.zeros_like({n})' for n in names]
+            one = f"{key} = {{{', '.join(items)}}}  # {what[key]}, from 0"
+            if len(one) <= ct.WIDTH:
+                out.append(one)
+            else:
+                out += [f"{key} = {{  # {what[key]}, from 0", *ct.wrap_items(items, TAB), "}"]
             continue
         flat = s.opt_state[key]
         out.append(f"{key} = {{  # {what[key]}, as the session left it")

@@ -51,7 +51,8 @@ def data_words(p: Plan) -> str:
             f"({', '.join(d.feature_names)}) → {target}")
     if d.has_test:
         text += f"; {d.test_rows.size} rows ({d.test_fraction:g}) held out as a test set"
-    return text + f"; normalised: {d.x_normalize}"
+    return text + ("; not normalised" if d.x_normalize == "none" else
+                   f"; normalised: {d.x_normalize}")
 
 
 def network_words(p: Plan) -> str:
@@ -76,7 +77,7 @@ def optimiser_words(p: Plan) -> str:
     opt = update_words(p)
     batch = "full batch" if p.full_batch else f"mini-batches of {p.batch_size} rows, shuffled " \
         "each epoch"
-    return f"{p.optimizer} ({opt}), lr {p.start.lr:g}, {batch}, {p.epochs} epochs"
+    return f"{p.optimizer}: {opt}; lr {p.start.lr:g}, {batch}, {p.epochs} epochs"
 
 
 def seed_words(p: Plan) -> str:
@@ -144,7 +145,7 @@ def update_words(p: Plan) -> str:
     if p.optimizer in ("gd", "sgd"):
         return "W −= lr·dW, b −= lr·db"
     if p.optimizer == "momentum":
-        return f"v = {MOMENTUM}·v + dW; W −= lr·v (and the same for b)"
+        return f"v = {MOMENTUM}·v + dW, W −= lr·v, and the same for b"
     return (f"m = {BETA1}·m + (1−{BETA1})·dW, v = {BETA2}·v + (1−{BETA2})·dW², "
             f"m̂ = m/(1−{BETA1}ᵗ), v̂ = v/(1−{BETA2}ᵗ), W −= lr·m̂/(√v̂ + {EPS:g})")
 

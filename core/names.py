@@ -65,3 +65,8 @@ def lr_limits() -> str:
 # What `backprop code` and the export key write: a session as a program.
 CODE_FORMATS = ("numpy", "notebook", "torch")
 CODE_SUFFIXES = {"numpy": "py", "notebook": "ipynb", "torch": "py"}
+CODE_DESCRIPTIONS = {
+    "numpy": "a NumPy script in the notebook's style (.py)",
+    "notebook": "a Jupyter notebook: the same code, each step explained (.ipynb)",
+    "torch": "a PyTorch script: autograd and torch.optim, the same numbers (.py)",
+}
