@@ -30,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "history_csv": ("io", "history_csv"),
     "layers_json": ("io", "layers_json"),
     "load_weights": ("io", "load_weights"),
+    "stamped_name": ("io", "stamped_name"),
     "weights_text": ("io", "weights_text"),
     "check_session": ("opening", "check_session"),
     "load_dataset": ("opening", "load_dataset"),
@@ -54,7 +55,7 @@ __all__ = [
     "check_session", "code_text", "default_code_name", "default_session_name", "export",
     "export_code", "gradient_check", "history_csv",
     "layers_json", "load_dataset", "load_session", "load_weights", "new_seed", "open_resumed",
-    "open_session", "save_session", "view", "weights_text",
+    "open_session", "save_session", "stamped_name", "view", "weights_text",
 ]
 
 
@@ -78,7 +79,7 @@ if TYPE_CHECKING:
     from .config import Config, new_seed
     from .errors import UserError
     from .gradcheck import GradCheck, gradient_check
-    from .io import export, history_csv, layers_json, load_weights, weights_text
+    from .io import export, history_csv, layers_json, load_weights, stamped_name, weights_text
     from .opening import check_session, load_dataset, open_session
     from .record import Evaluation, RunResult, StepRecord
     from .session import Session, SessionState

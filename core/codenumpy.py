@@ -14,7 +14,7 @@ import itertools
 from . import codetext as ct
 from . import codewords as cw
 from .codedata import Section, data_sections
-from .codeplan import Plan
+from .codeplan import PRINTED_ROWS, Plan
 from .codereport import metrics_sources, report_sources
 from .optim import BETA1, BETA2, EPS, MOMENTUM
 
@@ -167,7 +167,9 @@ OPTIMISER_CODE = {
 
 
 def needs_forward(p: Plan) -> bool:
-    return not p.full_batch or p.data.has_test
+    """A `forward` function, beside the loop's own forward pass: for the log's loss on all
+    rows (mini-batches), the test rows, and the report (all but the notebook's own print)."""
+    return not p.full_batch or p.data.has_test or not p.notebook_output
 
 
 def _functions(p: Plan) -> Section:
@@ -481,40 +483,72 @@ def _update_lines(p: Plan) -> list[str]:
 
 def _predictions(p: Plan) -> Section:
     lines = ["# Final Predictions", ""]
-    if p.data.has_test:
-        lines += ["y_hat = forward(X)[1]", "y_hat_test = forward(X_test)[1]",
-                  "predictions = np.empty((len(features), y.shape[1]))  # every row, file order",
-                  "predictions[train_rows] = y_hat",
-                  "predictions[test_rows] = y_hat_test"]
-    else:
-        lines += forward_lines(p, "X")
-        lines.append("predictions = y_hat")
     if p.notebook_output:
-        lines.append('print("\\nFinal Predictions:\\n", predictions)')
+        lines += [*all_predictions(p), 'print("\\nFinal Predictions:\\n", predictions)']
         text = "The trained network's predictions for every row, in the normalised units it " \
             "trains in, printed as the notebook prints them."
+    elif p.data.task == "regression":
+        lines += first_rows_report(p, "forward({})[1]")
+        text = (f"The first {PRINTED_ROWS} rows of the file through the trained network, "
+                "their predictions back in the target's own units beside the targets.")
     else:
-        lines += final_report_lines(p)
+        lines += all_predictions(p) + final_report_lines(p)
         text = ("The trained network's predictions for every row beside its target" +
                 (": the class it picks and the probability it gives it, then the accuracy and "
-                 "the confusion matrix." if p.classes is not None else
-                 ", back in the target's own units."))
+                 "the confusion matrix." if p.classes is not None else "."))
     return Section("Final Predictions", text, "\n".join(lines) + "\n")
 
 
-def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
-    """The table `backprop train` ends with, and for classifiers the accuracy and counts.
-    `as_array` turns the name of the training targets into a NumPy array expression."""
+def all_predictions(p: Plan) -> list[str]:
+    """`predictions`: every row's ŷ in file order, from the training and the test rows."""
+    if p.data.has_test:
+        return ["y_hat = forward(X)[1]", "y_hat_test = forward(X_test)[1]",
+                "predictions = np.empty((len(features), y.shape[1]))  # every row, file order",
+                "predictions[train_rows] = y_hat",
+                "predictions[test_rows] = y_hat_test"]
+    if needs_forward(p):
+        return ["y_hat = forward(X)[1]", "predictions = y_hat"]
+    return [*forward_lines(p, "X"), "predictions = y_hat"]
+
+
+def first_rows_report(p: Plan, predict: str) -> list[str]:
+    """A regression's report: its first rows (the ones it shows) through the network, their
+    inputs normalised as the training rows were, the predictions back in the target's units.
+    `predict` turns the name of the inputs into the expression for ŷ."""
     d = p.data
-    out = [""]
-    args = ["target_names", "targets"]
+    first = f"features[:{PRINTED_ROWS}]"
+    out = [f"# the first {PRINTED_ROWS} rows of the file, the ones the report shows",
+           f"X_first = {_scaled(d.x_normalize, first, 'x')}",
+           f"predictions_original = {_unscaled(d.y_normalize, predict.format('X_first'))}"]
+    args = ["target_names", f"targets[:{PRINTED_ROWS}]", "predictions_original"]
     if d.has_test:
         out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",
                 "test[test_rows] = True"]
-    if p.classes is None:
-        out.append(f"predictions_original = {_unscaled(d.y_normalize)}  # the target's units")
-        args.append("predictions_original")
-    else:
+        args.append(f"test=test[:{PRINTED_ROWS}]")
+    args += [f"limit={PRINTED_ROWS}", "total=len(features)"]
+    return [*out, "print(final_report(", *(f"    {a}," for a in args), "))"]
+
+
+def _scaled(kind: str, values: str, v: str) -> str:
+    """Inputs normalised with the scaling fitted on the training rows."""
+    if kind == "none":
+        return values
+    if kind == "max":
+        return f"{values} / {v}_scale"
+    return f"({values} - {v}_offset) / {v}_scale"
+
+
+def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
+    """The report `backprop train` ends a classifier with: each row's class and probability,
+    the accuracy and the confusion matrices. `as_array` turns the name of the training
+    targets into a NumPy array expression."""
+    d = p.data
+    out = [""]
+    args = ["target_names", "targets", "predictions"]
+    if d.has_test:
+        out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",
+                "test[test_rows] = True"]
+    if p.classes is not None:
         out += [f"classes = {list(p.classes)!r}",
                 "target_class = " + ("np.argmax(targets, axis=1)" if len(p.classes) > 2 or
                                      len(d.target_names) > 1 else
@@ -524,7 +558,7 @@ def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
         train = "[train_rows]" if d.has_test else ""
         out.append(f"train_confusion = confusion(target_class{train}, "
                    f"predicted_class{train}, {k})")
-        args += ["predictions", "classes=classes", "target_class=target_class",
+        args += ["classes=classes", "target_class=target_class",
                  "predicted_class=predicted_class", "probability=probability"]
         if d.has_test:
             out.append("test_confusion = confusion(target_class[test_rows], "
@@ -539,13 +573,14 @@ def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
         args.append("confusion=train_confusion")
         if d.has_test:
             args.append("test_confusion=test_confusion")
+    args.append(f"limit={PRINTED_ROWS}")
     return [*out, "print(final_report(", *(f"    {a}," for a in args), "))"]
 
 
-def _unscaled(kind: str) -> str:
+def _unscaled(kind: str, values: str) -> str:
     """Normalised predictions back in the target's units, as the core's inverse does."""
     if kind == "none":
-        return "predictions"
+        return values
     if kind == "max":
-        return "predictions * y_scale"
-    return "predictions * y_scale + y_offset"
+        return f"{values} * y_scale"
+    return f"{values} * y_scale + y_offset"

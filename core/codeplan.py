@@ -25,6 +25,7 @@ from .network import param_views
 from .session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
+PRINTED_ROWS = 20  # the rows of predictions `backprop train` prints
 REPLAY_SECONDS = 2.0  # how long a replay may take to tell a plain session from an edited one
 
 

@@ -18,6 +18,7 @@ from .codedata import Section, data_sections
 from .codenumpy import (
     TAB,
     final_report_lines,
+    first_rows_report,
     header,
     log_lines,
     metric_names,
@@ -208,8 +209,12 @@ def _log(p: Plan, ind: str) -> list[str]:
 
 
 def _predictions(p: Plan) -> Section:
-    lines = ["# Final Predictions", "", "with torch.no_grad():",
-             "    y_hat = forward(X)[1].numpy()"]
+    lines = ["# Final Predictions", ""]
+    if p.data.task == "regression" and not p.notebook_output:
+        lines += first_rows_report(
+            p, "forward(torch.from_numpy({}))[1].detach().numpy()")
+        return Section("Final Predictions", "", "\n".join(lines) + "\n")
+    lines += ["with torch.no_grad():", "    y_hat = forward(X)[1].numpy()"]
     if p.data.has_test:
         lines += ["    y_hat_test = forward(X_test)[1].numpy()",
                   "predictions = np.empty((len(features), y.shape[1]))  # every row, file order",

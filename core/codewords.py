@@ -12,6 +12,7 @@ import itertools
 from .activations import OUTPUT_ACTIVATIONS
 from .codeplan import Plan
 from .losses import LOSSES
+from .names import layer_names
 from .optim import BETA1, BETA2, EPS, MOMENTUM
 
 PRESET_WEIGHTS = {"notebook": "the notebook's printed ones (--preset notebook)"}
@@ -25,9 +26,8 @@ INIT_WORDS = {
 def out_name(depth: int, k: int) -> str:
     """What layer k's output is called: the notebook's H with one hidden layer, H1, H2, … with
     more, and y_hat for the output (the help's ŷ)."""
-    if k == depth:
-        return "y_hat"
-    return "H" if depth == 2 else f"H{k}"
+    name = layer_names(depth)[k - 1]
+    return "y_hat" if name == "ŷ" else name
 
 
 def activation(p: Plan, k: int) -> str:

@@ -21,6 +21,14 @@ def new_seed() -> int:
     return int.from_bytes(os.urandom(4), "little") % 1_000_000  # not `secrets`: 5 ms to import
 
 
+def defaults_for(data: str) -> dict[str, object]:
+    """What a dataset trains with unless told otherwise: the command line and the settings
+    form fill in the same values."""
+    defaults = dict(DATASET_DEFAULTS[data if data in names.DATASETS else "csv"])
+    defaults.setdefault("optimizer", "gd")
+    return defaults
+
+
 @dataclass(frozen=True)
 class Config:
     data: str = "notebook"
@@ -63,13 +71,11 @@ class Config:
             base = PRESETS[cfg.preset]
             cfg = replace(cfg, **{k: v for k, v in base.items()
                                   if k != "data" and getattr(cfg, k) is None})
-        defaults = DATASET_DEFAULTS["csv" if not cfg.is_builtin else cfg.data]
-        filled = {k: v for k, v in defaults.items() if getattr(cfg, k, None) is None}
-        if cfg.optimizer is None and "optimizer" not in filled:
-            filled["optimizer"] = "gd"
+        filled = {k: v for k, v in defaults_for(cfg.data).items()
+                  if getattr(cfg, k, None) is None}
         if cfg.output_activation is None:
-            filled["output_activation"] = _output_for(cfg.loss or filled.get("loss"),
-                                                      filled["output_activation"])
+            filled["output_activation"] = output_for(cfg.loss or filled.get("loss"),
+                                                     filled["output_activation"])
         if cfg.seed is None:
             filled["seed"] = new_seed()
         cfg = replace(cfg, **filled)
@@ -172,7 +178,7 @@ class Config:
         return tuple(f.name for f in fields(cls))
 
 
-def _output_for(loss: str | None, default: str) -> str:
+def output_for(loss: str | None, default: str) -> str:
     """The output activation when none is given: the one the loss needs (bce: sigmoid, ce:
     softmax), else the dataset's default, unless that is softmax and the loss is not ce."""
     need = names.LOSS_OUTPUT.get(loss)

@@ -105,10 +105,11 @@ def sniff(path: str, options: CsvOptions) -> Layout:
 
 def _may_be_long(path: str, sample: str, compression: str | None) -> bool:
     """False when the file's size, at the sample's bytes per line, cannot come near MAX_ROWS
-    (a quarter of it, for lines that may be shorter further down)."""
+    (half of it, for lines that may be shorter further down; the row count is checked after
+    the read as well)."""
     lines = sample.count("\n") or 1
     per_line = max(len(sample.encode()) / lines, 1.0)
-    return compression is not None or os.path.getsize(path) / per_line > MAX_ROWS / 4
+    return compression is not None or os.path.getsize(path) / per_line > MAX_ROWS / 2
 
 
 def _sample(path: str) -> tuple[str, str, str | None]:

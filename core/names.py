@@ -34,6 +34,7 @@ NOISE_RANGE = (0.0, 10.0, False)
 TEST_FRACTION_RANGE = (0.0, 0.9, False)
 MAX_EPOCHS = 10_000_000
 MAX_PARAM_VALUE = 1e6  # a weight or bias typed in by hand
+UNDO_BUDGET = 256 * 2**20  # bytes of snapshots a session keeps for stepping back
 
 # What a CSV may be.
 MAX_ROWS = 1_000_000
@@ -61,6 +62,28 @@ def lr_limits() -> str:
     """The learning-rate rule, in words, for messages."""
     low, high, _ = LR_RANGE
     return f"above {low:g} and at most {high:g}"
+
+
+# ---------------------------------------------------------------- what matrices are called
+
+def layer_names(depth: int) -> list[str]:
+    """Each layer's output as every view names it: the notebook's `H` for its one hidden
+    layer (`H1`, `H2`, … when there are several) and `ŷ` for the output."""
+    if depth == 2:
+        return ["H", "ŷ"]
+    return [f"H{k}" for k in range(1, depth)] + ["ŷ"]
+
+
+def pre_activation_name(layer: int, depth: int, activation: str) -> str:
+    """Layer `layer`'s (0-based) `A·W + b`: `Z1`, `Z2`, … before a non-linear activation;
+    with `linear` it is the layer's output itself, so it keeps that one name."""
+    if activation == "linear":
+        return layer_names(depth)[layer]
+    return f"Z{layer + 1}"
+
+
+TRANSPOSE = "ᵀ"  # one notation everywhere: Hᵀ, W2ᵀ, Xᵀ
+
 
 # What `backprop code` and the export key write: a session as a program.
 CODE_FORMATS = ("numpy", "notebook", "torch")

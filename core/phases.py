@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import LOSSES
+from .names import TRANSPOSE, layer_names, pre_activation_name
 from .record import StepRecord
 
 UPDATE_FORMULA = {
@@ -41,13 +42,6 @@ def _shape(a: np.ndarray) -> str:
     return f"({a.shape[0]}×{a.shape[1]})"
 
 
-def _names(depth: int) -> list[str]:
-    """What each layer's output is called: the notebook's H for one hidden layer, ŷ last."""
-    if depth == 2:
-        return ["H", "ŷ"]
-    return [f"H{k}" for k in range(1, depth)] + ["ŷ"]
-
-
 def phases(rec: StepRecord, row: int, hidden: str, output: str) -> tuple[Phase, ...]:
     """Every phase of `rec`, in the order the notebook computes them."""
     L = rec.depth
@@ -60,7 +54,7 @@ def phases(rec: StepRecord, row: int, hidden: str, output: str) -> tuple[Phase, 
 
 
 def _forward(rec: StepRecord, r: int, acts: list[str]) -> Phase:
-    names, lines = _names(rec.depth), []
+    names, lines = layer_names(rec.depth), []
     prev = "X"
     inputs = [rec.X, *rec.A[:-1]]
     for layer in range(rec.depth):
@@ -79,8 +73,9 @@ def _forward(rec: StepRecord, r: int, acts: list[str]) -> Phase:
         prev = name
     reads = {"X", *(f"W{k}" for k in range(1, rec.depth + 1)),
              *(f"b{k}" for k in range(1, rec.depth + 1))}
+    pre = {pre_activation_name(layer, rec.depth, act) for layer, act in enumerate(acts)}
     return Phase(1, "forward", "1 · Forward pass", tuple(lines), frozenset(reads),
-                 frozenset(names) | {f"Z{k}" for k in range(1, rec.depth + 1)})
+                 frozenset(names) | pre)
 
 
 def _loss(rec: StepRecord, r: int) -> Phase:
@@ -98,11 +93,11 @@ def _loss(rec: StepRecord, r: int) -> Phase:
 
 def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
     L, k = rec.depth, layer + 1
-    names = _names(L)
+    names = layer_names(L)
     prev = "X" if layer == 0 else names[layer - 1]
     A_prev = rec.X if layer == 0 else rec.A[layer - 1]
     delta, n = rec.delta[layer], rec.X.shape[0]
-    deriv = "" if acts[layer] == "linear" else f" ⊙ {acts[layer]}'(Z{k})"
+    deriv = "" if acts[layer] == "linear" else f" ⊙ {acts[layer]}′(Z{k})"
     if layer == L - 1:
         loss = LOSSES[rec.loss_name]
         if loss.output is not None:
@@ -113,7 +108,7 @@ def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
         step, key, title = 3, "output", f"3 · Output layer gradients (layer {k})"
     else:
         W_next = rec.W_before[layer + 1]
-        first = Line(f"delta{k} = delta{k + 1}·W{k + 1}.T{deriv}",
+        first = Line(f"delta{k} = delta{k + 1}·W{k + 1}{TRANSPOSE}{deriv}",
                      f"{_shape(rec.delta[layer + 1])}·{_shape(W_next.T)} → {_shape(delta)}",
                      ((f"delta{k + 1}[{r}]", rec.delta[layer + 1][r]),
                       (f"delta{k}[{r}]", delta[r])))
@@ -123,7 +118,7 @@ def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
     dW, db = rec.dW[layer], rec.db[layer]
     lines = (
         first,
-        Line(f"dW{k} = {prev}.T·delta{k} / N",
+        Line(f"dW{k} = {prev}{TRANSPOSE}·delta{k} / N",
              f"{_shape(A_prev.T)}·{_shape(delta)} / {n} → {_shape(dW)}",
              ((f"row {r}'s share", share.ravel()), (f"dW{k}", dW.ravel()))),
         Line(f"db{k} = Σ delta{k} / N", f"{_shape(delta)} → {_shape(db)}",

@@ -79,7 +79,8 @@ def more_rows_line(shown: int, total: int) -> str:
 
 
 def regression_table(target_names: list[str], targets: np.ndarray, predictions: np.ndarray,
-                     test: np.ndarray | None = None, limit: int = 20) -> list[str]:
+                     test: np.ndarray | None = None, limit: int = 20,
+                     total: int | None = None) -> list[str]:
     """Each row's targets beside the network's predictions, in the targets' own units, for
     the first `limit` rows (file order) and a `more_rows_line` for the rest:
 
@@ -90,10 +91,11 @@ def regression_table(target_names: list[str], targets: np.ndarray, predictions: 
 
     With several targets the prediction columns are `predicted <name>`; a `set` column
     (`train`/`test`) is added when `test` (a bool per row) marks any row held out. Values
-    are written with `number`."""
+    are written with `number`. `total` is the table's row count when only its first rows
+    are passed (default: the rows passed)."""
     targets, predictions = np.asarray(targets), np.asarray(predictions)
-    total = targets.shape[0]
-    shown = min(total, limit)
+    total = targets.shape[0] if total is None else total
+    shown = min(total, limit, targets.shape[0])
     several = len(target_names) > 1
     header = ["row", *target_names,
               *[f"predicted {t}" if several else "predicted" for t in target_names]]
@@ -184,15 +186,16 @@ def final_report(target_names: list[str], targets: np.ndarray, predictions: np.n
                  probability: np.ndarray | None = None, test: np.ndarray | None = None,
                  accuracy: float | None = None, test_accuracy: float | None = None,
                  confusion: np.ndarray | None = None, test_confusion: np.ndarray | None = None,
-                 limit: int = 20) -> str:
+                 limit: int = 20, total: int | None = None) -> str:
     """Everything `backprop train` prints after training, as one string without the final
     newline. With `classes`: the `classification_table`, then an empty line, the
     `accuracy_line`s (`Accuracy`, and `Test accuracy` with a test set) and the confusion
     matrices (training rows, then test rows), each after an empty line. Without: the
     `regression_table` (targets and predictions in original units), then the `Accuracy`
-    line after an empty line when `accuracy` is given (several 0/1 targets)."""
+    line after an empty line when `accuracy` is given (several 0/1 targets). `total`: see
+    `regression_table`."""
     if classes is None:
-        lines = regression_table(target_names, targets, predictions, test, limit)
+        lines = regression_table(target_names, targets, predictions, test, limit, total)
         if accuracy is not None:
             lines += ["", accuracy_line("Accuracy", accuracy)]
         return "\n".join(lines)

@@ -24,7 +24,7 @@ from .history import History
 from .network import Network, init_params, param_views
 from .record import Evaluation, RunResult, StepRecord, frozen
 
-UNDO_BUDGET = 256 * 2**20  # bytes of snapshots kept for stepping back
+UNDO_BUDGET = names.UNDO_BUDGET
 
 
 def _quiet(method):
@@ -51,6 +51,7 @@ class _Mark:
     hist_len: int
     last: StepRecord | None
     diverged_at: int | None
+    diverged_lr: float | None
     event: bool  # an edit or lr change at this position, undone on its own
 
     own_record: bool = True  # False when the previous mark already holds the same record
@@ -153,6 +154,7 @@ class Session:
         self.history = History(self._columns)
         self.last: StepRecord | None = None
         self.diverged_at: int | None = None
+        self.diverged_lr: float | None = None  # the lr it diverged with
         self._marks: list[_Mark] = []
         self._mark_bytes = 0
 
@@ -322,7 +324,7 @@ class Session:
         while self.t > 0 and not self._state_finite():
             if not self._rewind(self.t - 1, pop_exact=False):
                 break  # no snapshot that old is kept (headless runs keep almost none)
-        self.diverged_at = epoch
+        self.diverged_at, self.diverged_lr = epoch, self.lr
         return False
 
     # ------------------------------------------------------------------ actions
@@ -418,7 +420,7 @@ class Session:
         target = (self.net.W if kind == "W" else self.net.b)[layer]
         self._push_mark(event=True)
         target[i, j] = value
-        self.diverged_at = None
+        self.diverged_at = self.diverged_lr = None
 
     # ------------------------------------------------------------------ going back
 
@@ -474,7 +476,7 @@ class Session:
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             rng_state=self.rng.bit_generator.state, perm=self._perm, lr=self.lr,
             hist_len=len(self.history), last=self.last, diverged_at=self.diverged_at,
-            event=event)
+            diverged_lr=self.diverged_lr, event=event)
 
     def _restore(self, m: _Mark) -> None:
         self.net.flat[...] = m.flat
@@ -483,7 +485,7 @@ class Session:
         self._perm, self.lr = m.perm, m.lr
         self.epoch, self.batch = m.epoch, m.batch
         self.history.truncate(m.hist_len)
-        self.last, self.diverged_at = m.last, m.diverged_at
+        self.last, self.diverged_at, self.diverged_lr = m.last, m.diverged_at, m.diverged_lr
 
     def _push_mark(self, event: bool = False) -> None:
         mark = self._snapshot(event)
@@ -553,6 +555,14 @@ class Session:
                     probability=frozen(prob)[0], confusion=frozen(conf)[0],
                     test_confusion=None if test_conf is None else frozen(test_conf)[0],
                     class_accuracy=frozen(metrics.class_accuracy(conf))[0])
+
+    def predict_rows(self, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ŷ for some of the file's rows (a slice or indices, file order), normalised and in
+        the targets' own units: a report of the first rows needs no pass over all of them."""
+        ds = self.dataset
+        pred = self.predict(ds.x_norm.apply(ds.raw[rows, : len(ds.feature_names)]))
+        with np.errstate(all="ignore"):
+            return pred, ds.to_original(pred)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """ŷ for normalised inputs X: what the output pane draws over the input plane."""

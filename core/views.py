@@ -55,6 +55,19 @@ class SessionView:
     # ŷ sampled over the input plane (2 features) or along the input (1 feature); None when
     # the data has more features or targets than a picture can show.
     surface: Surface | None = None
+    # Classification: accuracy at each epoch's forward pass (training and test rows), the
+    # class names (the data's own); None otherwise.
+    accuracy_history: np.ndarray | None = None
+    test_accuracy_history: np.ndarray | None = None
+    classes: tuple[str, ...] | None = None
+    # Why the output layer's delta has its form (softmax with ce, sigmoid with bce, mse).
+    delta_note: str = ""
+    # What loading the data decided on the user's behalf, one line each (see Dataset).
+    notices: tuple[str, ...] = ()
+    hidden_activation: str = "linear"
+    output_activation: str = "linear"
+    # the learning rate training diverged with (the live lr may have been lowered since)
+    diverged_lr: float | None = None
 
     @property
     def diverged(self) -> bool:
@@ -69,6 +82,8 @@ def view(session: Session) -> SessionView:
     if prev is not None and ev.finite and math.isfinite(prev):
         change = ev.loss - prev
     test = hist.values("test_loss") if "test_loss" in hist.columns else None
+    acc = hist.values("accuracy") if "accuracy" in hist.columns else None
+    test_acc = hist.values("test_accuracy") if "test_accuracy" in hist.columns else None
     best = hist.best("loss")
     best_so_far = best
     if ev.finite and (best is None or ev.loss <= best[1]):
@@ -83,7 +98,10 @@ def view(session: Session) -> SessionView:
         history=hist.values("loss"), test_history=test, best=best,
         loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
         undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far,
-        surface=_surface(session))
+        surface=_surface(session), accuracy_history=acc, test_accuracy_history=test_acc,
+        classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
+        notices=session.dataset.notices, hidden_activation=session.config.activation,
+        output_activation=session.config.output_activation, diverged_lr=session.diverged_lr)
 
 
 def _surface(session: Session) -> Surface | None:

@@ -271,14 +271,18 @@ def test_rows_longer_than_header_are_an_error(tmp_path):
     assert_one_line_error(run_main("--data", "shifted.csv", cwd=tmp_path))
 
 
-def test_closed_stdout_is_not_a_traceback(tmp_path):
+@pytest.mark.parametrize("args", [("--json",), ("--log-every", "1")], ids=["json", "log"])
+def test_closed_stdout_is_a_quiet_success(tmp_path, args):
+    """`backprop train | head`: the reader has what it wanted and closed the pipe. That is
+    not an error: exit 0 and nothing on stderr (no traceback, no "Broken pipe" line)."""
     read_end, write_end = os.pipe()
     os.close(read_end)  # as `| head` does once it has what it wants
     try:
-        proc = run_cli("--preset", "notebook", "--json", cwd=tmp_path, stdout=write_end)
+        proc = run_cli("--preset", "notebook", *args, cwd=tmp_path, stdout=write_end)
     finally:
         os.close(write_end)
-    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
 
 
 # ------------------------------------------------------------------ divergence: exit 3

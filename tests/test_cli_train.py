@@ -66,3 +66,18 @@ def test_json_has_classes_accuracy_and_confusion(tmp_path):
     assert 0 <= doc["accuracy"] <= 1 and 0 <= doc["test_accuracy"] <= 1
     assert sum(map(sum, doc["confusion"])) == 240 and sum(map(sum, doc["test_confusion"])) == 60
     assert len(doc["layers"][-1]["bias"]) == 3  # one output per class
+
+
+def test_weights_files_have_one_output_column_per_class(tmp_path):
+    """--json's layers load back with --weights: 10 epochs, then 5 more, equal 15."""
+    args = ("--data", "spiral3", "--hidden", "5", "--seed", "3", "--lr", "0.3",
+            "--optimizer", "gd")
+    first = run_main(*args, "--epochs", "10", "--json", cwd=tmp_path)
+    doc = json.loads(first.stdout)
+    assert [len(row) for row in doc["layers"][-1]["weights"]] == [3] * 5
+    (tmp_path / "w.json").write_text(first.stdout)
+    resumed = json.loads(run_main(*args, "--weights", "w.json", "--epochs", "5", "--json",
+                                  cwd=tmp_path).stdout)
+    straight = json.loads(run_main(*args, "--epochs", "15", "--json", cwd=tmp_path).stdout)
+    assert resumed["layers"] == straight["layers"]
+    assert resumed["history"] == straight["history"][10:]

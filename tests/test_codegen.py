@@ -278,7 +278,7 @@ def _continued(session) -> tuple[str, dict]:
     session.run(session.config.epochs)
     lines = [_log_line(session, e) for e in range(e0 + (1 if b0 else 0), session.epoch)
              if e % 100 == 0]
-    text = "".join(f"{line}\n" for line in lines) + _final_text(session, session.evaluate()) + "\n"
+    text = "".join(f"{line}\n" for line in lines) + _final_text(session) + "\n"
     params = {}
     for k, (W, b) in enumerate(zip(session.net.W, session.net.b, strict=True), start=1):
         params[f"W{k}"], params[f"b{k}"] = np.array(W), np.array(b)

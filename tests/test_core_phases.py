@@ -26,7 +26,7 @@ def test_notebook_walk_matches_the_record():
     assert out.lines[0].formula == "delta2 = ŷ − y"
     assert np.array_equal(values(out)["dW2"], rec.dW[1].ravel())
     assert np.array_equal(values(hid)["delta1[2]"], rec.delta[0][2])
-    assert hid.lines[0].formula == "delta1 = delta2·W2.T"
+    assert hid.lines[0].formula == "delta1 = delta2·W2ᵀ"
     assert np.array_equal(values(hid)["db1"], rec.db[0].ravel())
     assert upd.lines[0].formula == "W2 −= lr·dW2"
     np.testing.assert_array_equal(values(upd)["after"], rec.b_after[0].ravel())  # last: b1
@@ -50,4 +50,4 @@ def test_one_phase_per_layer_going_backwards(hidden):
     assert keys == ["forward", "loss", "output", *[f"hidden{k}" for k in range(L - 1, 0, -1)],
                     "update"]
     hid = phases(rec, 0, "tanh", "sigmoid")[3]
-    assert "⊙ tanh'(Z" in hid.lines[0].formula
+    assert "⊙ tanh′(Z" in hid.lines[0].formula

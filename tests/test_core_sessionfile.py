@@ -629,5 +629,5 @@ def test_format_1_files_still_load(tmp_path):
     assert_same_record(s.step(), t.step())
     doc["version"] = 2  # the same gaps in a file of the current format are damage
     path.write_text(json.dumps(doc))
-    with pytest.raises(UserError, match="config.features"):
+    with pytest.raises(UserError, match=r"config\.features"):
         open_resumed(str(path))

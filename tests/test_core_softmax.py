@@ -189,3 +189,15 @@ def test_gradient_check_on_a_live_softmax_session():
     s = open_session(Config(data="spiral3", seed=2, l2=0.01))
     s.run(5)
     assert check_session(s).ok
+
+
+def test_undo_and_replay_are_exact_on_softmax():
+    s = open_session(Config(data="spiral3", seed=1, optimizer="adam", batch_size=50))
+    s.run(2)
+    s.step()
+    after = s.net.flat.copy()
+    assert s.undo()
+    s.step()
+    assert np.array_equal(s.net.flat, after)
+    ev = s.evaluate()
+    assert ev.confusion.sum() == 300 and np.isclose(np.trace(ev.confusion) / 300, ev.accuracy)

@@ -14,7 +14,10 @@ def test_plane_samples_are_predictions():
     # the top-left pixel is (x min, y max) of the padded span
     corner = np.array([[sf.x_range[0], sf.y_range[1]]])
     want = s.dataset.to_original(s.predict(s.dataset.x_norm.apply(corner)))[0, 0]
-    assert sf.values[0, 0] == want
+    # one row predicted alone against the same row in a 200-row batch: BLAS kernels differ
+    # by CPU and matrix shape, so the two can differ in the last bits, never more
+    scale = np.abs(sf.values).max()
+    np.testing.assert_allclose(sf.values[0, 0], want, rtol=1e-12, atol=1e-12 * scale)
     assert sf.points.shape == (200, 2) and sf.points[:, 0].max() < 20
     assert sf.points[:, 1].max() < 10
 

@@ -94,13 +94,20 @@ def test_state_left_is_the_last_finite_one(diverged):
 
 
 def test_evaluation_flags_a_non_finite_loss_instead_of_showing_it(diverged):
+    """The parameters left are the last finite ones, but on the data they already overflow:
+    the evaluation says so, and the view carries no loss for them."""
     ev = diverged.evaluate()
-    honest = math.isfinite(ev.loss) and bool(np.isfinite(ev.predictions).all())
-    assert ev.finite == honest
+    assert not ev.finite
+    assert not (math.isfinite(ev.loss) and np.isfinite(ev.predictions).all())
     v = view(diverged)
     assert v.diverged and v.diverged_at == diverged.diverged_at and v.epoch == diverged.epoch
-    if not ev.finite:
-        assert v.loss_change is None
+    assert not v.evaluation.finite
+    assert v.loss_change is None  # no "change" computed from an infinite loss
+    # "best so far" is a loss logged at an earlier epoch, never the current non-finite one
+    assert v.best_so_far == v.best
+    if v.best_so_far is not None:
+        epoch, loss = v.best_so_far
+        assert epoch < len(v.history) and loss == v.history[epoch] and math.isfinite(loss)
 
 
 def test_training_refuses_to_continue_while_diverged(diverged):

@@ -6,8 +6,9 @@ reads what it shows from xterm.js's screen buffer: a script added before the pag
 a reference to textual.js's terminal object when its constructor sets `websocket_url`.
 
 Without chromium the browser test skips locally and fails under CI (CI=true); `.ci/run`
-installs it. BACKPROP_SERVE_SCREENSHOT=path.png also saves the browser's screenshot there
-(that is how docs/serve.png is made).
+installs it. Likewise the tests that need textual-serve (the `serve` extra); the test of the
+message a user gets without it runs either way. BACKPROP_SERVE_SCREENSHOT=path.png also saves
+the browser's screenshot there (that is how docs/serve.png is made).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import importlib.util
 import ipaddress
 import os
 import re
@@ -32,12 +34,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-pytest.importorskip("textual_serve")
-
 from tui import serve as srv
 from tui.cli import build_parser, main
 
-from .conftest import BACKPROP, ROOT
+from .conftest import BACKPROP, ROOT, fail_or_skip
+from .ptyterm import Term, cmdline, descendants, wait_gone
 
 STARTUP_S = 60  # server up, first frame in the browser: generous for a busy 2-core machine
 STEP_S = 30  # each key press until its effect is on screen
@@ -83,6 +84,16 @@ def serve_ns(*argv: str) -> Namespace:
     return sub["serve"].parse_args(list(argv))
 
 
+@pytest.fixture
+def textual_serve():
+    """For tests that need textual-serve installed: they fail without it under CI."""
+    if importlib.util.find_spec("textual_serve") is None:
+        fail_or_skip("textual-serve is not installed: pip install -e '.[serve]'")
+
+
+needs_textual_serve = pytest.mark.usefixtures("textual_serve")
+
+
 # ----------------------------------------------------------------- fast: no browser, no server
 
 
@@ -116,7 +127,7 @@ async def test_websocket_from_another_site_is_refused(aiohttp_client_factory):
 
 
 @pytest.fixture
-async def aiohttp_client_factory():
+async def aiohttp_client_factory(textual_serve):
     """The server's aiohttp application on a loopback test port, without an app process."""
     from aiohttp.test_utils import TestClient, TestServer
 
@@ -160,27 +171,84 @@ def test_loopback_hosts(host, loopback):
     assert srv.is_loopback(host) is loopback
 
 
-def test_non_loopback_host_warns_with_the_tunnel_command(monkeypatch, capsys):
-    """The warning is printed before serving; binding itself is stubbed (loopback only)."""
+def stub_serving(monkeypatch, capsys) -> list[tuple[str, str]]:
+    """`make_server` stubbed: serving records the host and what stderr held by then."""
     served = []
-    monkeypatch.setattr(srv, "_check_bind", lambda host, port: None)
-    monkeypatch.setattr(srv, "make_server",
-                        lambda command, host, port: Namespace(serve=lambda: served.append(host)))
-    assert main(["serve", "--host", "0.0.0.0", "--port", "8123", "--preset", "notebook"]) == 0
-    err = capsys.readouterr().err
-    assert served == ["0.0.0.0"]
-    assert len(err.strip().splitlines()) == 1
+
+    def make_server(command, host, port):
+        return Namespace(serve=lambda: served.append((host, capsys.readouterr().err)))
+
+    monkeypatch.setattr(srv, "make_server", make_server)
+    return served
+
+
+def one_warning(err: str, host: str, port: int) -> None:
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"backprop: warning: serving on {host} port {port}")
     assert "anyone who can reach this port can use the app" in err
-    assert "ssh -L 8123:localhost:8123" in err
+    assert f"ssh -L {port}:localhost:{port}" in err
 
 
+@needs_textual_serve
+def test_non_loopback_host_warns_with_the_tunnel_command(monkeypatch, capsys):
+    """The warning is printed before serving starts; binding is stubbed (0.0.0.0 would
+    really listen on every interface)."""
+    monkeypatch.setattr(srv, "_check_bind", lambda host, port: None)
+    served = stub_serving(monkeypatch, capsys)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8123", "--preset", "notebook"]) == 0
+    assert [host for host, _ in served] == ["0.0.0.0"]
+    one_warning(served[0][1], "0.0.0.0", 8123)  # already on stderr when serving began
+    assert capsys.readouterr().err == ""  # and nothing after
+
+
+def fake_resolver(addresses: dict[str, list[str]]):
+    """getaddrinfo for the names given (no DNS query in tests), the real one otherwise."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in addresses:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM,
+                 socket.IPPROTO_TCP, "", (a, port or 0)) for a in addresses[host]]
+
+    return getaddrinfo
+
+
+@pytest.mark.parametrize("addresses,loopback", [
+    (["192.168.1.20"], False),
+    (["127.0.1.1"], True),
+    (["::1", "127.0.0.1"], True),
+    (["127.0.0.1", "10.0.0.5"], False),  # one outside address is enough to be reachable
+    (["fe80::1%eth0"], False),
+])
+def test_host_names_are_judged_by_what_they_resolve_to(monkeypatch, addresses, loopback):
+    monkeypatch.setattr(srv.socket, "getaddrinfo", fake_resolver({"labmachine": addresses}))
+    assert srv.is_loopback("labmachine") is loopback
+
+
+@needs_textual_serve
+def test_host_name_resolving_outside_warns(monkeypatch, capsys):
+    """A name, not an address: it resolves to a LAN address, so the app is reachable from
+    other machines and the user is told before serving starts."""
+    monkeypatch.setattr(srv.socket, "getaddrinfo",
+                        fake_resolver({"labmachine.example": ["192.168.1.20"]}))
+    monkeypatch.setattr(srv, "_check_bind", lambda host, port: None)
+    served = stub_serving(monkeypatch, capsys)
+    assert main(["serve", "--host", "labmachine.example", "--port", "8124",
+                 "--preset", "notebook"]) == 0
+    assert [host for host, _ in served] == ["labmachine.example"]
+    one_warning(served[0][1], "labmachine.example", 8124)
+
+
+@needs_textual_serve
 def test_loopback_host_does_not_warn(monkeypatch, capsys):
-    monkeypatch.setattr(srv, "make_server",
-                        lambda command, host, port: Namespace(serve=lambda: None))
+    served = stub_serving(monkeypatch, capsys)
     assert main(["serve", "--port", str(free_port()), "--preset", "notebook"]) == 0
+    assert served == [("127.0.0.1", "")]
     assert capsys.readouterr().err == ""
 
 
+@needs_textual_serve
 @pytest.mark.parametrize("argv,needle", [
     (["--port", "0"], "between 1 and 65535"),
     (["--port", "70000"], "between 1 and 65535"),
@@ -198,6 +266,7 @@ def test_bad_options_are_one_line_and_exit_2(argv, needle, capsys):
     assert needle in err
 
 
+@needs_textual_serve
 def test_unknown_host_name_is_one_line_and_exit_2(monkeypatch, capsys):
     def no_such_host(*args, **kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
@@ -209,6 +278,7 @@ def test_unknown_host_name_is_one_line_and_exit_2(monkeypatch, capsys):
     assert "--host labmachine.example: no such host" in capsys.readouterr().err
 
 
+@needs_textual_serve
 def test_port_in_use_is_one_line_and_exit_2(capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -232,6 +302,70 @@ def test_missing_textual_serve_is_one_line(monkeypatch, capsys):
     assert "pip install" in capsys.readouterr().err
 
 
+# ----------------------------------------------------------------- slow: real processes
+
+
+async def open_app_sockets(port: int, count: int) -> list:
+    """`count` websockets to the server, as browser tabs open them: each starts an app
+    process; returns once each has sent its first frame (the app is up). The list is the
+    client session, then the sockets (to close)."""
+    import aiohttp
+
+    session = aiohttp.ClientSession()
+    opened: list = [session]
+    for _ in range(count):
+        ws = await session.ws_connect(f"http://127.0.0.1:{port}/ws?width=80&height=24")
+        opened.append(ws)
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
+            assert msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), msg
+            if msg.type == aiohttp.WSMsgType.BINARY and b"Epoch" in msg.data:
+                break
+    return opened
+
+
+@needs_textual_serve
+async def test_ctrl_c_stops_the_server_and_every_app_process(tmp_path):
+    """^C in the terminal running `backprop serve` (SIGINT to its process group, as a shell
+    delivers it) with two tabs open: the server exits, and no app process outlives it."""
+    port = free_port()
+    term = Term([*BACKPROP, "serve", "--port", str(port), "--preset", "notebook"],
+                controlling=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    opened: list = []
+    try:
+        term.wait_for(rf"open http://127\.0\.0\.1:{port}\b", timeout=STARTUP_S)
+
+        def listening() -> bool:  # the line comes from on_startup, before the bind
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+
+        term.wait_until(listening, timeout=STARTUP_S, what=f"listening on port {port}")
+        opened = await open_app_sockets(port, 2)
+
+        def apps() -> set[int]:
+            return {p for p in descendants(term.pid) if "tui.cli" in cmdline(p)}
+
+        assert len(apps()) == 2, apps()
+        started = descendants(term.pid)  # the apps and the shells textual-serve starts them in
+        term.press("\x03")
+        deadline = time.monotonic() + 20
+        while term.proc.poll() is None and time.monotonic() < deadline:
+            term.read(0.05)
+            await asyncio.sleep(0.05)
+        assert term.proc.poll() is not None, "backprop serve kept running after ^C"
+        assert "Traceback" not in term.text(), term.text()
+        left = wait_gone(started, 5)
+        assert not left, f"left running after ^C: {[cmdline(p) for p in left]}"
+    finally:
+        for ws in opened[1:]:
+            with contextlib.suppress(Exception):
+                await ws.close()
+        if opened:
+            await opened[0].close()
+        term.close()  # the whole process group, should anything be left
+
+
 # ----------------------------------------------------------------- slow: a real browser
 
 
@@ -240,11 +374,8 @@ def chromium_or_fail() -> str:
         path = shutil.which(name)
         if path:
             return path
-    message = ("chromium is not installed, so `backprop serve` cannot be tested in a browser: "
-               "apt-get install chromium (.ci/run does this)")
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(message)
-    pytest.skip(message)
+    fail_or_skip("chromium is not installed, so `backprop serve` cannot be tested in a "
+                 "browser: apt-get install chromium (.ci/run does this)")
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -260,7 +391,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path, textual_serve):
     """`backprop serve --preset notebook --seed 1` on a free loopback port; yields its URL."""
     port = free_port()
     log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115 - closed in finally

@@ -26,7 +26,10 @@ from textual.filter import LineFilter
 from core import Config, open_session
 from tui.app import BackpropApp
 
-from .test_tui_pty import BACKPROP, Term
+from .test_tui_pty import (
+    Term,
+    backprop_installed,  # noqa: F401 (a fixture)
+)
 
 SIZE = (80, 24)
 
@@ -45,10 +48,19 @@ class EightBit(LineFilter):
                 for text, style, control in segments]
 
 
+class EightBitApp(BackpropApp):
+    """The app as a 256-colour terminal shows it: every line passes Textual's own filters,
+    then the downgrade to the 256-colour palette."""
+
+    def get_line_filters(self) -> list[LineFilter]:
+        return [*super().get_line_filters(), EIGHT_BIT_FILTER]
+
+
+EIGHT_BIT_FILTER = EightBit()
+
+
 def app_256(**kw) -> BackpropApp:
-    app = BackpropApp(session=open_session(Config(preset="notebook", seed=7, **kw)))
-    app._filters.append(EightBit())
-    return app
+    return EightBitApp(session=open_session(Config(preset="notebook", seed=7, **kw)))
 
 
 def app_no_color(monkeypatch, **kw) -> BackpropApp:
@@ -116,7 +128,7 @@ def colours_written(env: dict) -> tuple[set[bytes], set[int]]:
     return kinds, indices
 
 
-@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.usefixtures("backprop_installed")
 def test_ssh_terminal_gets_256_colours_and_truecolor_only_when_asked() -> None:
     kinds, indices = colours_written({})  # TERM=xterm-256color, no COLORTERM
     assert kinds == {b"5"} and len(indices) > 4
@@ -124,7 +136,7 @@ def test_ssh_terminal_gets_256_colours_and_truecolor_only_when_asked() -> None:
     assert b"2" in kinds
 
 
-@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.usefixtures("backprop_installed")
 def test_no_color_writes_only_greys() -> None:
     kinds, indices = colours_written({"NO_COLOR": "1"})
     assert kinds == {b"5"}

@@ -17,6 +17,7 @@ from tui.widgets.output import OutputPane
 from tui.widgets.status import StatusBar
 
 from .test_tui_pty import term_factory  # noqa: F401  (a fixture)
+from .tui_helpers import session_of, view_of
 
 SIZE = (80, 24)
 SIZES = [(80, 24), (160, 48)]
@@ -47,7 +48,7 @@ async def settle(pilot, app: BackpropApp) -> None:
 async def test_settings_refuse_bad_values_beside_the_field() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
-        before = app.session
+        before = session_of(app)
         await pilot.press("c")
         screen = app.screen
         assert isinstance(screen, SettingsScreen)
@@ -67,7 +68,7 @@ async def test_settings_refuse_bad_values_beside_the_field() -> None:
             assert app.screen is screen, name  # refused: the form stays open
             assert note.has_class("-error") and message in str(note.content), name
             field.value = screen.initial[name]
-        assert app.session is before  # nothing was applied
+        assert session_of(app) is before  # nothing was applied
 
 
 async def test_bce_needs_sigmoid_said_beside_output_activation() -> None:
@@ -83,7 +84,7 @@ async def test_bce_needs_sigmoid_said_beside_output_activation() -> None:
         assert "bce loss needs --output-activation sigmoid" in str(note.content)
         await pilot.press("escape")
         assert not isinstance(app.screen, SettingsScreen)
-        assert app.session.config.loss == "mse"
+        assert session_of(app).config.loss == "mse"
 
 
 async def test_apply_rebuilds_the_session_with_the_new_activation() -> None:
@@ -97,23 +98,23 @@ async def test_apply_rebuilds_the_session_with_the_new_activation() -> None:
         assert not isinstance(app.screen, SettingsScreen)
         assert "2-2-1 tanh→linear" in status(app) and "Epoch 0" in status(app)
         twin = open_session(Config(preset="notebook", seed=7, activation="tanh"))
-        assert np.array_equal(app.session.params(), twin.params())
+        assert np.array_equal(session_of(app).params(), twin.params())
         await pilot.press("s")  # keys reach the app again
-        assert app.session.epoch == 1
+        assert session_of(app).epoch == 1
 
 
 async def test_a_learning_rate_change_alone_is_live_and_undoable() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "s")
-        before = app.session
+        before = session_of(app)
         await pilot.press("c")
         app.screen.query_one("#set-lr").value = "0.05"
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.session is before and app.session.epoch == 2
-        assert app.session.lr == 0.05 and "lr 0.05" in status(app)
-        assert app.session.undo() and app.session.lr == 0.1
+        assert session_of(app) is before and session_of(app).epoch == 2
+        assert session_of(app).lr == 0.05 and "lr 0.05" in status(app)
+        assert session_of(app).undo() and session_of(app).lr == 0.1
 
 
 async def test_changing_the_dataset_takes_its_defaults() -> None:
@@ -124,7 +125,7 @@ async def test_changing_the_dataset_takes_its_defaults() -> None:
         app.screen.query_one("#set-test_fraction").value = "0"
         await pilot.press("enter")
         await settle(pilot, app)
-        cfg = app.session.config
+        cfg = session_of(app).config
         assert cfg.data == "xor" and cfg.hidden == (4,) and cfg.loss == "bce"
         assert cfg.seed == 7 and "2-4-1 tanh→sigmoid" in status(app)
 
@@ -132,11 +133,11 @@ async def test_changing_the_dataset_takes_its_defaults() -> None:
 async def test_escape_cancels_and_changes_nothing() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
-        before = app.session
+        before = session_of(app)
         await pilot.press("c")
         app.screen.query_one("#set-hidden").value = "5"
         await pilot.press("escape")
-        assert app.session is before and app.session.config.hidden == (2,)
+        assert session_of(app) is before and session_of(app).config.hidden == (2,)
 
 
 # ---------------------------------------------------------------- the network pane
@@ -144,10 +145,10 @@ async def test_escape_cancels_and_changes_nothing() -> None:
 async def test_v_cycles_the_top_pane() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
-        seen = [app.top]
+        seen = [app.main.top]
         for _ in range(3):
             await pilot.press("v")
-            seen.append(app.top)
+            seen.append(app.main.top)
         assert seen == ["dataset", "network", "output", "dataset"]
 
 
@@ -172,11 +173,11 @@ async def test_arrows_pick_a_weight_and_e_edits_it_undoably() -> None:
         editor.query_one("#edit-value").value = "-0.25"
         await pilot.press("enter")
         assert app.screen is not editor
-        assert app.session.W[0][0, 1] == -0.25 and app.view.W[0][0, 1] == -0.25
+        assert session_of(app).W[0][0, 1] == -0.25 and view_of(app).W[0][0, 1] == -0.25
         assert "W1[0,1] = -0.250000" in pane_text(pane)
-        assert app.session.undo() and app.session.W[0][0, 1] == 0.44097337
+        assert session_of(app).undo() and session_of(app).W[0][0, 1] == 0.44097337
         await pilot.press("s")  # the editor's input has gone: keys reach the app
-        assert app.session.epoch == 1
+        assert session_of(app).epoch == 1
 
 
 async def test_bias_selection_and_layer_clamp() -> None:
@@ -201,7 +202,7 @@ async def test_network_pane_draws_signs_strokes_and_nodes() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "v")
         text = pane_text(app.query_one(NetworkPane))
-        b, a = app.view.b[0][0, 0], app.view.last.A[0][0, 0]
+        b, a = view_of(app).b[0][0, 0], view_of(app).last.A[0][0, 0]
         assert f"[b{b:+.2f}" in text and f"[a{a:+.2f}" in text  # h1: bias, row 0's output
         assert "a+" in text and "+━" in text  # activations; a strong positive weight
         assert "━ strong ─ medium ╌ weak" in text
@@ -215,10 +216,10 @@ async def test_output_pane_plane_shows_points_and_accuracy() -> None:
         await pilot.press("r", "v", "v")
         pane = app.query_one(OutputPane)
         text = pane_text(pane)
-        ev = app.view.evaluation
+        ev = view_of(app).evaluation
         assert f"accuracy {ev.accuracy:.0%}, test {ev.test_accuracy:.0%}" in text
         assert "▀" in text and "●" in text and "◆" in text  # held-out rows look different
-        assert app.view.surface.kind == "plane"
+        assert view_of(app).surface.kind == "plane"
 
 
 async def test_output_pane_curve_for_one_feature_updates_after_a_step() -> None:
@@ -230,8 +231,8 @@ async def test_output_pane_curve_for_one_feature_updates_after_a_step() -> None:
         assert "ŷ against x" in before
         await pilot.press("r")
         assert pane_text(pane) != before
-        assert np.array_equal(app.view.surface.values,
-                              __import__("core").view(app.session).surface.values)
+        assert np.array_equal(view_of(app).surface.values,
+                              __import__("core").view(session_of(app)).surface.values)
 
 
 async def test_output_pane_says_why_when_there_is_nothing_to_draw(tmp_path) -> None:

@@ -12,24 +12,30 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import tui.app
+import tui.stepper
 from core import Config, UserError, load_session, open_session, save_session
 from core.io import load_weights
-from tui.app import BackpropApp, _ignored_by_resume, _open
+from tui.app import BackpropApp, open_from_args
 from tui.cli import build_parser
+from tui.options import given_model
+from tui.stepper import Busy
 
-from .test_tui_pilot import same_params, status_text
-from .test_tui_pty import BACKPROP, Term
+from .test_tui_pilot import same_params
+from .test_tui_pty import (
+    Term,
+    backprop_installed,  # noqa: F401 (a fixture)
+)
+from .tui_helpers import NotifyingApp, session_of, status_text
 
 SIZE = (80, 24)
 
 
-def notebook_app(**kw) -> BackpropApp:
-    return BackpropApp(session=open_session(Config(preset="notebook", seed=7)), **kw)
+def notebook_app(**kw) -> NotifyingApp:
+    return NotifyingApp(session=open_session(Config(preset="notebook", seed=7)), **kw)
 
 
-def notes(app: BackpropApp) -> list[str]:
-    return [n.message for n in app._notifications]
+def notes(app: NotifyingApp) -> list[str]:
+    return list(app.notes)
 
 
 @pytest.fixture
@@ -49,16 +55,16 @@ async def test_w_saves_a_session_that_resumes_bit_for_bit(here) -> None:
         assert len(files) == 1
         assert any(files[0].name in n and "--resume" in n for n in notes(app))
         resumed = load_session(str(files[0]))
-        assert resumed.epoch == app.session.epoch == 101
-        assert same_params(resumed, app.session)
+        assert resumed.epoch == session_of(app).epoch == 101
+        assert same_params(resumed, session_of(app))
         resumed.step()
-        app.session.step()
-        assert same_params(resumed, app.session)  # the next step is the same
+        session_of(app).step()
+        assert same_params(resumed, session_of(app))  # the next step is the same
 
 
 async def test_w_writes_to_save_to(here) -> None:
     app = notebook_app()
-    app.save_to = "sub/run.json"
+    app.stepper.save_to = "sub/run.json"
     (here / "sub").mkdir()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "w")
@@ -71,7 +77,7 @@ async def test_w_writes_to_save_to(here) -> None:
 async def test_w_refuses_to_overwrite_a_foreign_file(here) -> None:
     (here / "data.csv").write_text("a,b\n1,2\n")
     app = notebook_app()
-    app.save_to = "data.csv"
+    app.stepper.save_to = "data.csv"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
         await pilot.pause()
@@ -80,16 +86,16 @@ async def test_w_refuses_to_overwrite_a_foreign_file(here) -> None:
 
 
 async def test_w_with_a_long_history_saves_in_a_thread(here, monkeypatch) -> None:
-    monkeypatch.setattr(tui.app, "SAVE_SYNC_EPOCHS", 10)
+    monkeypatch.setattr(tui.stepper, "SAVE_SYNC_EPOCHS", 10)
     app = notebook_app()
-    app.save_to = "long.json"
+    app.stepper.save_to = "long.json"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        before = app.session.net.flat.copy()
+        before = session_of(app).net.flat.copy()
         await pilot.press("w", "s")  # s while saving: refused, or after the save
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not app._saving
+        assert app.stepper.busy is not Busy.SAVING
         saved = load_session("long.json")
         assert np.array_equal(saved.net.flat, before) and saved.epoch == 100
         assert any("long.json" in n for n in notes(app))
@@ -97,16 +103,16 @@ async def test_w_with_a_long_history_saves_in_a_thread(here, monkeypatch) -> Non
 
 async def test_w_during_a_threaded_run_is_refused(here) -> None:
     app = notebook_app(sync_work=0)  # every run goes to a thread worker
-    app.run_epochs = 10_000_000
+    app.stepper.run_epochs = 10_000_000
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        assert app.running
+        assert app.stepper.running
         await pilot.press("w", "x")
         assert sum("stop it (escape), then press" in n for n in notes(app)) == 2
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not app.running
+        assert not app.stepper.running
         assert not list(here.iterdir())
 
 
@@ -120,7 +126,7 @@ def test_resume_opens_the_saved_session(here) -> None:
     s = open_session(Config(preset="notebook", seed=7))
     s.run(37)
     save_session(s, "s.json")
-    t = _open(parse("--resume", "s.json"))
+    t = open_from_args(parse("--resume", "s.json"))
     assert t.epoch == 37 and same_params(t, s)
     t.step()
     s.step()
@@ -128,23 +134,20 @@ def test_resume_opens_the_saved_session(here) -> None:
 
 
 def test_model_options_beside_resume_are_named_as_ignored() -> None:
-    assert _ignored_by_resume(parse("--resume", "s.json", "--lr", "0.5", "--hidden", "3",
-                                    "--fps", "5", "--save-to", "x.json")) == ["--hidden",
-                                                                              "--lr"]
-    assert _ignored_by_resume(parse("--resume", "s.json")) == []
-    assert _ignored_by_resume(parse("--lr", "0.5")) == []
+    assert given_model(parse("--resume", "s.json", "--lr", "0.5", "--hidden", "3",
+                             "--fps", "5", "--save-to", "x.json")) == ["--hidden", "--lr"]
+    assert given_model(parse("--resume", "s.json")) == []
 
 
 async def test_resume_note_is_shown_in_the_status_line(here) -> None:
     save_session(open_session(Config(preset="notebook", seed=7)), "s.json")
     ns = parse("--resume", "s.json", "--lr", "0.5")
-    app = BackpropApp(opener=lambda: _open(ns))
-    app.open_note = "ignored --lr"
+    app = BackpropApp(opener=lambda: open_from_args(ns), open_note="ignored --lr")
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "Seed 7" in status_text(app) and "ignored --lr" in status_text(app)
-        assert app.session.lr == 0.1
+        assert session_of(app).lr == 0.1
 
 
 @pytest.mark.parametrize("content", [
@@ -155,10 +158,10 @@ async def test_resume_note_is_shown_in_the_status_line(here) -> None:
 def test_damaged_or_foreign_resume_file_is_a_user_error(here, content: bytes) -> None:
     (here / "bad.json").write_bytes(content)
     with pytest.raises(UserError, match=r"bad\.json"):
-        _open(parse("--resume", "bad.json"))
+        open_from_args(parse("--resume", "bad.json"))
 
 
-@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.usefixtures("backprop_installed")
 @pytest.mark.parametrize("name, content", [
     ("damaged.json", b'{"format": "backprop-stepper-session", "version": 1, "config": '),
     ("missing.json", None),
@@ -194,7 +197,7 @@ async def test_x_exports_weights_and_history_here(here) -> None:
     history = list(here.glob("backprop-history-*.csv"))
     assert len(weights) == len(history) == 1
     flat = load_weights(str(weights[0]), (2, 2, 1))
-    assert np.array_equal(flat, app.session.net.flat)
+    assert np.array_equal(flat, session_of(app).net.flat)
     lines = history[0].read_text().splitlines()
     assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 100
     note = "\n".join(notes(app))
@@ -211,7 +214,7 @@ async def test_ctrl_s_saves_an_svg_screenshot_here(here) -> None:
 
 
 async def test_new_keys_are_in_the_command_palette_and_help() -> None:
-    from tui.screens.help import HELP
+    from tui.screens.help import help_text
 
     app = notebook_app()
     async with app.run_test(size=SIZE):
@@ -219,4 +222,4 @@ async def test_new_keys_are_in_the_command_palette_and_help() -> None:
         for key in ("(w)", "(x)", "(ctrl+s)"):
             assert any(key in t for t in titles)
     for key in ("[b]w[/b]", "[b]x[/b]", "[b]ctrl+s[/b]"):
-        assert key in HELP
+        assert key in help_text()

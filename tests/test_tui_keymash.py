@@ -22,7 +22,10 @@ from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
 
 from core import Config, open_session
 from tui.app import BackpropApp
+from tui.commands import KEYS
 from tui.widgets.status import StatusBar
+
+from .tui_helpers import session_of, view_of
 
 PRESSES = 1000
 # Keys that would end the app; every other binding is fair game.
@@ -86,17 +89,16 @@ MODAL_ACTIONS = {"help", "settings", "edit", "gradcheck", "command_palette"}
 
 
 def binding_keys() -> list[str]:
-    keys = []
-    for binding in BackpropApp.BINDINGS:
-        keys += [k.strip() for k in binding.key.split(",")]  # type: ignore[union-attr]
+    """Every key of the key table (app-wide and main screen) but quitting and screens."""
+    keys = [k.strip() for key in KEYS for k in key.keys.split(",")]
     return sorted(set(keys) - QUIT - modal_keys())
 
 
 def modal_keys() -> set[str]:
     keys = {"ctrl+p"}
-    for binding in BackpropApp.BINDINGS:
-        if binding.action.split("(")[0] in MODAL_ACTIONS:  # type: ignore[union-attr]
-            keys |= {k.strip() for k in binding.key.split(",")}  # type: ignore[union-attr]
+    for key in KEYS:
+        if key.action.split("(")[0] in MODAL_ACTIONS:
+            keys |= {k.strip() for k in key.keys.split(",")}
     return keys
 
 
@@ -137,19 +139,19 @@ async def mash(app: BackpropApp, pilot, keys: list[str]) -> None:
             char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
         except KeyError:
             char = key if len(key) == 1 else None
-        app._driver.send_message(events.Key(key, char))  # type: ignore[union-attr]
+        app.post_message(events.Key(key, char))
     await pilot.pause()
 
 
 async def settle(app: BackpropApp, pilot) -> None:
     """Stop playing and running; wait until no worker has the session."""
     for _ in range(50):
-        if getattr(app, "playing", False):
+        if app.stepper.playing:
             await pilot.press("p")
-        app.action_stop()
+        app.main.action_stop()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if not app.running and not getattr(app, "playing", False) and not app._saving:
+        if app.stepper.idle and not app.stepper.playing:
             return
     raise AssertionError("the app never came to rest")
 
@@ -166,7 +168,7 @@ async def test_key_mash(name: str, tmp_path, monkeypatch) -> None:
     config = CONFIGS[name]
     recorder = Recorder(open_session(config))
     app = BackpropApp(session=recorder)  # type: ignore[arg-type]
-    app.run_epochs = 20  # keeps 1,000 keys quick; the code paths are those of 100
+    app.stepper.run_epochs = 20  # keeps 1,000 keys quick; the code paths are those of 100
     async with app.run_test(size=(80, 24)) as pilot:
         for item in chunks(key_sequence(seed=list(CONFIGS).index(name))):
             if isinstance(item, tuple):
@@ -185,8 +187,8 @@ async def test_key_mash(name: str, tmp_path, monkeypatch) -> None:
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         session = recorder._session
-        assert app.session is recorder  # the settings form never swapped the session
-        assert app.view is not None and app.view.epoch == session.epoch
+        assert session_of(app) is recorder  # the settings form never swapped the session
+        assert view_of(app) is not None and view_of(app).epoch == session.epoch
         shown = re.search(r"Epoch (\d+)", app.query_one(StatusBar).render().plain)
         assert shown is not None and int(shown.group(1)) == session.epoch
         twin = replay(config, recorder.calls)
@@ -212,4 +214,4 @@ async def test_screens_open_and_close(name: str) -> None:
                 await pilot.press("escape")
             assert len(app.screen_stack) == 1, key
         await settle(app, pilot)
-        assert app.is_running and app.session.epoch == 2 * len(keys)
+        assert app.is_running and session_of(app).epoch == 2 * len(keys)

@@ -16,7 +16,8 @@ from tui.fmt import num
 from tui.screens.gradcheck import GradCheckScreen
 from tui.widgets.formula import FormulaPane
 from tui.widgets.pane import Pane
-from tui.widgets.status import StatusBar
+
+from .tui_helpers import session_of, status_text
 
 SIZE = (80, 24)
 KEYS = ["forward", "loss", "output", "hidden1", "update"]
@@ -34,9 +35,6 @@ def pane_text(pane: Pane) -> str:
     size = pane.body.size
     return pane.draw(size.width, size.height).plain
 
-
-def status_text(app: BackpropApp) -> str:
-    return app.query_one(StatusBar).render().plain
 
 
 def same_record(a: StepRecord, b: StepRecord) -> bool:
@@ -68,15 +66,15 @@ async def test_a_full_walk_shows_exactly_the_records_numbers() -> None:
         for i, key in enumerate(KEYS):
             await pilot.press("f")
             await pilot.pause()
-            walk = app.walk
-            assert walk is not None and app.top == "formula"
+            walk = app.stepper.walk
+            assert walk is not None and app.main.top == "formula"
             assert walk.phase.key == key
             assert same_record(walk.record, expected)
             # parameters change at the update phase and nowhere before it
             changed = i == len(KEYS) - 1
-            assert app.session.epoch == int(changed)
+            assert session_of(app).epoch == int(changed)
             assert all(np.array_equal(a, b) for a, b in zip(
-                app.session.W, expected.W_after if changed else before, strict=True))
+                session_of(app).W, expected.W_after if changed else before, strict=True))
             text = pane_text(app.query_one(FormulaPane))
             phase = phases(expected, 0, "linear", "linear")[i]
             for line in phase.lines:
@@ -120,7 +118,7 @@ async def test_other_panes_mark_what_the_phase_reads_and_writes() -> None:
         assert "dW1 (2×2) ◀ read" in pane_text(grads)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.walk is None and app.top == "dataset"
+        assert app.stepper.walk is None and app.main.top == "dataset"
         assert not params.marks and params.border_subtitle == ""
         assert "◀" not in pane_text(params)
 
@@ -146,20 +144,20 @@ async def test_mini_batch_walk_names_its_batch_and_s_completes_the_epoch() -> No
         await pilot.press("f")
         await pilot.pause()
         rec = twin.step_update()
-        assert same_record(app.walk.record, rec)
+        assert same_record(app.stepper.walk.record, rec)
         assert "Epoch 0, batch 1/4" in status_text(app)
         assert "epoch 0, batch 1/4" in str(app.query_one(FormulaPane).border_title)
         row = int(rec.rows[0])
         assert f"row 0/1 = dataset row {row}:" in pane_text(app.query_one(FormulaPane))
         await pilot.press("f", "f", "f", "f", "f")  # update committed, next batch's forward
         await pilot.pause()
-        assert app.session.batch == 1 and "Epoch 0, batch 2/4" in status_text(app)
+        assert session_of(app).batch == 1 and "Epoch 0, batch 2/4" in status_text(app)
         await pilot.press("s")  # finishes the epoch and ends the walk
         await pilot.pause()
         twin.step()
-        assert app.walk is None and app.top == "dataset"
-        assert (app.session.epoch, app.session.batch) == (1, 0)
-        assert all(np.array_equal(a, b) for a, b in zip(app.session.W, twin.W, strict=True))
+        assert app.stepper.walk is None and app.main.top == "dataset"
+        assert (session_of(app).epoch, session_of(app).batch) == (1, 0)
+        assert all(np.array_equal(a, b) for a, b in zip(session_of(app).W, twin.W, strict=True))
 
 
 async def test_gradient_check_screen_gives_a_verdict_and_closes() -> None:
@@ -171,7 +169,7 @@ async def test_gradient_check_screen_gives_a_verdict_and_closes() -> None:
         assert isinstance(screen, GradCheckScreen)
         from core import check_session
 
-        check = check_session(app.session)
+        check = check_session(session_of(app))
         text = str(screen.query_one("#gradcheck-text").render())
         assert "✓ PASS" in text and check.ok
         assert f"{num(check.analytic[0], 6, signed=True)}" in text  # W1[0,0]

@@ -14,8 +14,9 @@ from tui.app import BackpropApp
 from tui.screens.help import HelpScreen
 from tui.widgets.loss import LossPane
 from tui.widgets.pane import Pane
-from tui.widgets.status import StatusBar
 from tui.widgets.textstyles import TextStyles
+
+from .tui_helpers import screen_text, session_of, status_text, view_of
 
 SIZE = (80, 24)
 
@@ -28,18 +29,6 @@ def make_app(**kw) -> BackpropApp:
     return BackpropApp(session=open_session(notebook(**kw)))
 
 
-def status_text(app: BackpropApp) -> str:
-    return app.query_one(StatusBar).render().plain
-
-
-def screen_text(app: BackpropApp) -> str:
-    """What the status line and every pane draw at their current size."""
-    parts = [status_text(app)]
-    for pane in app.query(Pane):
-        size = pane.body.size
-        parts.append(str(pane.border_title))
-        parts.append(pane.draw(size.width, size.height).plain)
-    return "\n".join(parts)
 
 
 def same_params(a, b) -> bool:
@@ -68,9 +57,9 @@ async def test_step_key_is_exactly_one_core_step(key: str) -> None:
         await pilot.press(key)
         await pilot.pause()
         twin.step()
-        assert app.session.epoch == twin.epoch == 1
-        assert same_params(app.session, twin)
-        assert app.view.epoch == 1 and "Epoch 1" in status_text(app)
+        assert session_of(app).epoch == twin.epoch == 1
+        assert same_params(session_of(app), twin)
+        assert view_of(app).epoch == 1 and "Epoch 1" in status_text(app)
         assert "Nothing computed yet" not in screen_text(app)
         assert "epoch 0's update" in screen_text(app)
 
@@ -93,8 +82,8 @@ async def test_run_key_advances_100_epochs_like_the_core() -> None:
         await pilot.pause()
         twin.step()
         twin.run(100)
-        assert app.session.epoch == 101
-        assert same_params(app.session, twin)
+        assert session_of(app).epoch == 101
+        assert same_params(session_of(app), twin)
         assert "Epoch 101" in status_text(app)
         assert "epoch 0–100" in screen_text(app)  # the loss chart's range
 
@@ -104,11 +93,11 @@ async def test_new_seed_resets_to_epoch_0_with_a_different_seed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "s", "n")
         await pilot.pause()
-        seed = app.session.seed
-        assert app.session.epoch == 0 and seed != 7
+        seed = session_of(app).seed
+        assert session_of(app).epoch == 0 and seed != 7
         assert f"Seed {seed}" in status_text(app) and "new seed" in status_text(app)
         fresh = open_session(Config(seed=seed))  # uniform init from that seed
-        assert same_params(app.session, fresh)
+        assert same_params(session_of(app), fresh)
         assert "Nothing computed yet" in screen_text(app)
 
 
@@ -117,15 +106,15 @@ async def test_restart_reproduces_the_same_initial_weights() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r", "R")
         await pilot.pause()
-        assert app.session.epoch == 0 and app.session.seed == 7
-        assert same_params(app.session, first)
+        assert session_of(app).epoch == 0 and session_of(app).seed == 7
+        assert same_params(session_of(app), first)
         await pilot.press("n")
         await pilot.pause()
-        after_n = open_session(Config(seed=app.session.seed))
+        after_n = open_session(Config(seed=session_of(app).seed))
         await pilot.press("s", "r", "R")
         await pilot.pause()
-        assert app.session.epoch == 0
-        assert same_params(app.session, after_n)
+        assert session_of(app).epoch == 0
+        assert same_params(session_of(app), after_n)
 
 
 async def test_divergence_is_shown_in_words_without_crashing_and_n_recovers() -> None:
@@ -133,19 +122,19 @@ async def test_divergence_is_shown_in_words_without_crashing_and_n_recovers() ->
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await pilot.pause()
-        assert app.view.diverged
+        assert view_of(app).diverged
         text = screen_text(app).lower()
-        assert f"diverged at epoch {app.view.diverged_at}" in text
+        assert f"diverged at epoch {view_of(app).diverged_at}" in text
         assert "nan" not in text and "inf" not in text
         await pilot.press("s", "r")  # refused politely, not raised
         await pilot.pause()
-        assert app.view.diverged and app.is_running
+        assert view_of(app).diverged and app.is_running
         await pilot.press("R")
         await pilot.pause()
-        assert not app.view.diverged and app.session.epoch == 0
+        assert not view_of(app).diverged and session_of(app).epoch == 0
         await pilot.press("r", "n")
         await pilot.pause()
-        assert not app.view.diverged and app.session.epoch == 0
+        assert not view_of(app).diverged and session_of(app).epoch == 0
 
 
 async def test_resize_to_tiny_shows_a_message_and_back_restores() -> None:
@@ -154,13 +143,13 @@ async def test_resize_to_tiny_shows_a_message_and_back_restores() -> None:
         await pilot.press("s")
         await pilot.resize_terminal(40, 12)
         await pilot.pause()
-        assert app.has_class("-tiny")
+        assert app.main.has_class("-tiny")
         assert not app.query_one("#body").display or \
             not app.query_one("#body").region.area
         assert "Enlarge the terminal" in str(app.query_one("#too-small").render())
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
-        assert not app.has_class("-tiny")
+        assert not app.main.has_class("-tiny")
         assert all(pane.region.area for pane in app.query(Pane) if pane.display)
         assert "Epoch 1" in status_text(app) and "W1 (2×2)" in screen_text(app)
 
@@ -171,10 +160,10 @@ async def test_wide_terminal_shows_more_detail() -> None:
         await pilot.press("s")
         await pilot.pause()
         text = screen_text(app)
-        assert app.has_class("-wide")
+        assert app.main.has_class("-wide")
         for name in ("delta2 (4×1)", "delta1 (4×2)", "forward pass", "normalised ŷ / y"):
             assert name in text
-        rec = app.view.last
+        rec = view_of(app).last
         assert f"{rec.W_change[0][0, 0]:+.1e}".replace("e-0", "e-") in text  # the change
 
 
@@ -220,12 +209,12 @@ async def test_every_key_is_a_palette_command() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         titles = " ".join(cmd.title for cmd in app.get_system_commands(app.screen))
-        for key in ("(s)", "(r)", "(n)", "(R)", "(l)", "(?)"):
+        for key in ("(s or space)", "(r)", "(n)", "(R)", "(l)", "(?)"):
             assert key in titles
-        step = next(c for c in app.get_system_commands(app.screen) if "(s)" in c.title)
+        step = next(c for c in app.get_system_commands(app.screen) if "(s or space)" in c.title)
         step.callback()
         await pilot.pause()
-        assert app.session.epoch == 1
+        assert session_of(app).epoch == 1
 
 
 class Recording(BackpropApp):
@@ -250,8 +239,8 @@ async def test_threaded_run_matches_the_core() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         twin.run(100)
-        assert not app.running and app.session.epoch == 100
-        assert same_params(app.session, twin)
+        assert not app.stepper.running and session_of(app).epoch == 100
+        assert same_params(session_of(app), twin)
         assert "Epoch 100" in status_text(app)
         done = app.messages[-1]
         assert type(done).__name__ == "RunFinished" and (done.done, done.total) == (100, 100)
@@ -260,43 +249,43 @@ async def test_threaded_run_matches_the_core() -> None:
 async def test_second_r_or_escape_stops_a_long_threaded_run() -> None:
     for stop_key in ("r", "escape"):
         app = Recording(session=open_session(notebook()), sync_work=0)
-        app.run_epochs = 10_000_000
+        app.stepper.run_epochs = 10_000_000
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")
             await pilot.pause(0.3)
-            assert app.running and "running" in status_text(app)
+            assert app.stepper.running and "running" in status_text(app)
             await pilot.press("s")  # the UI stays responsive and keeps the session safe
             await pilot.press(stop_key)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert not app.running
-            assert 0 < app.session.epoch < 10_000_000
-            assert f"Epoch {app.session.epoch}" in status_text(app)
+            assert not app.stepper.running
+            assert 0 < session_of(app).epoch < 10_000_000
+            assert f"Epoch {session_of(app).epoch}" in status_text(app)
             assert "stopped after" in status_text(app)
             kinds = [type(m).__name__ for m in app.messages]
             assert "RunProgress" in kinds and kinds[-1] == "RunFinished"
             # one progress message per frame at most, never one per epoch
-            assert kinds.count("RunProgress") < app.session.epoch
+            assert kinds.count("RunProgress") < session_of(app).epoch
 
 
 async def test_a_run_stopped_before_its_thread_starts_still_finishes() -> None:
     """r then escape in one burst: the stop can come before the worker's thread has begun.
     The run must still end (RunFinished), or the app would stay `running` for ever."""
     app = Recording(session=open_session(notebook()), sync_work=0)
-    app.run_epochs = 10_000_000
+    app.stepper.run_epochs = 10_000_000
     async with app.run_test(size=SIZE) as pilot:
-        app.action_run()
-        app.action_stop()
+        app.main.action_run()
+        app.main.action_stop()
         await app.workers.wait_for_complete()
         for _ in range(20):
             await pilot.pause(0.05)
-            if not app.running:
+            if not app.stepper.running:
                 break
-        assert not app.running
-        assert app.session.epoch < 10_000_000
+        assert not app.stepper.running
+        assert session_of(app).epoch < 10_000_000
         await pilot.press("s")  # and the app takes keys again
         await pilot.pause()
-        assert not app.running and "Epoch" in status_text(app)
+        assert not app.stepper.running and "Epoch" in status_text(app)
 
 
 async def test_bad_options_exit_2_with_the_message() -> None:
@@ -314,7 +303,7 @@ async def opened(app: BackpropApp, pilot) -> None:
     """Wait (up to 2.5 s) for the opener's thread to hand the app its session."""
     for _ in range(50):
         await pilot.pause(0.05)
-        if app.view is not None:
+        if view_of(app) is not None:
             return
 
 
@@ -322,10 +311,10 @@ async def test_opener_fills_the_panes_after_the_first_frame() -> None:
     app = BackpropApp(opener=lambda: open_session(notebook()))
     async with app.run_test(size=SIZE) as pilot:
         await opened(app, pilot)
-        assert app.session is not None and "Epoch 0" in status_text(app)
+        assert session_of(app) is not None and "Epoch 0" in status_text(app)
         await pilot.press("s")
         await pilot.pause()
-        assert app.session.epoch == 1
+        assert session_of(app).epoch == 1
 
 
 class NoEarlyPanes(BackpropApp):
@@ -349,7 +338,7 @@ async def test_keys_before_the_late_widgets_are_mounted(keys) -> None:
         await pilot.pause()
         expect = {("v",): "network", ("v", "v"): "output", ("f",): "dataset",
                   ("v", "f", "escape"): "network"}[keys]
-        assert app.top == expect and app.session is None
+        assert app.main.top == expect and session_of(app) is None
         pane = app.query_one(f"#{expect}", Pane)
         assert pane.body.size.height > 0
         assert "opening the network" in pane.draw(*pane.body.size).plain
@@ -372,7 +361,7 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
         assert [p.id for p in app.query_one("#top").children] == \
             ["dataset", "formula", "network", "output"]
         await pilot.pause()
-        assert app.top == "network"
+        assert app.main.top == "network"
         pane = app.query_one("#network", Pane)
         assert "W1" in pane.draw(*pane.body.size).plain
 
@@ -380,24 +369,25 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
 async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
     """A layout pass reflows the whole screen, most of a step's time: `s` and `r` must
     repaint the numbers only (a hidden pane once asked for one on every step)."""
-    from textual.screen import Screen
+    from textual.widget import Widget
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         await pilot.pause(0.2)
-        layouts: list[int] = []
-        real = Screen._refresh_layout
+        layouts: list[str] = []
+        real = Widget.refresh
 
-        def counted(self, *args, **kwargs):
-            layouts.append(1)
-            return real(self, *args, **kwargs)
+        def counted(self, *regions, layout: bool = False, **kwargs):
+            if layout:
+                layouts.append(type(self).__name__)
+            return real(self, *regions, layout=layout, **kwargs)
 
-        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        monkeypatch.setattr(Widget, "refresh", counted)
         for key in ("s", "r", "s", "l"):
             await pilot.press(key)
             await pilot.pause(0.1)
-        assert app.session.epoch == 103
+        assert session_of(app).epoch == 103
         assert layouts == []
 
 

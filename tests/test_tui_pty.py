@@ -1,129 +1,52 @@
 """The real `backprop` console script in a pseudo-terminal, driven like a person would.
 
 These prove the installed command (not only the App class) works end to end: it draws,
-answers keys, quits, survives signals, and gives the terminal back as it found it. They also
-hold the bytes one step writes at 80×24 to a few KB.
+answers keys, quits, survives signals (also mid-run, and while suspended), and gives the
+terminal back as it found it. They also hold the bytes one step writes at 80×24 to a few KB.
+
+They need the `backprop` script beside this interpreter (`pip install -e .` puts it there):
+without it they skip locally and fail under CI. Every wait polls the screen for a condition;
+none sleeps a fixed time.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
-import re
-import select
 import signal
-import struct
 import subprocess
 import sys
 import termios
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from . import ptyterm
+from .conftest import fail_or_skip
+from .ptyterm import proc_stat
+
 BACKPROP = Path(sys.executable).with_name("backprop")
-ANSI = re.compile(rb"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|.)")
-# What Textual writes on the way out: leave the alternate screen, show the cursor, stop
-# mouse reporting. A terminal left without these is the "garbled shell" users hit.
-RESTORE = (b"\x1b[?1049l", b"\x1b[?25h", b"\x1b[?1000l")
-
-pytestmark = pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+STATUS_7 = r"Epoch 0 │ Seed 7 │ lr 0\.1 │ 2-2-1 linear"
 
 
-class Term:
-    """One `backprop` process on a pty of a given size; the parent keeps the slave open to
-    read the terminal's settings after the process has gone."""
+class Term(ptyterm.Term):
+    """`backprop ARGS` on a pty (other test modules import this and `term_factory`)."""
 
-    def __init__(self, *args: str, size: tuple[int, int] = (80, 24), env: dict | None = None,
-                 controlling: bool = False) -> None:
-        self.master, self.slave = os.openpty()
-        cols, rows = size
-        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.saved = termios.tcgetattr(self.slave)
-        full_env = {k: v for k, v in os.environ.items() if k not in ("COLORTERM", "NO_COLOR")}
-        full_env.update({"TERM": "xterm-256color", **(env or {})})
-        slave_path = os.ttyname(self.slave)
-
-        def become_terminal_owner() -> None:  # like a login shell: SIGHUP on hang-up
-            os.setsid()
-            fd = os.open(slave_path, os.O_RDWR)
-            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-            os.close(fd)
-
-        self.proc = subprocess.Popen(
-            [str(BACKPROP), *args], stdin=self.slave, stdout=self.slave, stderr=self.slave,
-            env=full_env, start_new_session=not controlling,
-            preexec_fn=become_terminal_owner if controlling else None)
-        self.out = b""
-        self.mark = 0
-
-    def read(self, timeout: float = 0.05) -> bytes:
-        ready, _, _ = select.select([self.master], [], [], timeout)
-        if not ready:
-            return b""
-        try:
-            chunk = os.read(self.master, 1 << 16)
-        except OSError:
-            return b""
-        self.out += chunk
-        return chunk
-
-    def text(self, since: int = 0) -> str:
-        return ANSI.sub(b"", self.out[since:]).decode("utf-8", "replace")
-
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> re.Match:
-        """Read until the screen text written since the last `press` matches `pattern`."""
-        regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            match = regex.search(self.text(self.mark))
-            if match:
-                return match
-            self.read(0.1)
-        raise AssertionError(f"{pattern!r} never appeared; screen text:\n{self.text()[-3000:]}")
-
-    def settle(self, quiet: float = 0.5, timeout: float = 10.0) -> bytes:
-        """Read until the app has written nothing for `quiet` seconds; return what it wrote."""
-        start, last = len(self.out), time.monotonic()
-        deadline = last + timeout
-        while time.monotonic() - last < quiet and time.monotonic() < deadline:
-            if self.read(0.05):
-                last = time.monotonic()
-        return self.out[start:]
-
-    def press(self, keys: str | bytes) -> None:
-        self.mark = len(self.out)
-        os.write(self.master, keys.encode() if isinstance(keys, str) else keys)
-
-    def wait_exit(self, timeout: float = 10.0) -> int:
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            self.read(0.05)
-        while self.read(0.05):
-            pass
-        if self.proc.poll() is None:
-            self.proc.kill()
-            raise AssertionError("backprop did not exit")
-        return self.proc.returncode
-
-    def restored(self) -> bool:
-        """Textual's goodbye sequences were written, and the tty is back in its old mode."""
-        tail = self.out[-400:]
-        return all(seq in tail for seq in RESTORE) and \
-            termios.tcgetattr(self.slave) == self.saved
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for fd in (self.master, self.slave):
-            with contextlib.suppress(OSError):  # the hang-up test closed the master already
-                os.close(fd)
+    def __init__(self, *args: str, **kw) -> None:
+        super().__init__([str(BACKPROP), *args], **kw)
 
 
 @pytest.fixture
-def term_factory():
+def backprop_installed() -> None:
+    """The real `backprop` command is needed: without it, fail under CI, else skip."""
+    if not BACKPROP.exists():
+        fail_or_skip(f"the backprop command is not installed beside {sys.executable} "
+                     "(pip install -e .)")
+
+
+@pytest.fixture
+def term_factory(backprop_installed):
     terms: list[Term] = []
 
     def make(*args: str, **kw) -> Term:
@@ -135,22 +58,37 @@ def term_factory():
         t.close()
 
 
+def ready(t: Term, status: str = r"Epoch 0 │") -> None:
+    """The whole first screen is drawn: the status line, the panes and the footer."""
+    t.wait_screen(status, timeout=30)
+    t.wait_screen(r"W1 \(")
+    t.wait_screen(r"q Quit")
+
+
+def big_csv(folder: Path, rows: int) -> str:
+    """A regression CSV of `rows` rows (two features): enough rows make a run threaded and
+    its epochs as long as a test needs."""
+    x = np.random.default_rng(0).uniform(0, 1, (rows, 2))
+    data = np.c_[x, x.sum(axis=1)]
+    path = folder / f"big{rows}.csv"
+    with open(path, "w") as f:
+        f.write("a,b,y\n")
+        np.savetxt(f, data, fmt="%.6f", delimiter=",")
+    return str(path)
+
+
 def test_keys_s_r_n_q_drive_the_real_command(term_factory) -> None:
     t = term_factory("--preset", "notebook", "--seed", "7")
-    t.wait_for(r"Epoch 0 │ Seed 7 │ lr 0\.1 │ 2-2-1 linear")
-    t.wait_for(r"predicted 118\.3 / target 55")
-    t.settle()
+    ready(t, STATUS_7)
+    t.wait_screen(r"predicted 118\.3 / target 55")
     t.press("s")
-    t.wait_for(r"Epoch 1 │ Seed 7")
-    t.wait_for(r"epoch 0's update")
-    t.settle()
+    t.wait_screen(r"Epoch 1 │ Seed 7")
+    t.wait_screen(r"epoch 0's update")
     t.press("r")
-    t.wait_for(r"Epoch 101 │ Seed 7")
-    t.settle()
+    t.wait_screen(r"Epoch 101 │ Seed 7")
     t.press("n")
-    seed = int(t.wait_for(r"Epoch 0 │ Seed (\d+)").group(1))
+    seed = int(t.wait_screen(r"Epoch 0 │ Seed (\d+)").group(1))
     assert seed != 7
-    t.settle()
     t.press("q")
     assert t.wait_exit() == 0
     assert t.restored()
@@ -158,8 +96,8 @@ def test_keys_s_r_n_q_drive_the_real_command(term_factory) -> None:
 
 def test_one_step_writes_a_few_kilobytes(term_factory) -> None:
     t = term_factory("--preset", "notebook", "--seed", "7", env={"COLORTERM": "truecolor"})
-    t.wait_for(r"Epoch 0")
-    t.settle(1.0)
+    ready(t)
+    t.settle(1.0)  # here the quiet itself is measured: a frame is what comes until it stops
     sizes = {}
     for key in ("s", "s", "r"):
         t.press(key)
@@ -174,72 +112,141 @@ def test_one_step_writes_a_few_kilobytes(term_factory) -> None:
                          ids=lambda s: s.name)
 def test_signals_leave_the_terminal_restored(term_factory, sig: signal.Signals) -> None:
     t = term_factory("--preset", "notebook", "--seed", "7")
-    t.wait_for(r"Epoch 0")
-    t.settle()
+    ready(t)
     t.proc.send_signal(sig)
     assert t.wait_exit() == 128 + sig
     assert t.restored()
 
 
 def test_hang_up_ends_the_process(term_factory) -> None:
-    """An SSH drop: the terminal goes away; the app must exit, not spin or hang."""
+    """An SSH drop: the terminal goes away; the app must exit with SIGHUP's code, not spin
+    or hang."""
     t = term_factory("--preset", "notebook", "--seed", "7", controlling=True)
-    t.wait_for(r"Epoch 0")
-    t.settle()
+    ready(t)
     os.close(t.master)
-    try:
-        t.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        raise AssertionError("backprop kept running after its terminal hung up") from None
+    assert t.proc.wait(timeout=10) == 128 + signal.SIGHUP
 
 
-def test_hang_up_during_a_long_run_ends_the_process(term_factory) -> None:
+def test_hang_up_during_a_long_run_ends_the_process(term_factory, tmp_path) -> None:
     """The worst case: frames keep coming after the terminal is gone. Textual's writer
-    thread dies on the first failed write; unguarded, the UI then blocks for ever."""
-    t = term_factory("--data", "spiral", "--hidden", "256,256", "--seed", "3",
-                     controlling=True)
-    t.wait_for(r"Epoch 0 │ Seed 3")
-    t.settle()
+    thread dies on the first failed write; unguarded, the UI then blocks for ever. The run
+    (20,000 rows through 256×256 units, 100 epochs) lasts many seconds, and the screen shows
+    it still running when the terminal hangs up."""
+    data = big_csv(tmp_path, 20_000)
+    t = term_factory("--data", data, "--hidden", "256,256", "--seed", "3", controlling=True)
+    ready(t, r"Epoch 0 │ Seed 3")
     t.press("r")
-    t.wait_for(r"running: \d+/100")
+    t.wait_screen(r"running: \d+/100")
+    t.wait_screen(r"Epoch [1-9]\d* │")  # a progress frame: epochs are being done
+    assert "running:" in t.screen() and t.proc.poll() is None
     os.close(t.master)
     try:
-        t.proc.wait(timeout=15)
+        code = t.proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         raise AssertionError("backprop hung after its terminal went away mid-run") from None
+    assert code == 128 + signal.SIGHUP
+
+
+def test_signal_during_a_threaded_run_restores_the_terminal(term_factory, tmp_path) -> None:
+    """SIGTERM while a thread worker is inside one epoch that lasts longer than the app's
+    grace period (400,000 rows, one row per update): the exit cannot wait for it, so the
+    watchdog restores the terminal by hand and ends the process, with 128 + SIGTERM."""
+    from tui.terminal import GRACE_SECONDS, RESET
+
+    data = big_csv(tmp_path, 400_000)
+    t = term_factory("--data", data, "--optimizer", "sgd", "--batch-size", "1", "--seed", "3")
+    ready(t, r"Epoch 0, batch 0/400000 │ Seed 3")
+    t.press("r")
+    t.wait_screen(r"running: 0/100")
+    sent = time.monotonic()
+    t.proc.send_signal(signal.SIGTERM)
+    assert t.wait_exit(timeout=GRACE_SECONDS + 20) == 128 + signal.SIGTERM
+    took = time.monotonic() - sent
+    assert RESET in t.out[-200:], "the watchdog did not reset the terminal"
+    assert took >= GRACE_SECONDS * 0.9, f"left after {took:.1f} s, before the grace period"
+    assert t.restored()
+
+
+def test_ctrl_z_suspends(term_factory) -> None:
+    t = term_factory("--preset", "notebook", "--seed", "7", controlling=True)
+    ready(t)
+    t.press("\x1a")
+    t.wait_until(lambda: proc_stat(t.pid)[1] == "T", timeout=5, what="stopped by ctrl+z")
+    os.kill(t.pid, signal.SIGCONT)
+
+
+def test_suspend_and_resume_redraws_and_keys_work(term_factory) -> None:
+    """SIGTSTP (what ^Z sends from a shell's job control, or `kill -TSTP`): the app gives the
+    terminal back and stops; SIGCONT (`fg`): it takes the screen again, draws it whole,
+    and keys work."""
+    t = term_factory("--preset", "notebook", "--seed", "7", controlling=True)
+    ready(t, STATUS_7)
+    before = len(t.out)
+    os.kill(t.pid, signal.SIGTSTP)
+    t.wait_until(lambda: proc_stat(t.pid)[1] == "T", timeout=10, what="stopped")
+    t.wait_until(lambda: b"\x1b[?1049l" in t.out[before:], what="the alternate screen left")
+    t.mark = len(t.out)
+    os.kill(t.pid, signal.SIGCONT)
+    t.wait_until(lambda: b"\x1b[?1049h" in t.out[t.mark:], what="the alternate screen again")
+    t.wait_screen(STATUS_7, timeout=5)  # redrawn without a key
+    t.wait_screen(r"W1 \(2×2\)", timeout=5)
+    t.wait_screen(r"q Quit", timeout=5)
+    t.press("s")
+    t.wait_screen(r"Epoch 1 │ Seed 7")
+    t.wait_screen(r"predicted 98\.51 / target 55")
+    t.press("q")
+    assert t.wait_exit() == 0 and t.restored()
 
 
 def test_diverging_run_shows_it_and_recovers(term_factory) -> None:
     t = term_factory("--preset", "notebook", "--seed", "7", "--lr", "50")
-    t.wait_for(r"Epoch 0")
-    t.settle()
+    ready(t)
     t.press("r")
-    t.wait_for(r"DIVERGED at epoch \d+")
+    t.wait_screen(r"DIVERGED at epoch \d+")
     written = t.text(t.mark).lower()
     assert "nan" not in written and "inf" not in written
-    t.settle()
     t.press("R")
-    t.wait_for(r"Epoch 0 │ Seed 7")
-    t.settle()
+    t.wait_screen(r"Epoch 0 │ Seed 7")
     t.press("q")
     assert t.wait_exit() == 0 and t.restored()
 
 
 def test_bad_option_exits_2_with_one_line(term_factory) -> None:
+    """The model is checked while the first frame is up; the error is the one line left on
+    the terminal once the app has given the screen back."""
     t = term_factory("--lr", "-1")
-    code = t.wait_exit()
-    assert code == 2
-    assert "backprop: error: --lr must be" in t.text()
+    assert t.wait_exit() == 2
+    lines = t.screen().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("backprop: error: --lr must be"), lines
     assert "Traceback" not in t.text()
     assert t.restored()
 
 
+def test_fps_0_exits_2_with_one_line(term_factory) -> None:
+    t = term_factory("--preset", "notebook", "--fps", "0")
+    assert t.wait_exit() == 2
+    # refused before the app takes the terminal: one line and nothing else written
+    assert t.out == b"backprop: error: --fps must be at least 1 (got 0)\r\n", t.out
+    assert termios.tcgetattr(t.slave) == t.saved
+
+
+def test_ctrl_c_in_train_exits_130_without_a_traceback(term_factory) -> None:
+    """^C typed at a long `backprop train`: the terminal sends SIGINT to it; it stops with
+    130, as shells expect of an interrupted command, and prints no traceback."""
+    t = term_factory("train", "--preset", "notebook", "--epochs", "10000000",
+                     "--log-every", "1000", controlling=True)
+    t.wait_for(r"Epoch 1000, Loss: \d")
+    assert t.proc.poll() is None
+    t.press("\x03")
+    assert t.wait_exit() == 130
+    assert "Traceback" not in t.text() and "KeyboardInterrupt" not in t.text(), t.text()
+
+
 def test_no_color_still_shows_direction(term_factory) -> None:
     t = term_factory("--preset", "notebook", "--seed", "7", env={"NO_COLOR": "1"})
-    t.wait_for(r"Epoch 0")
-    t.settle()
+    ready(t)
     t.press("s")
-    t.wait_for(r"0\.5055▼")  # W1[0,0] fell: the arrow says so without colour
-    t.settle()
+    t.wait_screen(r"0\.5055▼")  # W1[0,0] fell: the arrow says so without colour
     t.press("q")
     assert t.wait_exit() == 0
+

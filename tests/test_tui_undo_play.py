@@ -3,8 +3,8 @@ through the real app.
 
 A step back restores parameters, optimiser state, epoch, history and RNG bit for bit, and
 stepping forward again reproduces the same numbers: for every optimiser and for shuffled
-SGD. Play is driven one frame at a time (`_play_tick`), never by sleeping. The bytes that
-play sends to an 80×24 terminal are measured on the real command in a pty.
+SGD. Play's rules are the stepper's (tests/test_stepper.py); here its timer runs. The bytes
+that play sends to an 80×24 terminal are measured on the real command in a pty.
 """
 
 from __future__ import annotations
@@ -18,10 +18,14 @@ import pytest
 from core import Config, open_session
 from core.session import UNDO_BUDGET
 from tui.app import BackpropApp
-from tui.widgets.status import StatusBar
+from tui.stepper import PLAY_FPS
 
 from .test_tui_phases import same_record
-from .test_tui_pty import BACKPROP, term_factory  # noqa: F401 (a fixture)
+from .test_tui_pty import (
+    backprop_installed,  # noqa: F401 (a fixture)
+    term_factory,  # noqa: F401 (a fixture)
+)
+from .tui_helpers import session_of, status_text, view_of, wait_until
 
 SIZE = (80, 24)
 OPTIMISERS = {
@@ -37,11 +41,9 @@ def make_app(**kw) -> BackpropApp:
 
 def state(app: BackpropApp) -> dict:
     """Everything a step back must restore, copied."""
-    s = app.session
-    return {"flat": s.net.flat.copy(), "opt": {k: v.copy() for k, v in s.opt_state.items()},
-            "rng": s.rng.bit_generator.state, "pos": (s.epoch, s.batch), "lr": s.lr,
-            "history": s.history.values("loss").copy(),
-            "perm": None if s._perm is None else s._perm.copy()}
+    st = session_of(app).state()
+    return {"flat": st.params, "opt": st.opt_state, "rng": st.rng, "pos": (st.epoch, st.batch),
+            "lr": st.lr, "history": st.history["loss"], "perm": st.perm}
 
 
 def same_state(a: dict, b: dict) -> bool:
@@ -53,9 +55,6 @@ def same_state(a: dict, b: dict) -> bool:
             and (a["perm"] is None or np.array_equal(a["perm"], b["perm"])))
 
 
-def status_text(app: BackpropApp) -> str:
-    return app.query_one(StatusBar).render().plain
-
 
 @pytest.mark.parametrize("opt", OPTIMISERS, ids=str)
 async def test_back_then_forward_is_bit_for_bit(opt: str) -> None:
@@ -66,13 +65,13 @@ async def test_back_then_forward_is_bit_for_bit(opt: str) -> None:
         at3 = state(app)
         await pilot.press("s")
         await pilot.pause()
-        at4, rec4 = state(app), app.session.last
+        at4, rec4 = state(app), session_of(app).last
         await pilot.press("b")
         await pilot.pause()
         assert same_state(state(app), at3) and "back to epoch 3" in status_text(app)
         await pilot.press("s")
         await pilot.pause()
-        assert same_state(state(app), at4) and same_record(app.session.last, rec4)
+        assert same_state(state(app), at4) and same_record(session_of(app).last, rec4)
 
 
 @pytest.mark.parametrize("opt", OPTIMISERS, ids=str)
@@ -84,20 +83,20 @@ async def test_stepping_back_through_the_phases_undoes_the_update(opt: str) -> N
         before = state(app)
         await pilot.press(*"fffff")  # the update phase: committed
         await pilot.pause()
-        after, rec = state(app), app.walk.record
+        after, rec = state(app), app.stepper.walk.record
         assert not same_state(after, before)
         await pilot.press("b")  # back to the hidden-layer phase: the update is taken back
         await pilot.pause()
-        assert app.walk.phase.key == "hidden1" and same_state(state(app), before)
+        assert app.stepper.walk.phase.key == "hidden1" and same_state(state(app), before)
         await pilot.press("f")  # and made again, identically
         await pilot.pause()
-        assert same_state(state(app), after) and same_record(app.walk.record, rec)
+        assert same_state(state(app), after) and same_record(app.stepper.walk.record, rec)
         await pilot.press("f", "b", "b")  # into the next update, back to this update phase,
         await pilot.pause()  # and back across it once more
-        assert app.walk.phase.key == "hidden1" and same_state(state(app), before)
+        assert app.stepper.walk.phase.key == "hidden1" and same_state(state(app), before)
         await pilot.press(*"bbbb")  # past the forward phase: the walk is over
         await pilot.pause()
-        assert app.walk is None and app.top == "dataset"
+        assert app.stepper.walk is None and app.main.top == "dataset"
         assert same_state(state(app), before)
 
 
@@ -107,12 +106,12 @@ async def test_a_thousand_epochs_back_on_the_notebook() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"rrrrrrrrrr")
         await pilot.pause()
-        assert app.session.epoch == 1000
+        assert session_of(app).epoch == 1000
         for _ in range(1000):
-            app.action_back()
+            app.main.action_back()
         await pilot.pause()
         assert same_state(state(app), first)
-        assert app.view.undo_depth >= 1000
+        assert view_of(app).undo_depth >= 1000
         await pilot.press("b")  # nothing older: a bell and a word, no crash
         await pilot.pause()
         assert "at the start already" in status_text(app)
@@ -124,45 +123,33 @@ async def test_help_states_the_undo_bound() -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         text = str(app.screen.query_one("#help-text").render())
-        assert f"{app.view.undo_depth:,}" in text
+        assert f"{view_of(app).undo_depth:,}" in text
         assert f"{UNDO_BUDGET // 2**20} MiB" in text
 
 
 async def test_play_pause_and_speed() -> None:
+    """The rules are the stepper's (tests/test_stepper.py); here, what the screen says."""
     app = make_app()
-    app.play_fps = 1e-3  # the timer never fires during the test: frames are driven by hand
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
-        await pilot.pause()
-        assert app.playing and "playing: 1 epoch per frame" in status_text(app)
-        for _ in range(3):
-            app._play_tick()
-        assert app.session.epoch == 3
+        assert app.stepper.playing and "playing: 1 epoch per frame" in status_text(app)
+        await wait_until(pilot, lambda: session_of(app).epoch >= 3)
         await pilot.press("plus", "right_square_bracket")  # 1 → 2 → 5 epochs per frame
-        await pilot.pause()
         assert "5 epochs per frame" in status_text(app)
-        app._play_tick()
-        assert app.session.epoch == 8
-        await pilot.press("minus")
-        app._play_tick()
-        assert app.session.epoch == 10
         await pilot.press("p")
-        await pilot.pause()
-        assert not app.playing and "playing" not in status_text(app)
-        app._play_tick()  # a late tick does nothing once paused
-        assert app.session.epoch == 10
+        assert not app.stepper.playing and "playing" not in status_text(app)
+        assert "paused" in status_text(app)
+        epoch = session_of(app).epoch
+        await pilot.pause(0.3)  # the timer is gone: no late frame trains on
+        assert session_of(app).epoch == epoch
 
 
 async def test_play_stops_when_training_diverges() -> None:
     app = make_app(lr=50)
-    app.play_fps = 1e-3
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "right_square_bracket", "right_square_bracket")
-        await pilot.pause()
-        for _ in range(5):
-            app._play_tick()
-        await pilot.pause()
-        assert not app.playing and app.view.diverged
+        await pilot.press("right_square_bracket", "right_square_bracket", "p")
+        await wait_until(pilot, lambda: not app.stepper.playing)
+        assert view_of(app).diverged
         assert "stopped playing: training diverged" in status_text(app)
         assert "DIVERGED" in status_text(app)
 
@@ -172,17 +159,17 @@ async def test_lr_change_takes_effect_on_the_next_step_and_b_undoes_it() -> None
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("greater_than_sign")
         await pilot.pause()
-        assert app.session.lr == 0.2 and "lr 0.2" in status_text(app)
+        assert session_of(app).lr == 0.2 and "lr 0.2" in status_text(app)
         await pilot.press("s")
         await pilot.pause()
         twin.set_lr(0.2)
-        assert app.session.last.lr == 0.2 and same_record(app.session.last, twin.step())
+        assert session_of(app).last.lr == 0.2 and same_record(session_of(app).last, twin.step())
         await pilot.press("less_than_sign", "less_than_sign")
         await pilot.pause()
-        assert app.session.lr == 0.05
+        assert session_of(app).lr == 0.05
         await pilot.press("b")  # undoes the last lr change, not the epoch
         await pilot.pause()
-        assert app.session.lr == 0.1 and app.session.epoch == 1
+        assert session_of(app).lr == 0.1 and session_of(app).epoch == 1
 
 
 async def test_lr_change_during_a_walk_retakes_the_update() -> None:
@@ -190,15 +177,15 @@ async def test_lr_change_during_a_walk_retakes_the_update() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "f", "f", "greater_than_sign")
         await pilot.pause()
-        assert app.walk is not None and app.walk.phase.key == "output"
+        assert app.stepper.walk is not None and app.stepper.walk.phase.key == "output"
         await pilot.press("f", "f")
         await pilot.pause()
         twin.set_lr(0.2)
         rec = twin.step_update()
-        assert app.walk.record.lr == 0.2 and same_record(app.walk.record, rec)
+        assert app.stepper.walk.record.lr == 0.2 and same_record(app.stepper.walk.record, rec)
 
 
-@pytest.mark.skipif(not BACKPROP.exists(), reason="backprop is not installed")
+@pytest.mark.usefixtures("backprop_installed")
 def test_play_stays_under_64_kb_per_second_at_80x24(term_factory) -> None:  # noqa: F811
     """Bytes per frame × frames per second, measured on the real command. The frame count
     comes from the epoch counter (1 epoch per frame), so no assertion depends on timing."""
@@ -217,4 +204,4 @@ def test_play_stays_under_64_kb_per_second_at_80x24(term_factory) -> None:  # no
     per_frame = (len(t.out) - began) / epochs
     print(f"play at 80×24: {per_frame:.0f} bytes/frame, about "
           f"{(len(t.out) - began) / seconds / 1000:.1f} KB/s over {seconds:.1f} s")
-    assert per_frame * BackpropApp.play_fps < 64_000, per_frame
+    assert per_frame * PLAY_FPS < 64_000, per_frame

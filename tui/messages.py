@@ -1,8 +1,8 @@
-"""Messages that carry finished views from worker threads to the UI thread.
+"""Every message a worker thread posts to the UI thread.
 
-A worker owns the session while it runs; the UI thread must not touch it. So every message
-carries an immutable `SessionView` made by the worker, and the UI only ever renders views.
-Progress is posted at most once per frame, never once per epoch.
+A worker owns the session while it runs; the UI thread must not touch it. So messages carry
+immutable results made by the worker (a `SessionView`, a gradient check, an error), and the
+UI only ever draws them. Progress is posted at most once per frame, never once per epoch.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from core.errors import UserError
+    from core.gradcheck import GradCheck
     from core.session import Session
-    from core.view import SessionView
+    from core.views import SessionView
+
+    from .screens.gradcheck import GradCheckScreen
 
 
 class SessionOpened(Message):
@@ -55,3 +58,19 @@ class SessionSaved(Message):
     def __init__(self, path: str, error: UserError | None = None) -> None:
         super().__init__()
         self.path, self.error = path, error
+
+
+class GradChecked(Message):
+    """A threaded gradient check finished: its result, for the screen that waits for it."""
+
+    def __init__(self, screen: GradCheckScreen, check: GradCheck) -> None:
+        super().__init__()
+        self.screen, self.check = screen, check
+
+
+class SessionBuilt(Message):
+    """The settings form's thread opened a session (or the core refused the settings)."""
+
+    def __init__(self, session: Session | None, error: UserError | None) -> None:
+        super().__init__()
+        self.session, self.error = session, error

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from core.phases import Phase
     from core.record import StepRecord
     from core.session import Session
-    from core.view import SessionView
+    from core.views import SessionView
 
 # Which names (Phase.reads / Phase.writes) each pane shows, by pane id. Panes not listed
 # show none of them and are never marked.
@@ -39,8 +39,6 @@ def marks_for(pane_id: str | None, phase: Phase | None) -> dict[str, str]:
         return {}
     out = {name: "read" for name in phase.reads if pattern.fullmatch(name)}
     out.update({name: "written" for name in phase.writes if pattern.fullmatch(name)})
-    if "H" in out:  # the notebook's H is the gradients pane's H1
-        out["H1"] = out["H"]
     return out
 
 

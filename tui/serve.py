@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.util
 import ipaddress
 import logging
 import shlex
@@ -17,13 +18,15 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
+
+import core
+from core.errors import UserError
+
+from .options import child_args, config_from
 
 TEMPLATES = Path(__file__).parent / "templates"
 TITLE = "backprop-stepper"
-# Options of `backprop serve` that are about the server, not the model.
-SERVER_OPTIONS = frozenset({"help", "host", "port"})
 
 
 def serve(ns: argparse.Namespace, argv: Sequence[str] = ()) -> int:
@@ -47,40 +50,12 @@ def serve(ns: argparse.Namespace, argv: Sequence[str] = ()) -> int:
 
 
 def app_command(ns: argparse.Namespace) -> str:
-    """`python -m tui.cli` plus the model options as given (and --fps), without --host/--port."""
-    from .cli import serve_parser
-
-    args: list[str] = []
-    for action in serve_parser()._actions:
-        if action.dest in SERVER_OPTIONS or not action.option_strings:
-            continue
-        value = getattr(ns, action.dest, None)
-        if value is None or value is False:
-            continue
-        flag = max(action.option_strings, key=len)
-        if isinstance(action, argparse._StoreTrueAction):
-            args.append(flag)
-        elif isinstance(action, argparse._AppendAction):
-            args += [f"{flag}={_arg(v)}" for v in value]
-        else:
-            args.append(f"{flag}={_arg(value)}")
-    return shlex.join([sys.executable, "-m", "tui.cli", *args])
-
-
-def _arg(value: Any) -> str:
-    """A parsed value back as text that parses to the same value."""
-    if isinstance(value, tuple | list):
-        return ",".join(_arg(v) for v in value)
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
+    """`python -m tui.cli` plus the options serve shares with the stepper, as given (the
+    model options and --fps), without --host/--port."""
+    return shlex.join([sys.executable, "-m", "tui.cli", *child_args(ns)])
 
 
 def _check_installed() -> None:
-    import importlib.util
-
-    from core.errors import UserError
-
     if importlib.util.find_spec("textual_serve") is None:
         raise UserError("`backprop serve` needs textual-serve, which is not installed: "
                         "pip install textual-serve (in this project: "
@@ -89,20 +64,12 @@ def _check_installed() -> None:
 
 def _check_model(ns: argparse.Namespace) -> None:
     """Open the session once here, so bad options are one line now, not a dead tab later."""
-    from core import open_session
-
-    from .cli import config_from
-
     if ns.fps is not None and ns.fps < 1:
-        from core.errors import UserError
-
         raise UserError(f"--fps must be at least 1 (got {ns.fps})")
-    open_session(config_from(ns))
+    core.open_session(config_from(ns))
 
 
 def _check_port(port: int) -> None:
-    from core.errors import UserError
-
     if not 1 <= port <= 65535:
         raise UserError(f"--port must be between 1 and 65535 (got {port}); the default is 8000")
 
@@ -110,8 +77,6 @@ def _check_port(port: int) -> None:
 def is_loopback(host: str) -> bool:
     """True if `host` only reaches this machine: localhost, 127.x.x.x, ::1, or a name that
     resolves only to those."""
-    from core.errors import UserError
-
     name = host.strip().strip("[]").lower()
     if not name:
         raise UserError("--host is empty; leave it out to serve on 127.0.0.1 (this machine only)")
@@ -131,8 +96,6 @@ def is_loopback(host: str) -> bool:
 def _check_bind(host: str, port: int) -> None:
     """Bind and release each address aiohttp will bind, to turn the usual failures into one
     line for a student. aiohttp sets SO_REUSEADDR too, so this sees the same conflicts."""
-    from core.errors import UserError
-
     name = host.strip().strip("[]")
     try:
         infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)

@@ -2,8 +2,8 @@
 numeric one from finite differences, their relative error, and a verdict in words.
 
 The numbers are `core.check_session(session)`'s; this screen only lays them out. A big
-network is checked in a thread (see `BackpropApp.action_gradcheck`), and the screen says
-so until the result arrives.
+network is checked in a thread (see `Stepper.gradcheck`), and the screen says so until the
+result arrives.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -57,14 +56,6 @@ def report(check: GradCheck, epoch: int) -> Text:
                    f"  {num(check.numeric[i], 6, signed=True):>12}"
                    f"  {num(check.rel_error[i], 2):>10} {'✓' if good else '✗ off'}\n")
     return out
-
-
-class GradChecked(Message):
-    """A threaded check finished: its result, for the screen that waits for it."""
-
-    def __init__(self, screen: GradCheckScreen, check: GradCheck) -> None:
-        super().__init__()
-        self.screen, self.check = screen, check
 
 
 class GradCheckScreen(ModalScreen[None]):

@@ -10,9 +10,8 @@ app, which swaps it in; changing only the learning rate keeps the session and se
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -20,18 +19,22 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ..cli import _float, _int, _int_list
+import core
+from core import names
+from core.config import defaults_for
+from core.errors import UserError
+
+from ..messages import SessionBuilt
+from ..options import Option, form_options, form_text, parse_float
 from . import CSS
 
 if TYPE_CHECKING:
     from core.config import Config
-    from core.errors import UserError
     from core.session import Session
 
 
@@ -53,6 +56,11 @@ class Choice(Widget, can_focus=True):
     def value(self) -> str:
         return self.choices[self.index]
 
+    def set_value(self, value: str) -> None:
+        if value in self.choices:
+            self.index = self.choices.index(value)
+            self.refresh()
+
     def action_cycle(self, step: int) -> None:
         self.index = (self.index + step) % len(self.choices)
         self.refresh()
@@ -73,68 +81,11 @@ class Choice(Widget, can_focus=True):
         return Text(f"◀ {self.value} ▶")
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str  # the Config field
-    label: str
-    choices: tuple[str, ...] | None = None  # a Choice; else an Input parsed by `parse`
-    parse: Callable[[str], object] | None = None
-    hint: str = ""
-
-
-def _optional(parse: Callable[[str], object]) -> Callable[[str], object]:
-    """Blank means "the default" (None); anything else must parse."""
-    return lambda text: None if not text.strip() else parse(text.strip())
-
-
-def _names(text: str) -> tuple[str, ...] | None:
-    names = tuple(p.strip() for p in text.split(",") if p.strip())
-    return names or None
-
-
-def _fields() -> tuple[Field, ...]:
-    from core import activations, losses, optim
-    from core.data import NORMALIZERS
-    from core.network import INITS
-
-    acts = tuple(activations.ACTIVATIONS)
-    return (
-        Field("data", "dataset", parse=str.strip, hint="a built-in name or a CSV path"),
-        Field("targets", "target columns", parse=_names, hint="CSV only; blank: last"),
-        Field("normalize", "normalisation", choices=NORMALIZERS),
-        Field("hidden", "hidden layers", parse=_int_list, hint="e.g. 2 or 8,8"),
-        Field("activation", "activation", choices=acts),
-        Field("output_activation", "output activation", choices=acts),
-        Field("loss", "loss", choices=tuple(losses.LOSSES)),
-        Field("init", "init", choices=INITS),
-        Field("optimizer", "optimiser", choices=tuple(optim.OPTIMIZERS)),
-        Field("batch_size", "batch size", parse=_optional(_int), hint="blank: default"),
-        Field("lr", "learning rate", parse=_float, hint="changes live alone"),
-        Field("seed", "seed", parse=_int),
-        Field("test_fraction", "test fraction", parse=_float, hint="0 to 0.9"),
-        Field("l2", "L2 penalty λ", parse=_float),
-        Field("noise", "noise", parse=_float, hint="generated data"),
-    )
-
-
+# What a dataset brings its own defaults for (the rest, such as the seed, stays as it was).
+DATASET_FIELDS = ("targets", "normalize", "hidden", "activation", "output_activation", "loss",
+                  "init", "optimizer", "batch_size", "lr")
 # Fields whose change makes a preset's or a weights file's starting weights meaningless.
 NEW_START = {"data", "targets", "hidden", "init"}
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-class SessionBuilt(Message):
-    """The form's thread opened a session (or the core refused the settings)."""
-
-    def __init__(self, session: Session | None, error: UserError | None) -> None:
-        super().__init__()
-        self.session, self.error = session, error
 
 
 class SettingsScreen(ModalScreen[None]):
@@ -155,8 +106,8 @@ class SettingsScreen(ModalScreen[None]):
         super().__init__()
         self.config, self.lr = config, lr
         self.set_lr, self.use = set_lr, use
-        self.fields = _fields()
-        self.initial = {f.name: _text(lr if f.name == "lr" else getattr(config, f.name))
+        self.fields = form_options()
+        self.initial = {f.name: form_text(lr if f.name == "lr" else getattr(config, f.name))
                         for f in self.fields}
         self.busy = False
 
@@ -165,7 +116,7 @@ class SettingsScreen(ModalScreen[None]):
             box.border_title = "Settings: enter applies · escape cancels · tab moves"
             for f in self.fields:
                 with Horizontal(classes="settings-row"):
-                    yield Static(f.label, classes="settings-label")
+                    yield Static(f.form, classes="settings-label")
                     if f.choices:
                         yield Choice(f.choices, self.initial[f.name], id=f"set-{f.name}")
                     else:
@@ -176,16 +127,12 @@ class SettingsScreen(ModalScreen[None]):
             yield Static("", id="settings-error")
 
     @staticmethod
-    def _suggestions(f: Field) -> list[str]:
-        if f.name != "data":
-            return []
-        from core.data import BUILTIN
-
-        return list(BUILTIN)
+    def _suggestions(f: Option) -> list[str]:
+        return list(names.DATASETS) if f.name == "data" else []
 
     # ------------------------------------------------------------------ reading the form
 
-    def _raw(self, f: Field) -> str:
+    def _raw(self, f: Option) -> str:
         widget = self.query_one(f"#set-{f.name}")
         assert isinstance(widget, (Choice, Input))
         return widget.value
@@ -198,11 +145,10 @@ class SettingsScreen(ModalScreen[None]):
             if f.choices:
                 values[f.name] = raw
                 continue
-            assert f.parse is not None
             try:
-                values[f.name] = f.parse(raw)
-            except (argparse.ArgumentTypeError, ValueError) as exc:
-                self._error(f.name, str(exc) or f"not a valid {f.label}")
+                values[f.name] = f.parse_form(raw)
+            except ValueError as exc:
+                self._error(f.name, str(exc) or f"not a valid {f.form}")
                 ok = False
         return values if ok else None
 
@@ -210,15 +156,33 @@ class SettingsScreen(ModalScreen[None]):
         f = next(f for f in self.fields if f.name == name)
         return self._raw(f).strip()
 
-    def new_config(self, values: dict[str, object], changed: dict[str, object]) -> Config:
-        """What to open: the dataset's defaults when the dataset changes (plus whatever
-        else was changed), else the running config with the changes."""
-        from core import Config
+    @on(Input.Changed, "#set-data")
+    def _data_changed(self, event: Input.Changed) -> None:
+        """A new dataset brings its own defaults (lr, network, loss, …), as on the command
+        line; the form shows them before anything is applied. Back to the session's own
+        dataset, the form shows the session's settings again."""
+        data = event.value.strip()
+        if data == self.initial["data"]:
+            fill = {name: self.initial[name] for name in DATASET_FIELDS}
+        elif data in names.DATASETS or data.lower().endswith(".csv"):
+            fill = {name: form_text(value) for name, value in defaults_for(data).items()
+                    if name in DATASET_FIELDS}
+            fill.update(targets="", batch_size="")
+        else:
+            return  # still being typed
+        for name, text in fill.items():
+            widget = self.query_one(f"#set-{name}")
+            if isinstance(widget, Choice):
+                widget.set_value(text)
+            else:
+                assert isinstance(widget, Input)
+                widget.value = text
 
+    def new_config(self, values: dict[str, object], changed: dict[str, object]) -> Config:
+        """What to open: with a new dataset, exactly what the form shows (its defaults, and
+        whatever else was changed); else the running config with the changes."""
         if "data" in changed:
-            keep = ("seed", "noise", "test_fraction", "l2")
-            return Config(data=str(values["data"]), **{k: values[k] for k in keep},
-                          **{k: v for k, v in changed.items() if k != "data"})
+            return core.Config(**values)  # type: ignore[arg-type]
         base = replace(self.config, lr=values["lr"], **changed)
         if NEW_START & changed.keys():
             base = replace(base, preset=None, weights=None)
@@ -280,10 +244,8 @@ class SettingsScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="settings")
     def _open(self, config: Config) -> None:
-        from core import UserError, open_session
-
         try:
-            session = open_session(config)
+            session = core.open_session(config)
         except UserError as exc:
             self.post_message(SessionBuilt(None, exc))
             return
@@ -322,8 +284,8 @@ class EditValueScreen(ModalScreen[None]):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
-            value = _float(event.value.strip())
-        except argparse.ArgumentTypeError as exc:
+            value = parse_float(event.value.strip())
+        except ValueError as exc:
             self._refuse(str(exc))
             return
         error = self.apply(value)

@@ -17,7 +17,7 @@ from ..fmt import NOT_A_NUMBER, fit, num, short
 from .pane import Pane
 
 if TYPE_CHECKING:
-    from core.view import SessionView
+    from core.views import SessionView
 
 # (column heading, cell text per row) for one column of the table
 Column = tuple[str, Callable[[int], str]]

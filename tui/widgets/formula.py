@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from core.phases import Line, Phase
-    from core.view import SessionView
+    from core.views import SessionView
 
     from ..phasewalk import PhaseWalk
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from core.names import layer_names, pre_activation_name
+
 from ..fmt import fit, num, shape
 from .pane import Cell, Pane
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from core.record import StepRecord
-    from core.view import SessionView
+    from core.views import SessionView
 
 
 class GradientsPane(Pane):
@@ -63,11 +65,12 @@ class GradientsPane(Pane):
         if forward:
             out += self._forward(rec, width, decimals)
         notes = forward  # formulas beside the labels when there is room for everything
+        names = layer_names(rec.depth)
         for layer in reversed(range(rec.depth)):
             n = layer + 1
-            below = "X" if n == 1 else f"A{n - 1}"
+            below = "X" if n == 1 else names[layer - 1]
             if deltas:
-                rule = "ŷ − y" if n == rec.depth else f"delta{n + 1}·W{n + 1}ᵀ ⊙ f′(Z{n})"
+                rule = "ŷ − y" if n == rec.depth else f"delta{n + 1}·W{n + 1}ᵀ{self._deriv(n)}"
                 out += self._matrix(f"delta{n}", rec.delta[layer], width, decimals, 4,
                                     f"= {rule}" if notes else "")
             out += self._matrix(f"dW{n}", rec.dW[layer], width, decimals, 6,
@@ -76,21 +79,26 @@ class GradientsPane(Pane):
                                 f"= Σ delta{n} / N" if notes else "")
         return out
 
+    def _deriv(self, n: int) -> str:
+        """` ⊙ tanh′(Z1)` for a non-linear hidden layer; nothing for a linear one."""
+        act = self.view.hidden_activation if self.view is not None else "linear"
+        return "" if act == "linear" else f" ⊙ {act}′(Z{n})"
+
     def _forward(self, rec: StepRecord, width: int, decimals: int) -> list[Text]:
-        """The forward pass that produced these gradients (parameters before the update)."""
+        """The forward pass that produced these gradients (parameters before the update),
+        each matrix under its one name: `H = X·W1 + b1`, or `Z1 = …` then `H = tanh(Z1)`."""
         out = [Text(fit(" forward pass, before the update:", width), style=self.style("dim"))]
+        names = layer_names(rec.depth)
+        assert self.view is not None
+        acts = [self.view.hidden_activation] * (rec.depth - 1) + [self.view.output_activation]
         for layer in range(rec.depth):
-            n = layer + 1
-            same = bool((rec.Z[layer] == rec.A[layer]).all())
-            name = "ŷ" if n == rec.depth else f"H{n}"
-            rule = f"= {'X' if n == 1 else f'A{n - 1}'}·W{n} + b{n}"
-            if same:
-                out += self._matrix(f"{name} = Z{n} = A{n}", rec.Z[layer], width, decimals, 4,
-                                    rule)
-            else:
-                out += self._matrix(f"Z{n}", rec.Z[layer], width, decimals, 4, rule)
-                out += self._matrix(f"{name} = A{n}", rec.A[layer], width, decimals, 4,
-                                    f"= f(Z{n})")
+            n, act = layer + 1, acts[layer]
+            rule = f"= {'X' if n == 1 else names[layer - 1]}·W{n} + b{n}"
+            pre = pre_activation_name(layer, rec.depth, act)
+            out += self._matrix(pre, rec.Z[layer], width, decimals, 4, rule)
+            if pre != names[layer]:
+                out += self._matrix(names[layer], rec.A[layer], width, decimals, 4,
+                                    f"= {act}(Z{n})")
         return out
 
     def _matrix(self, name: str, values: np.ndarray, width: int, decimals: int,

@@ -16,7 +16,7 @@ from ..fmt import DOWN, UP, fit, is_finite, num
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
-    from core.view import SessionView
+    from core.views import SessionView
 
 BARS = " ▁▂▃▄▅▆▇█"
 GUTTER = 8  # cells for the axis labels left of the chart

@@ -23,7 +23,7 @@ from .textstyles import text_styles
 
 if TYPE_CHECKING:
     from core.surface import Surface
-    from core.view import SessionView
+    from core.views import SessionView
 
 SIDE = 26  # columns of legend right of the picture
 GLYPHS = {(False, True): "●", (False, False): "○", (True, True): "◆", (True, False): "◇"}

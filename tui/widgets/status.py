@@ -17,7 +17,7 @@ from ..fmt import short
 from .textstyles import TextStyled
 
 if TYPE_CHECKING:
-    from core.view import SessionView
+    from core.views import SessionView
 
 SEP = " │ "
 
@@ -30,41 +30,48 @@ class StatusBar(TextStyled, Widget):
         self.view: SessionView | None = None
         self.progress: tuple[int, int] | None = None
         self.note = ""
-        # set by the app (issue 4): the update a phase walk is on, as (epoch, batch index),
-        # and the play speed while playing
-        self.walking: tuple[int, int] | None = None
-        self.playing = ""
+        self.walking: tuple[int, int] | None = None  # the update a phase walk is on
+        self.playing = ""  # the play speed, while playing
 
     def show(self, view: SessionView | None, progress: tuple[int, int] | None = None,
-             note: str = "") -> None:
-        """New facts to show; one redraw. `progress` is (epochs done, epochs asked)."""
+             note: str = "", walking: tuple[int, int] | None = None,
+             playing: str = "") -> None:
+        """New facts to show; one redraw. `progress` is (epochs done, epochs asked),
+        `walking` the (epoch, batch index) of the update a phase walk is on."""
         if view is not None:
             self.view = view
         self.progress, self.note = progress, note
+        self.walking, self.playing = walking, playing
         self.set_class(self.view is not None and self.view.diverged, "-diverged")
         self.refresh(layout=self._lines() != self.size.height)
 
     def _lines(self) -> int:
-        """Rows the status needs at this width. A layout pass costs a whole-screen reflow
-        (most of a step's time), so it is asked for only when the height changes."""
-        width = max(self.size.width, 1)
-        return sum(-(-max(len(line), 1) // width) for line in self.render().plain.split("\n"))
+        """Rows the status needs: one per line, since no line wraps. A layout pass costs a
+        whole-screen reflow (most of a step's time), so it is asked for only when the
+        height changes."""
+        return len(self._text().plain.split("\n"))
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self._lines()
 
     def _style(self, name: str) -> Style:
         return self.text_style(f"status--{name}")
 
     def render(self) -> Text:
+        """Each line cut to the width with `…`: a long note never wraps onto a second line,
+        which would push every pane down a row."""
+        lines = self._text(max(self.size.width, 1)).split("\n")
+        for line in lines:
+            line.truncate(max(self.size.width, 1), overflow="ellipsis")
+        out = Text("\n").join(lines)
+        out.no_wrap = True
+        return out
+
+    def _text(self, width: int = 10_000) -> Text:
         v = self.view
         if v is None:
             return Text(" backprop-stepper: opening the network…")
-        line = Text(" ")
-        epoch, batch = (v.epoch, v.batch) if self.walking is None else \
-            (self.walking[0], self.walking[1] + 1)
-        line.append(f"Epoch {epoch}", style=self._style("key"))
-        if v.batches > 1:
-            line.append(f", batch {batch}/{v.batches}")
-        line.append(f"{SEP}Seed {v.seed}")
-        line.append(f"{SEP}lr {short(v.lr, 6)}{SEP}{v.description}{SEP}{self._optimizer(v)}")
+        line = self._facts(v, width)
         if self.note:
             line.append(f"  {self.note}", style=self._style("note"))
         if self.playing:
@@ -77,6 +84,22 @@ class StatusBar(TextStyled, Widget):
             line.append("\n" + self._diverged_text(v), style=self._style("alarm"))
         return line
 
+    def _facts(self, v: SessionView, width: int) -> Text:
+        """Epoch │ Seed │ lr │ network │ optimiser. A note needs room: the network and the
+        optimiser, which never change during a session, make way for it first."""
+        epoch, batch = (v.epoch, v.batch) if self.walking is None else \
+            (self.walking[0], self.walking[1] + 1)
+        head = f"Epoch {epoch}" + (f", batch {batch}/{v.batches}" if v.batches > 1 else "")
+        fixed = [f"Seed {v.seed}", f"lr {short(v.lr, 6)}"]
+        extra = [v.description, self._optimizer(v)]
+        note = f"  {self.note}" if self.note else ""
+        while extra and 1 + len(SEP.join([head, *fixed, *extra])) + len(note) > width:
+            extra.pop()
+        line = Text(" ")
+        line.append(head, style=self._style("key"))
+        line.append(SEP + SEP.join([*fixed, *extra]))
+        return line
+
     @staticmethod
     def _optimizer(v: SessionView) -> str:
         if v.batches == 1:
@@ -85,6 +108,8 @@ class StatusBar(TextStyled, Widget):
 
     @staticmethod
     def _diverged_text(v: SessionView) -> str:
-        return (f" DIVERGED at epoch {v.diverged_at}: the loss overflowed and training "
-                f"stopped. R restarts, n tries a new seed; to converge, quit (q) and rerun "
-                f"with a smaller --lr than {short(v.lr, 6)}. ")
+        """What happened, and the keys that recover from it: `b` back to before it, `<` a
+        smaller lr. A number quoted is the lr it diverged with, never one not yet tried."""
+        tried = f" (lr {short(v.diverged_lr, 6)})" if v.diverged_lr is not None else ""
+        return (f" DIVERGED at epoch {v.diverged_at}{tried}: b steps back, < halves the lr, "
+                "then step again")

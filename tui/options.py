@@ -1,0 +1,350 @@
+"""Every option, declared once. From this table come:
+
+- the argparse options of `backprop`, `backprop train` and `backprop serve` (`add_options`);
+- the settings form's fields (`form_options`);
+- the command line serve gives the app it starts per tab (`child_args`);
+- the model options `--resume` ignores, because the file decides the model (`given_model`);
+- the options section of the help screen (`help_text`);
+- the `Config` a command line asks for (`config_from`).
+
+No Textual and no NumPy: the command line is read before either is loaded. The choices and
+limits come from `core.names`; the parsers are public and raise `OptionError` (a
+`ValueError`) with a message a student can act on, which argparse and the form both show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from core import names
+
+Parser = Callable[[str], Any]
+
+
+class OptionError(ValueError):
+    """A value that does not parse; the message says what was expected."""
+
+
+# ---------------------------------------------------------------------------- parsers
+
+def parse_float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise OptionError(f"expected a number, not {text!r}") from None
+
+
+def parse_int(text: str) -> int:
+    """A whole number; `1e3` and `10_000` are accepted, `2.5` is not."""
+    try:
+        value = float(text.replace("_", ""))
+        if value != int(value):
+            raise ValueError
+        return int(value) if abs(value) < 2**63 else int(text)
+    except (ValueError, OverflowError):
+        raise OptionError(f"expected a whole number, not {text!r}") from None
+
+
+def parse_int_list(text: str) -> tuple[int, ...]:
+    """Layer sizes: `4` or `8,8`."""
+    try:
+        values = tuple(int(p) for p in text.replace(" ", "").split(",") if p != "")
+    except ValueError:
+        raise OptionError(f"expected whole numbers like 4 or 4,3, not {text!r}") from None
+    if not values:
+        raise OptionError("expected at least one layer size, e.g. 2")
+    return values
+
+
+def parse_names(text: str) -> tuple[str, ...] | None:
+    """Column names separated by commas; blank means none."""
+    found = tuple(p.strip() for p in text.split(",") if p.strip())
+    return found or None
+
+
+def parse_columns(text: str) -> tuple[str, ...]:
+    """CSV columns for --features and --drop: names or positions (`a,b` or `0,-1`)."""
+    found = parse_names(text)
+    if found is None:
+        raise OptionError("expected column names or positions, e.g. a,b or 0,2")
+    return found
+
+
+def parse_sep(text: str) -> str:
+    """A field separator; a tab may be typed as `\\t` or `tab`, as a shell makes it hard to
+    type one."""
+    return "\t" if text in ("\\t", "tab", "TAB") else text
+
+
+def parse_text(text: str) -> str:
+    return text.strip()
+
+
+def optional(parse: Parser) -> Parser:
+    """Blank means "the default" (None); anything else must parse."""
+    return lambda text: None if not text.strip() else parse(text.strip())
+
+
+def _for_argparse(parse: Parser) -> Parser:
+    """argparse shows an ArgumentTypeError's own message, so ours reach the user whole."""
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except OptionError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
+
+
+# ---------------------------------------------------------------------------- the table
+
+APP, TRAIN, SERVE = "backprop", "train", "serve"
+MODEL_COMMANDS = (APP, TRAIN, SERVE)
+# Groups of options that describe the model (data, network, training): a Config's fields.
+MODEL_GROUPS = ("data", "model", "training")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: how the command line spells and parses it, and how the form shows it."""
+
+    name: str  # the namespace attribute; for model options, the Config field
+    flag: str  # "--hidden"
+    help: str
+    group: str  # "data", "model", "training" (the model); else the command's own
+    commands: tuple[str, ...] = MODEL_COMMANDS
+    parse: Parser | None = None  # None: a word from `choices`, or plain text
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+    repeat: bool = False  # may be given more than once; the values are collected
+    switch: bool = False  # takes no value: present or not
+    default: Any = None
+    form: str = ""  # the settings form's label; "" keeps it out of the form
+    form_parse: Parser | None = None  # the form's parser when it differs (blank allowed)
+    hint: str = ""  # beside the form field
+    values: str = ""  # how the help names the values, when the metavar says too little
+
+    @property
+    def model(self) -> bool:
+        return self.group in MODEL_GROUPS
+
+    @property
+    def spelling(self) -> str:
+        """How the help names the values: `linear|sigmoid|…`, `N,N…`, `FILE.csv`."""
+        if self.switch:
+            return ""
+        if self.values:
+            return self.values
+        if self.choices:
+            return "|".join(self.choices)
+        return self.metavar or self.name.upper()
+
+    def parse_form(self, text: str) -> Any:
+        """A form field's text as a value (a choice field's text is its value)."""
+        parse = self.form_parse or self.parse
+        return text if parse is None else parse(text)
+
+
+_ACTS = names.ACTIVATIONS
+
+OPTIONS: tuple[Option, ...] = (
+    # the model, in the settings form's order (argparse groups them by `group`)
+    Option("preset", "--preset", "the notebook's data, printed initial weights, lr 0.1, "
+           "1000 epochs", "data", choices=names.PRESETS),
+    Option("data", "--data", f"{', '.join(names.DATASETS)} (default notebook), or a CSV path",
+           "data", parse=parse_text, metavar="NAME|FILE.csv", form="dataset",
+           hint="a built-in name or a CSV path", values="|".join((*names.DATASETS, "FILE.csv"))),
+    Option("targets", "--target", "target column of a CSV, a name or a position (0 first, "
+           "-1 last; repeatable; default: the last column)", "data", metavar="COL",
+           repeat=True, form="target columns", form_parse=parse_names,
+           hint="CSV only; blank: last"),
+    # how to read a CSV and which of its columns to use (CSV files only)
+    Option("features", "--features", "use only these CSV columns as features (names or "
+           "positions)", "data", parse=parse_columns, metavar="COL,…"),
+    Option("drop", "--drop", "leave these CSV columns out (names or positions)", "data",
+           parse=parse_columns, metavar="COL,…"),
+    Option("sep", "--sep", "a CSV's field separator, e.g. ';' or \\t (default: detected: , ; "
+           "tab or |)", "data", parse=parse_sep, metavar="SEP"),
+    Option("decimal", "--decimal", "a CSV's decimal mark (default: detected; , for 0,75)",
+           "data", choices=names.DECIMALS),
+    Option("no_header", "--no-header", "the CSV's first line is data; columns are named by "
+           "position 0, 1, …", "data", switch=True),
+    Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
+           "data, with --no-header)", "data", parse=parse_int, metavar="N"),
+    Option("normalize", "--normalize", "per-column scaling (default: max, as the notebook)",
+           "data", choices=names.NORMALIZERS, form="normalisation"),
+    Option("hidden", "--hidden", "hidden layer sizes (default 2)", "model",
+           parse=parse_int_list, metavar="N,N…", form="hidden layers", hint="e.g. 2 or 8,8"),
+    Option("activation", "--activation", "hidden-layer activation (default linear)", "model",
+           choices=_ACTS, form="activation"),
+    Option("output_activation", "--output-activation", "output activation (default: what "
+           "the loss needs, sigmoid for bce and softmax for ce, else linear)", "model",
+           choices=names.OUTPUT_ACTIVATIONS, form="output activation"),
+    Option("loss", "--loss", "mse (default), bce (two classes) or ce (classes, softmax)",
+           "model", choices=names.LOSSES, form="loss"),
+    Option("init", "--init", "weight init (uniform U[0,1) like the notebook, xavier, he)",
+           "model", choices=names.INITS, form="init"),
+    Option("weights", "--weights", "explicit starting parameters", "model",
+           parse=parse_text, metavar="FILE.json"),
+    Option("optimizer", "--optimizer", "gd (full batch, default), sgd, momentum, adam",
+           "training", choices=names.OPTIMIZERS, form="optimiser"),
+    Option("batch_size", "--batch-size", "rows per update for sgd/momentum/adam (sgd default "
+           "1)", "training", parse=parse_int, metavar="K", form="batch size",
+           form_parse=optional(parse_int), hint="blank: default"),
+    Option("lr", "--lr", "learning rate (default 0.1)", "training", parse=parse_float,
+           metavar="LR", form="learning rate", hint="changes live alone"),
+    Option("seed", "--seed", "random seed (default: a fresh one, shown)", "model",
+           parse=parse_int, metavar="N", form="seed"),
+    Option("test_fraction", "--test-fraction", "hold out this share of rows as a test set "
+           "(default 0)", "data", parse=parse_float, metavar="F", form="test fraction",
+           hint="0 to 0.9"),
+    Option("l2", "--l2", "L2 penalty on weights (default 0)", "training", parse=parse_float,
+           metavar="λ", form="L2 penalty λ"),
+    Option("noise", "--noise", "noise of generated datasets (default 0.1)", "data",
+           parse=parse_float, metavar="X", form="noise", hint="generated data"),
+    Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
+           "runs (default 100)", "training", parse=parse_int, metavar="N"),
+    # the stepper (and the app serve starts)
+    Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
+           commands=(APP, SERVE), parse=parse_int, metavar="N"),
+    Option("resume", "--resume", "reopen a saved session file", "session", commands=(APP,),
+           parse=parse_text, metavar="FILE"),
+    Option("save_to", "--save-to", "where w saves the session (default: "
+           "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)", "session",
+           commands=(APP,), parse=parse_text, metavar="FILE.json"),
+    # backprop train
+    Option("log_every", "--log-every", "print the loss every N epochs (0 = silent; default "
+           "100)", "output", commands=(TRAIN,), parse=parse_int, metavar="N", default=100),
+    Option("json", "--json", "print one JSON object instead", "output", commands=(TRAIN,),
+           switch=True, default=False),
+    # backprop serve
+    Option("host", "--host", "address to bind (default 127.0.0.1, this machine only)",
+           "server", commands=(SERVE,), parse=parse_text, metavar="HOST",
+           default="127.0.0.1"),
+    Option("port", "--port", "port (default 8000)", "server", commands=(SERVE,),
+           parse=parse_int, metavar="PORT", default=8000),
+)
+
+BY_NAME = {o.name: o for o in OPTIONS}
+GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
+                "screen": "screen", "session": "session files", "output": "output",
+                "server": "server"}
+
+
+def options_of(command: str) -> tuple[Option, ...]:
+    return tuple(o for o in OPTIONS if command in o.commands)
+
+
+# ---------------------------------------------------------------------------- argparse
+
+def add_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """Every option of `command`, in argument groups by kind."""
+    groups: dict[str, Any] = {}
+    for o in options_of(command):
+        if o.group not in groups:
+            groups[o.group] = parser.add_argument_group(GROUP_TITLES.get(o.group, o.group))
+        g = groups[o.group]
+        if o.switch:  # a model switch defaults to None: not given, as the others
+            g.add_argument(o.flag, dest=o.name, action="store_true", default=o.default,
+                           help=o.help)
+            continue
+        kw: dict[str, Any] = {"dest": o.name, "help": o.help, "default": o.default}
+        if o.choices:
+            kw["choices"] = o.choices
+        else:
+            kw["metavar"] = o.metavar
+        if o.parse is not None:
+            kw["type"] = _for_argparse(o.parse)
+        if o.repeat:
+            kw["action"] = "append"
+        g.add_argument(o.flag, **kw)
+
+
+def config_from(ns: argparse.Namespace):
+    """The Config a parsed command line asks for: the model options that were given."""
+    from core.config import Config
+
+    fields = set(Config.field_names())
+    given = {o.name: getattr(ns, o.name) for o in OPTIONS
+             if o.model and o.name in fields and getattr(ns, o.name, None) is not None}
+    for o in OPTIONS:
+        if o.repeat and o.name in given:
+            given[o.name] = tuple(given[o.name])
+    return Config(**given)
+
+
+def given_model(ns: argparse.Namespace) -> list[str]:
+    """The flags of the model options given: what `--resume` ignores (the file decides)."""
+    return [o.flag for o in OPTIONS if o.model and getattr(ns, o.name, None) is not None]
+
+
+def child_args(ns: argparse.Namespace, parent: str = SERVE, child: str = APP) -> list[str]:
+    """`parent`'s options that `child` also takes, as given, for the command line of the
+    app `parent` starts (serve starts one stepper per browser tab)."""
+    args: list[str] = []
+    for o in OPTIONS:
+        if parent not in o.commands or child not in o.commands:
+            continue
+        value = getattr(ns, o.name, None)
+        if value is None or value is False:
+            continue
+        if o.switch:
+            args.append(o.flag)
+        elif o.repeat:
+            args += [f"{o.flag}={_arg(v)}" for v in value]
+        else:
+            args.append(f"{o.flag}={_arg(value)}")
+    return args
+
+
+def _arg(value: Any) -> str:
+    """A parsed value back as text that parses to the same value."""
+    if isinstance(value, tuple | list):
+        return ",".join(_arg(v) for v in value)
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- the form
+
+def form_options() -> tuple[Option, ...]:
+    """The model options the settings form shows, in the table's order."""
+    return tuple(o for o in OPTIONS if o.form)
+
+
+def form_text(value: object) -> str:
+    """A Config value as the form shows it (and reads it back)."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# ---------------------------------------------------------------------------- help
+
+def help_text(width: int = 78) -> str:
+    """The model options as the help screen lists them: `--flag VALUES`, filled to `width`."""
+    items = [f"{o.flag} {o.spelling}".strip() for o in OPTIONS if o.model]
+    return "\n".join(_fill(items, width - 1, "  "))
+
+
+def _fill(items: Iterable[str], width: int, gap: str) -> list[str]:
+    """Items on lines of at most `width`, never split (one too long stands alone)."""
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        if line and len(line) + len(gap) + len(item) > width:
+            lines.append(" " + line)
+            line = ""
+        line = f"{line}{gap}{item}" if line else item
+    if line:
+        lines.append(" " + line)
+    return [textwrap.shorten(x, width + 1, placeholder="…") if len(x) > width + 1 else x
+            for x in lines]

@@ -1,0 +1,530 @@
+"""The rules of who may change the session, and when. No Textual here: the main screen
+calls an operation for each key, and each returns an `Outcome` that says what the screen
+should do (draw the session again, show a note, ring the bell, start a background job).
+
+One busy state decides everything: while a job (a long run, a gradient check, a save) owns
+the session in a thread, nothing else may touch it; the screen's keys get a bell and a note
+saying what to do instead. Small jobs (the notebook's 100 epochs take a millisecond) run on
+the caller's thread and come back with `redraw=True`; big ones come back with a `job` for
+the screen to run in a worker, which reports through `run_job`'s callback and ends with one
+of the `finish_*` operations, on the UI thread again.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import core
+from core.errors import UserError
+
+from .fmt import short
+from .phasewalk import PhaseWalk
+
+if TYPE_CHECKING:
+    from core.gradcheck import GradCheck
+    from core.session import Session
+    from core.views import SessionView
+
+RUN_EPOCHS = 100
+# Work (rows × parameters × epochs) small enough to do on the UI thread without a visible
+# pause; above it a thread runs the epochs and the screen shows progress.
+SYNC_WORK = 20_000_000
+SAVE_SYNC_EPOCHS = 20_000  # a longer history is saved in a thread (1M epochs: ~3 s)
+# Progress frames per second during a threaded run. Each costs the worker a view of the
+# session (15 ms on 100,000 rows) and the UI a frame; at 10 a key pressed during a big run
+# waited behind them (bench/latency.py: `l` p90 ~100 ms) and the run went 40% slower.
+PROGRESS_HZ = 5
+# Play: epochs per frame, and frames per second. At 80×24 one frame of the notebook writes
+# about 4 KB, so 8 frames/s send about 31 KB/s (bench/bandwidth.py).
+PLAY_SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+PLAY_FPS = 8.0
+
+
+class Busy(enum.Enum):
+    """Who owns the session: nobody but the UI thread, or a job in a thread."""
+
+    IDLE = "idle"
+    RUNNING = "running"
+    SAVING = "saving"
+    CHECKING = "checking"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work for a thread: `kind` is "run" (epochs), "check" or "save" (path)."""
+
+    kind: str
+    epochs: int = 0
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the screen does after an operation."""
+
+    redraw: bool = False  # take a new view of the session and draw it
+    note: str | None = None  # the status line's remark; None leaves it as it is
+    bell: bool = False
+    job: Job | None = None  # start this in a thread
+    error: str | None = None  # a refusal for a form to show beside its field
+    check: GradCheck | None = None  # a gradient check done at once, to show
+    message: tuple[str, str, str] | None = None  # a notification: (title, text, severity)
+
+
+NOTHING = Outcome()
+
+
+def _work(session: Session, epochs: int) -> int:
+    """Rows × parameters × epochs: a proxy for how long the epochs will take."""
+    return session.dataset.X.shape[0] * session.net.flat.size * epochs
+
+
+class Stepper:
+    """Owns the session, the phase walk, play, a pending lr change and the busy state."""
+
+    def __init__(self, session: Session | None = None, run_epochs: int = RUN_EPOCHS,
+                 sync_work: int = SYNC_WORK, save_to: str | None = None) -> None:
+        self.session = session
+        self.run_epochs = run_epochs
+        self.sync_work = sync_work
+        self.save_to = save_to  # `--save-to`; None: a stamped name in the current folder
+        self.busy = Busy.IDLE
+        self.walk: PhaseWalk | None = None
+        self.playing = False
+        self.play_speed = 0  # index into PLAY_SPEEDS
+        self.progress: tuple[int, int] | None = None  # (done, total) of a threaded run
+        self._lr_pending = 1.0  # `<`/`>` pressed while a frame of play runs in a thread
+        self._stop = threading.Event()
+
+    # ------------------------------------------------------------------ asking
+
+    @property
+    def idle(self) -> bool:
+        return self.session is not None and self.busy is Busy.IDLE
+
+    @property
+    def running(self) -> bool:
+        return self.busy is Busy.RUNNING
+
+    @property
+    def diverged(self) -> bool:
+        return self.session is not None and self.session.diverged
+
+    @property
+    def speed(self) -> int:
+        return PLAY_SPEEDS[self.play_speed]
+
+    def view(self) -> SessionView:
+        """The session frozen for drawing (only while no thread owns it)."""
+        assert self.session is not None
+        return core.view(self.session)
+
+    def _refusal(self) -> Outcome | None:
+        """Why the session may not be touched now, as an outcome; None if it may."""
+        if self.session is None:
+            return NOTHING
+        if self.busy is Busy.SAVING:
+            return Outcome(bell=True, note="wait: the session is being saved")
+        if self.busy is Busy.CHECKING:
+            return Outcome(bell=True, note="wait: the gradient check is running")
+        if self.busy is Busy.RUNNING:
+            return Outcome(bell=True, note="stop the run first (r or escape)")
+        return None
+
+    def _training_refusal(self) -> Outcome | None:
+        """As `_refusal`, and training cannot go on from a diverged state."""
+        refused = self._refusal()
+        if refused is None and self.diverged:
+            return Outcome(bell=True, note="diverged: b steps back, < halves the lr")
+        return refused
+
+    # ------------------------------------------------------------------ opening
+
+    def open(self, session: Session) -> None:
+        """A new session (at start-up, or from the settings form): nothing of the old one's
+        walk or play carries over."""
+        self.session = session
+        self.walk = None
+        self.pause()
+
+    # ------------------------------------------------------------------ training
+
+    def step(self) -> Outcome:
+        """`s`: one epoch, the notebook's loop body once."""
+        return self.train(1)
+
+    def run(self) -> Outcome:
+        """`r`: `run_epochs` epochs; during a threaded run, `r` again stops it."""
+        if self.running:
+            return self.stop()
+        return self.train(self.run_epochs)
+
+    def train(self, epochs: int) -> Outcome:
+        refused = self._training_refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        self.walk = None
+        if _work(self.session, epochs) > self.sync_work:
+            self.busy, self.progress = Busy.RUNNING, (0, epochs)
+            self._stop.clear()
+            return Outcome(job=Job("run", epochs=epochs))
+        try:
+            if epochs == 1:
+                self.session.step()
+            else:
+                self.session.run(epochs)
+        except UserError as exc:
+            return Outcome(redraw=True, note=str(exc))
+        return Outcome(redraw=True)
+
+    def stop(self) -> Outcome:
+        """Ask a threaded run to stop; it ends within a chunk and the screen then calls
+        `finish_run`. (The worker is never cancelled outright: one cancelled before it
+        starts never runs, and nothing would end the RUNNING state.)"""
+        if self.running:
+            self._stop.set()
+        return NOTHING
+
+    def run_job(self, epochs: int, progress: Callable[[SessionView, int, int], None],
+                cancelled: Callable[[], bool] = lambda: False) -> tuple[SessionView, int, bool]:
+        """In the worker thread: run `epochs` in chunks of about one progress frame each,
+        calling `progress(view, done, total)` at most PROGRESS_HZ times a second. Returns
+        the final view, the epochs done and whether the user stopped it."""
+        session = self.session
+        assert session is not None and self.running
+
+        def stopped() -> bool:
+            return cancelled() or self._stop.is_set()
+
+        period = 1.0 / PROGRESS_HZ
+        done, chunk, posted = 0, 1, time.monotonic()
+        while done < epochs and not stopped():
+            started = time.monotonic()
+            result = session.run(min(chunk, epochs - done), stop=stopped)
+            done += result.epochs
+            if result.diverged_at is not None or result.stopped:
+                break
+            took = max(time.monotonic() - started, 1e-6)
+            chunk = max(1, min(chunk * 4, int(result.epochs * period / took)))
+            if done < epochs and time.monotonic() - posted >= period:
+                progress(core.view(session), done, epochs)
+                posted = time.monotonic()
+        halted = done < epochs and session.diverged_at is None
+        return core.view(session), done, halted
+
+    def show_progress(self, done: int, total: int) -> bool:
+        """A progress report arrived: True if it is still worth drawing."""
+        if not self.running:
+            return False
+        self.progress = (done, total)
+        return True
+
+    def finish_run(self, done: int, total: int, halted: bool) -> Outcome:
+        """The threaded run ended (completed, stopped or diverged): the session is free."""
+        self.busy, self.progress = Busy.IDLE, None
+        if halted:
+            return Outcome(note=f"stopped after {done} of {total} epochs")
+        return Outcome(note="")
+
+    # ------------------------------------------------------------------ starting over
+
+    def reset(self) -> Outcome:
+        """`n`: a new random seed, new starting weights, epoch 0 (the lr stays)."""
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        self.pause()
+        self.walk = None
+        self.session.reset()
+        return Outcome(redraw=True, note=f"← new seed; lr {short(self.session.lr, 6)} kept")
+
+    def restart(self) -> Outcome:
+        """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        self.pause()
+        self.walk = None
+        self.session.restart()
+        return Outcome(redraw=True,
+                       note=f"← restarted, same weights; lr {short(self.session.lr, 6)} kept")
+
+    # ------------------------------------------------------------------ going back
+
+    def back(self) -> Outcome:
+        """`b`: one phase back while walking; else undo the last epoch (or lr change or
+        edit), restoring parameters, optimiser state, history and RNG bit for bit."""
+        self.pause()
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        session = self.session
+        assert session is not None
+        if self.walk is not None:
+            if self.walk.back(session):
+                return Outcome(redraw=True)
+            self.walk = None
+            return Outcome(redraw=True, note="← left the phase walk")
+        lr, diverged = session.lr, session.diverged
+        if not session.undo():
+            note = "nothing older is kept" if session.epoch else "at the start already"
+            return Outcome(bell=True, note=note)
+        if session.lr != lr:
+            return Outcome(redraw=True, note=f"← lr back to {short(session.lr, 6)}")
+        batch = f", batch {session.batch}/{session.batches}" if session.batch else ""
+        before = ", before the divergence" if diverged and not session.diverged else ""
+        return Outcome(redraw=True, note=f"← back to epoch {session.epoch}{batch}{before}")
+
+    # ------------------------------------------------------------------ the phase walk
+
+    def next_phase(self) -> Outcome:
+        """`f`: the next phase of the update being walked; the first `f` starts a walk at
+        its forward pass. The parameters change only when the walk enters the update."""
+        self.pause()
+        refused = self._training_refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        if self.walk is None:
+            self.walk = PhaseWalk.start(self.session)
+            return Outcome(redraw=True) if self.walk is not None else Outcome(bell=True)
+        if self.walk.forward(self.session):
+            self.walk = None
+            return Outcome(redraw=True, note="the update diverged: b steps back")
+        return Outcome(redraw=True)
+
+    def select_row(self, step: int) -> Outcome:
+        """`j`/`k`: follow another row of the batch through the phases."""
+        if self.walk is None:
+            return Outcome(bell=True, note="j/k pick a row during a phase walk: press f")
+        self.walk.select(step)
+        return Outcome(redraw=True)
+
+    def leave(self) -> Outcome:
+        """escape with no run to stop: leave the phase walk, or pause."""
+        if self.walk is not None:
+            self.walk = None
+            return Outcome(redraw=True, note="← left the phase walk")
+        if self.pause():
+            return Outcome(redraw=True, note="paused")
+        return NOTHING
+
+    def sync_walk(self, view: SessionView) -> PhaseWalk | None:
+        """After every redraw: end the walk if something else moved the session, and take
+        the update again if an edit or an lr change altered it. The walk, if it goes on."""
+        walk = self.walk
+        if walk is not None and (self.busy is not Busy.IDLE or not walk.in_sync(view) or (
+                walk.stale(view) and not walk.refresh(self.session))):
+            self.walk = walk = None
+        return walk
+
+    # ------------------------------------------------------------------ play
+
+    def play(self) -> Outcome:
+        """`p`: play epochs continuously, `speed` epochs per frame, or pause."""
+        if self.pause():
+            return Outcome(redraw=True, note="paused")
+        refused = self._training_refusal()
+        if refused is not None:
+            return refused
+        self.walk = None
+        self.playing = True
+        self._stop.clear()
+        return Outcome(redraw=True, note="")
+
+    def tick(self) -> Outcome:
+        """One frame of play: `speed` epochs, then one redraw (a big network runs them in
+        a thread, and ticks are skipped until it is done)."""
+        if not self.playing or self.busy is not Busy.IDLE:
+            return NOTHING
+        if self._stop.is_set():  # escape or r stopped a threaded frame
+            self.pause()
+            return Outcome(redraw=True, note="paused")
+        if self._lr_pending != 1.0:
+            factor, self._lr_pending = self._lr_pending, 1.0
+            changed = self.change_lr(factor)
+            if changed.bell:
+                self.pause()
+                return changed
+        outcome = self.train(self.speed)
+        if self.diverged:
+            self.pause()
+            return Outcome(redraw=True, note="stopped playing: training diverged")
+        return outcome
+
+    def pause(self) -> bool:
+        """Stop playing; True if it was playing. A frame running in a thread stops too."""
+        if not self.playing:
+            return False
+        self.playing = False
+        self.stop()
+        return True
+
+    def change_speed(self, step: int) -> Outcome:
+        """`+`/`]` and `-`/`[`: more or fewer epochs per frame (1, 2, 5, 10, … 1000)."""
+        self.play_speed = min(max(self.play_speed + step, 0), len(PLAY_SPEEDS) - 1)
+        n = self.speed
+        if self.playing:
+            return Outcome(redraw=True, note="")
+        return Outcome(note=f"play speed: {n} epoch{'s' if n > 1 else ''} per frame (p plays)")
+
+    def play_text(self) -> str:
+        """What the status line says while playing."""
+        n = self.speed
+        return (f"{n} epoch{'s' if n > 1 else ''} per frame, {PLAY_FPS:g} frames/s "
+                "(+/- speed, </> lr, p pauses)")
+
+    # ------------------------------------------------------------------ the learning rate
+
+    def change_lr(self, factor: float) -> Outcome:
+        """`<`/`>`: halve or double the learning rate, live: the next update uses it, and
+        `b` takes it back. During a threaded frame of play it waits for the next frame."""
+        if self.session is None:
+            return NOTHING
+        if self.running and self.playing:
+            self._lr_pending *= factor
+            return NOTHING
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        old = self.session.lr
+        try:
+            self.session.set_lr(old * factor)
+        except UserError as exc:
+            return Outcome(bell=True, note=str(exc))
+        return Outcome(redraw=True, note=f"lr {short(old, 6)} → {short(self.session.lr, 6)}")
+
+    def set_lr(self, lr: float) -> Outcome:
+        """The settings form changed only the learning rate: live, on the same session."""
+        refused = self._form_refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        try:
+            self.session.set_lr(lr)
+        except UserError as exc:
+            return Outcome(error=str(exc))
+        return Outcome(redraw=True, note=f"← lr {lr:g}")
+
+    # ------------------------------------------------------------------ editing
+
+    def _form_refusal(self) -> Outcome | None:
+        """A form's change waits for the session to be free; the form says so."""
+        if self.idle:
+            return None
+        what = "the session is being saved" if self.busy is Busy.SAVING else \
+            "training is running: close this, stop it (r or escape)"
+        return Outcome(error=f"{what}, then apply again")
+
+    def set_param(self, layer: int, kind: str, i: int, j: int, value: float,
+                  name: str) -> Outcome:
+        """`e` in the network pane: set one weight or bias by hand (`b` undoes it)."""
+        refused = self._form_refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        try:
+            self.session.set_param(layer, kind, i, j, value)
+        except UserError as exc:
+            return Outcome(error=str(exc))
+        return Outcome(redraw=True, note=f"← {name} = {value:g} (b undoes)")
+
+    def use(self, session: Session) -> Outcome:
+        """The settings form opened a new session: swap it in, unless a job owns the old."""
+        refused = self._form_refusal()
+        if refused is not None:
+            return refused
+        self.open(session)
+        return Outcome(redraw=True, note="← applied")
+
+    # ------------------------------------------------------------------ the gradient check
+
+    def gradcheck(self) -> Outcome:
+        """`g`: finite differences against backprop at the current parameters. A big
+        network is checked in a thread, and nothing else may change it meanwhile."""
+        self.pause()
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        self.walk = None
+        if _work(self.session, 4 * self.session.net.flat.size) <= self.sync_work:
+            return Outcome(check=core.check_session(self.session))
+        self.busy = Busy.CHECKING
+        return Outcome(job=Job("check"))
+
+    def check_job(self) -> GradCheck:
+        """In the worker thread."""
+        assert self.session is not None and self.busy is Busy.CHECKING
+        return core.check_session(self.session)
+
+    def finish_check(self) -> None:
+        self.busy = Busy.IDLE
+
+    # ------------------------------------------------------------------ files
+
+    def save(self, now: datetime | None = None) -> Outcome:
+        """`w`: write the session (`--save-to`, or a stamped name here). A long history is
+        written in a thread that owns the session until it is done."""
+        refused = self._file_refusal("w")
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        path = self.save_to or core.default_session_name(now or datetime.now())
+        if len(self.session.history) > SAVE_SYNC_EPOCHS:
+            self.busy = Busy.SAVING
+            epochs = len(self.session.history)
+            return Outcome(job=Job("save", path=path), note=f"saving {epochs} epochs to {path}…")
+        return self.saved(path, self.save_job(path))
+
+    def save_job(self, path: str) -> UserError | None:
+        """Write the session; in a thread for a long history. A user's error is returned,
+        not raised, so a thread can hand it back."""
+        assert self.session is not None
+        try:
+            core.save_session(self.session, path)
+        except UserError as exc:
+            return exc
+        return None
+
+    def finish_save(self, path: str, error: UserError | None) -> Outcome:
+        self.busy = Busy.IDLE
+        saved = self.saved(path, error)
+        return Outcome(note="", bell=saved.bell, message=saved.message)
+
+    @staticmethod
+    def saved(path: str, error: UserError | None) -> Outcome:
+        if error is not None:
+            return Outcome(bell=True, message=("Not saved", str(error), "error"))
+        return Outcome(message=("Saved", f"Session saved to {path}\n"
+                                f"reopen it with: backprop --resume {path}", "information"))
+
+    def export(self, folder: str = ".", now: datetime | None = None) -> Outcome:
+        """`x`: the weights in the `--weights` schema and the loss history as CSV."""
+        refused = self._file_refusal("x")
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        try:
+            paths = core.export(self.session, folder, now or datetime.now())
+        except UserError as exc:
+            return Outcome(bell=True, message=("Not saved", str(exc), "error"))
+        return Outcome(message=("Exported", "\n".join(paths), "information"))
+
+    def _file_refusal(self, key: str) -> Outcome | None:
+        """Files are written from a session nobody else is changing: never during a run."""
+        refused = self._refusal()
+        if refused is not None and self.running:
+            return Outcome(bell=True, note=refused.note, message=(
+                "Not saved", f"A run is going: stop it (escape), then press {key} again.",
+                "warning"))
+        return refused
