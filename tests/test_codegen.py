@@ -450,3 +450,15 @@ def test_a_session_too_long_to_replay_continues_from_where_it_is(tmp_path, monke
     want_text, want_params = _continued(s)
     assert run_script(path) == want_text
     assert_same_params(final_params(path), want_params, 1e-12)
+
+
+def test_resume_says_which_model_options_it_ignores(tmp_path):
+    s = open_session(Config(data="xor", seed=3, epochs=20))
+    s.run(5)
+    saved = _saved(s, tmp_path)
+    code, out, err = run_main("code", "--resume", saved, "--hidden", "7", "--format", "numpy",
+                              "-o", "-")
+    assert code == 0 and "--hidden" in err and "ignored" in err
+    assert "It prints what `backprop train --data xor --epochs 20 --seed 3` prints" in \
+        " ".join(out.split())
+    _one_error(*run_main("code", "--preset", "notebook", "--format", "numpy", "--json"))
