@@ -159,8 +159,8 @@ def weights_text(session: Session) -> str:
 
 
 def history_columns(session: Session) -> tuple[str, ...]:
-    """`loss, objective[, test_loss][, accuracy][, test_accuracy]`: the losses first, then
-    what only classification has."""
+    """`loss, objective[, test_loss][, accuracy][, test_accuracy]`: every run's columns
+    first, then what only a held-out set or classification has."""
     have = session.history.columns
     return tuple(c for c in ("loss", "objective", "test_loss", "accuracy", "test_accuracy")
                  if c in have)
@@ -168,12 +168,16 @@ def history_columns(session: Session) -> tuple[str, ...]:
 
 def history_csv(session: Session) -> str:
     """One row per epoch: the metrics of that epoch's first forward pass (`Epoch 0, Loss` is
-    the untrained network), numbers written so they read back exactly."""
+    the untrained network), and between epochs a last row for the current parameters, so the
+    file ends at the loss the screen shows. Numbers are written so they read back exactly."""
     cols = history_columns(session)
-    values = [session.history.values(c).tolist() for c in cols]
+    rows = [list(row) for row in zip(*(session.history.values(c).tolist() for c in cols),
+                                     strict=True)]
+    ev = session.evaluate()
+    if session.batch == 0 and len(session.history) == session.epoch and ev.finite:
+        rows.append([getattr(ev, c) for c in cols])
     lines = [",".join(("epoch", *cols))]
-    epochs = range(len(session.history))
-    lines += [",".join(map(repr, row)) for row in zip(epochs, *values, strict=True)]
+    lines += [",".join(map(repr, (epoch, *row))) for epoch, row in enumerate(rows)]
     return "\n".join(lines) + "\n"
 
 

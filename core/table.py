@@ -175,27 +175,43 @@ def _numbers(name: str, df, cols: list[str]) -> np.ndarray:
 
 def _text(ch: Chosen, c: str):
     """A text column's values, stripped; stops on a column that is numbers with some text
-    among them (a typo, or a missing-value mark such as `?`) and on empty cells."""
+    among them (a typo, or a missing-value mark such as `?`) and on empty cells. pandas reads
+    without its NA detection (faster, and `NA` may be a class), so the missing-value words
+    are recognised here."""
     import pandas as pd
 
     col = ch.df[c]
-    numeric = pd.to_numeric(col, errors="coerce")
-    if numeric.notna().any():
-        bad = numeric.isna() & col.notna()
-        row = int(np.argmax(bad.to_numpy())) if bad.any() else int(np.argmax(col.isna()))
-        value = col.iloc[row]
-        if isinstance(value, float):  # NaN: an empty cell among numbers
+    text = col.astype(str).str.strip()
+    lower = text.str.lower()
+    missing = col.isna() | lower.isin(MISSING_WORDS)
+    numeric = pd.to_numeric(text.where(~missing), errors="coerce")
+    if numeric.notna().any():  # numbers, with holes or words among them
+        row = _first(numeric.isna())
+        if missing.iloc[row]:
             raise UserError(f"{ch.name}: column {c!r} has an empty or NaN value in data row "
                             f"{row + 1}", field="data")
-        hint = " (for decimal commas use --decimal ,)" if _COMMA_NUMBER.fullmatch(
-            str(value).strip()) else ""
+        value = text.iloc[row]
+        hint = ""
+        if _COMMA_NUMBER.fullmatch(value):
+            hint = " (for decimal commas use --decimal ,)"
+        elif not any(char.isalnum() for char in value):  # `?`, `-`: a mark for a missing value
+            hint = f" (a mark for a missing value? leave the column out with --drop {c})"
         raise UserError(f"{ch.name}: column {c!r} has a non-numeric value {value!r} in data "
                         f"row {row + 1}{hint}", field="data")
-    if col.isna().any():
-        row = int(np.argmax(col.isna().to_numpy()))
-        raise UserError(f"{ch.name}: column {c!r} has an empty value in data row {row + 1}",
-                        field="data")
-    return col.astype(str).str.strip()
+    empty = col.isna() | lower.isin(("", "nan"))  # in text, `NA` or `None` may be a class
+    if empty.any():
+        raise UserError(f"{ch.name}: column {c!r} has an empty value in data row "
+                        f"{_first(empty) + 1}", field="data")
+    return text
+
+
+# What marks a missing number in files pandas and spreadsheets write.
+MISSING_WORDS = ("", "nan", "-nan", "na", "n/a", "null", "none", "#n/a", "<na>")
+
+
+def _first(mask) -> int:
+    """The position of the first True in a boolean Series."""
+    return int(np.argmax(mask.to_numpy()))
 
 
 def _one_hot(ch: Chosen, c: str) -> tuple[np.ndarray, list[str]]:

@@ -73,6 +73,24 @@ class SessionView:
     def diverged(self) -> bool:
         return self.diverged_at is not None
 
+    @property
+    def loss_curve(self) -> np.ndarray:
+        """The loss at each epoch's start and, between epochs, the current loss last: a
+        chart of it ends where `loss now` is (the history alone stops an epoch short)."""
+        return self._with_now(self.history, self.evaluation.loss)
+
+    @property
+    def test_curve(self) -> np.ndarray | None:
+        if self.test_history is None:
+            return None
+        return self._with_now(self.test_history, self.evaluation.test_loss)
+
+    def _with_now(self, values: np.ndarray, now: float | None) -> np.ndarray:
+        at_boundary = self.batch == 0 and len(values) == self.epoch
+        if at_boundary and now is not None and self.evaluation.finite:
+            return np.append(values, now)
+        return values
+
 
 def view(session: Session) -> SessionView:
     ev = session.evaluate()

@@ -105,3 +105,12 @@ def blas_lines() -> list[str]:
             f"threading {info.get('threading_layer', '?')}, "
             f"{info.get('num_threads')} threads (numpy {np.__version__})")
     return lines or [f"numpy {np.__version__}, no BLAS library found by threadpoolctl"]
+
+
+@pytest.fixture
+def backprop_installed() -> None:
+    """The real `backprop` command is needed: without it, fail under CI, else skip."""
+    command = Path(sys.executable).with_name("backprop")
+    if not command.exists():
+        fail_or_skip(f"the backprop command is not installed beside {sys.executable} "
+                     "(pip install -e .)")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import Config, UserError, export, history_csv, open_session, weights_text
+from core import Config, UserError, export, history_csv, open_session, view, weights_text
 from core.io import load_weights, write_atomic
 
 NOW = datetime(2024, 5, 6, 14, 30, 9)
@@ -60,7 +60,9 @@ def test_weights_text_is_the_documented_schema():
 
 
 def test_history_csv_columns():
-    assert history_csv(make(preset="notebook")) == "epoch,loss,objective\n"
+    fresh = make(preset="notebook")
+    ev = fresh.evaluate()  # before any step, the one row is the starting network's
+    assert history_csv(fresh) == f"epoch,loss,objective\n0,{ev.loss!r},{ev.objective!r}\n"
     with_test = make(data="sine", test_fraction=0.2)
     with_test.run(2)
     assert history_csv(with_test).splitlines()[0] == "epoch,loss,objective,test_loss"
@@ -80,20 +82,25 @@ def test_history_csv_reads_back_exactly(kw):
     s.step_update()  # mid-epoch with mini-batches: this epoch's row is already logged
     text = history_csv(s)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [int(r["epoch"]) for r in rows] == list(range(len(s.history)))
+    # the file ends where the loss chart ends: at the current loss between epochs
+    curve = view(s).loss_curve
+    assert [int(r["epoch"]) for r in rows] == list(range(len(curve)))
+    assert np.array_equal([float(r["loss"]) for r in rows], curve)
+    logged = len(s.history)
     for col in s.history.columns:
-        assert np.array_equal([float(r[col]) for r in rows], s.history.values(col))
+        assert np.array_equal([float(r[col]) for r in rows][:logged], s.history.values(col))
     frame = pd.read_csv(io.StringIO(text), **EXACT_FLOATS)  # pandas reads it back exactly
     for col in s.history.columns:
-        assert np.array_equal(frame[col].to_numpy(), s.history.values(col))
+        assert np.array_equal(frame[col].to_numpy()[:logged], s.history.values(col))
 
 
 def test_history_csv_matches_the_notebook_log():
     s = make(preset="notebook")
     s.run(1000)
     rows = list(csv.DictReader(io.StringIO(history_csv(s))))
-    assert len(rows) == 1000
+    assert len(rows) == 1001  # epochs 0–999 as logged, and the trained network's loss
     assert f"{float(rows[0]['loss']):.5f}" == "0.50015"  # the notebook's `Epoch 0, Loss`
+    assert float(rows[-1]["loss"]) == s.evaluate().loss
 
 
 def test_export_writes_both_files(tmp_path):

@@ -26,10 +26,7 @@ from textual.filter import LineFilter
 from core import Config, open_session
 from tui.app import BackpropApp
 
-from .test_tui_pty import (
-    Term,
-    backprop_installed,  # noqa: F401 (a fixture)
-)
+from .test_tui_pty import Term
 
 SIZE = (80, 24)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from textual.widgets import Input
 
 from core import Config, open_session
 from tui.app import BackpropApp
@@ -14,10 +15,10 @@ from tui.screens.settings import EditValueScreen, SettingsScreen
 from tui.widgets.loss import LossPane
 from tui.widgets.network import NetworkPane
 from tui.widgets.output import OutputPane
-from tui.widgets.status import StatusBar
+from tui.widgets.params import ParamsPane
 
 from .test_tui_pty import term_factory  # noqa: F401  (a fixture)
-from .tui_helpers import session_of, view_of
+from .tui_helpers import session_of, status_text, view_of
 
 SIZE = (80, 24)
 SIZES = [(80, 24), (160, 48)]
@@ -25,10 +26,6 @@ SIZES = [(80, 24), (160, 48)]
 
 def app_for(**kw) -> BackpropApp:
     return BackpropApp(session=open_session(Config(**kw)))
-
-
-def status(app: BackpropApp) -> str:
-    return app.query_one(StatusBar).render().plain
 
 
 def pane_text(pane) -> str:
@@ -96,7 +93,7 @@ async def test_apply_rebuilds_the_session_with_the_new_activation() -> None:
         await pilot.press("enter")
         await settle(pilot, app)
         assert not isinstance(app.screen, SettingsScreen)
-        assert "2-2-1 tanh→linear" in status(app) and "Epoch 0" in status(app)
+        assert "2-2-1 tanh→linear" in status_text(app) and "Epoch 0" in status_text(app)
         twin = open_session(Config(preset="notebook", seed=7, activation="tanh"))
         assert np.array_equal(session_of(app).params(), twin.params())
         await pilot.press("s")  # keys reach the app again
@@ -113,7 +110,7 @@ async def test_a_learning_rate_change_alone_is_live_and_undoable() -> None:
         await pilot.press("enter")
         await settle(pilot, app)
         assert session_of(app) is before and session_of(app).epoch == 2
-        assert session_of(app).lr == 0.05 and "lr 0.05" in status(app)
+        assert session_of(app).lr == 0.05 and "lr 0.05" in status_text(app)
         assert session_of(app).undo() and session_of(app).lr == 0.1
 
 
@@ -127,7 +124,7 @@ async def test_changing_the_dataset_takes_its_defaults() -> None:
         await settle(pilot, app)
         cfg = session_of(app).config
         assert cfg.data == "xor" and cfg.hidden == (4,) and cfg.loss == "bce"
-        assert cfg.seed == 7 and "2-4-1 tanh→sigmoid" in status(app)
+        assert cfg.seed == 7 and "2-4-1 tanh→sigmoid" in status_text(app)
 
 
 async def test_escape_cancels_and_changes_nothing() -> None:
@@ -190,11 +187,79 @@ async def test_bias_selection_and_layer_clamp() -> None:
         assert not isinstance(app.screen, EditValueScreen)
 
 
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+async def test_an_edited_weight_shows_no_step_arrow(size) -> None:
+    """The arrows say how the last update moved each value; a value typed in since then was
+    not moved by it, so it has none (wide: it says it was edited), and the others keep theirs."""
+    app = app_for(preset="notebook", seed=7)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("s", "v", "right", "e")
+        app.screen.query_one("#edit-value", Input).value = "5.0"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session_of(app).net.W[1][0, 0] == 5.0
+        text = pane_text(app.query_one(ParamsPane))
+        edited = next(line for line in text.splitlines() if line.strip().startswith("5.0000"))
+        assert "▲" not in edited and "▼" not in edited
+        assert ("(edited)" in edited) == (size[0] >= 120)
+        assert "0.5619▼" in text or "0.561898 ▼" in text  # W2[1,0] keeps its arrow
+
+
+async def test_a_new_dataset_in_settings_brings_its_defaults_as_the_command_line_does() -> None:
+    """Typing `xor` over `notebook` fills in xor's defaults (lr, network, loss …) before
+    anything is applied, and applying opens what `--data xor` would open, seed aside."""
+    app = app_for(preset="notebook", seed=7)
+    cli = open_session(Config(data="xor", seed=7)).config
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        screen = app.screen
+        screen.query_one("#set-data", Input).value = "xor"
+        await pilot.pause()
+        shown = {name: str(screen.query_one(f"#set-{name}").value)
+                 for name in ("lr", "hidden", "activation", "output_activation", "loss",
+                              "normalize", "init", "optimizer")}
+        assert shown == {"lr": f"{cli.lr:g}", "hidden": "4", "activation": cli.activation,
+                         "output_activation": cli.output_activation, "loss": cli.loss,
+                         "normalize": cli.normalize, "init": cli.init,
+                         "optimizer": cli.optimizer}
+        screen.query_one("#set-data", Input).value = "notebook"  # back: the session's own
+        await pilot.pause()
+        assert str(screen.query_one("#set-lr").value) == "0.1"
+        assert screen.query_one("#set-loss").value == "mse"
+        screen.query_one("#set-data", Input).value = "xor"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        got = session_of(app).config
+        for field in ("lr", "hidden", "activation", "output_activation", "loss", "normalize",
+                      "init", "optimizer", "batch_size", "epochs", "seed"):
+            assert getattr(got, field) == getattr(cli, field), field
+
+
+async def test_epochs_sets_what_r_runs_and_the_footer_says_so() -> None:
+    app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)), run_epochs=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        assert session_of(app).epoch == 5
+        labels = [a.binding.description for a in app.screen.active_bindings.values()
+                  if a.binding.show]
+        assert "Run 5" in labels and "Run 100" not in labels
+
+
+def test_epochs_below_one_in_the_stepper_is_refused(capsys) -> None:
+    from tui.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--preset", "notebook", "--epochs", "0"])
+    assert exit_.value.code == 2
+    assert "--epochs sets what r runs" in capsys.readouterr().err
+
+
 async def test_e_outside_the_network_pane_says_how() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
-        assert "press v" in status(app)
+        assert "press v" in status_text(app)
 
 
 async def test_network_pane_draws_signs_strokes_and_nodes() -> None:

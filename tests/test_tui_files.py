@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +22,7 @@ from tui.options import given_model
 from tui.stepper import Busy
 
 from .test_tui_pilot import same_params
-from .test_tui_pty import (
-    Term,
-    backprop_installed,  # noqa: F401 (a fixture)
-)
+from .test_tui_pty import Term
 from .tui_helpers import NotifyingApp, session_of, status_text
 
 SIZE = (80, 24)
@@ -116,6 +114,23 @@ async def test_w_during_a_threaded_run_is_refused(here) -> None:
         assert not list(here.iterdir())
 
 
+@pytest.mark.usefixtures("backprop_installed")
+def test_the_saved_path_is_one_line_to_copy_at_80_columns(here) -> None:
+    """The notification names the file and the command that reopens it, each on one line of
+    the screen, never split where a copy would break it."""
+    t = Term("--preset", "notebook", "--seed", "7", cwd=here)
+    try:
+        t.wait_screen(r"Epoch 0 │")
+        t.press("s")
+        t.wait_screen(r"Epoch 1 │")
+        t.press("w")
+        line = t.wait_screen(r"backprop --resume (backprop-session-\d{8}-\d{6}\.json)")
+        assert (here / line.group(1)).is_file()
+        assert re.search(r"Session saved to backprop-session-\d{8}-\d{6}\.json", t.screen())
+    finally:
+        t.close()
+
+
 # ---------------------------------------------------------------- --resume
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -199,7 +214,7 @@ async def test_x_exports_weights_and_history_here(here) -> None:
     flat = load_weights(str(weights[0]), (2, 2, 1))
     assert np.array_equal(flat, session_of(app).net.flat)
     lines = history[0].read_text().splitlines()
-    assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 100
+    assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 101  # to the loss now
     note = "\n".join(notes(app))
     assert weights[0].name in note and history[0].name in note
 

@@ -85,7 +85,7 @@ async def test_run_key_advances_100_epochs_like_the_core() -> None:
         assert session_of(app).epoch == 101
         assert same_params(session_of(app), twin)
         assert "Epoch 101" in status_text(app)
-        assert "epoch 0–100" in screen_text(app)  # the loss chart's range
+        assert "epoch 0–101" in screen_text(app)  # the loss chart ends at the loss now
 
 
 async def test_new_seed_resets_to_epoch_0_with_a_different_seed() -> None:

@@ -23,7 +23,6 @@ import numpy as np
 import pytest
 
 from . import ptyterm
-from .conftest import fail_or_skip
 from .ptyterm import proc_stat
 
 BACKPROP = Path(sys.executable).with_name("backprop")
@@ -35,14 +34,6 @@ class Term(ptyterm.Term):
 
     def __init__(self, *args: str, **kw) -> None:
         super().__init__([str(BACKPROP), *args], **kw)
-
-
-@pytest.fixture
-def backprop_installed() -> None:
-    """The real `backprop` command is needed: without it, fail under CI, else skip."""
-    if not BACKPROP.exists():
-        fail_or_skip(f"the backprop command is not installed beside {sys.executable} "
-                     "(pip install -e .)")
 
 
 @pytest.fixture

@@ -21,10 +21,7 @@ from tui.app import BackpropApp
 from tui.stepper import PLAY_FPS
 
 from .test_tui_phases import same_record
-from .test_tui_pty import (
-    backprop_installed,  # noqa: F401 (a fixture)
-    term_factory,  # noqa: F401 (a fixture)
-)
+from .test_tui_pty import term_factory  # noqa: F401 (a fixture)
 from .tui_helpers import session_of, status_text, view_of, wait_until
 
 SIZE = (80, 24)

@@ -505,8 +505,8 @@ class Stepper:
     def saved(path: str, error: UserError | None) -> Outcome:
         if error is not None:
             return Outcome(bell=True, message=("Not saved", str(error), "error"))
-        return Outcome(message=("Saved", f"Session saved to {path}\n"
-                                f"reopen it with: backprop --resume {path}", "information"))
+        return Outcome(message=("Saved", f"Session saved to {path}\nreopen it with:\n"
+                                f"backprop --resume {path}", "information"))
 
     def export(self, folder: str = ".", now: datetime | None = None) -> Outcome:
         """`x`: the weights in the `--weights` schema and the loss history as CSV."""

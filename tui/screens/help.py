@@ -42,7 +42,7 @@ STEPS = """\
  f′ = 1 for the notebook's linear layers, so there delta1 = delta2·W2ᵀ.
  Gradients are of J = (1/2N)·Σ(ŷ−y)², half the MSE: so delta2 is just ŷ − y."""
 
-WIDTH = 75  # the text's width inside the box at 80 columns (border and padding aside)
+WIDTH = 72  # the text's width inside the box at 80 columns (border, padding, scroll bar)
 CLOSE = "escape, q or ? closes · ctrl+p lists every command"
 
 

@@ -86,11 +86,11 @@ class LossPane(Pane):
     def _chart(self, view: SessionView, width: int, rows: int) -> list[Text]:
         from core.history import downsample
 
-        history, test = view.history, view.test_history
+        history, test = view.loss_curve, view.test_curve
         text = f" {'log' if self.log_scale else 'linear'} scale, epoch 0–{max(len(history) - 1, 0)}"
         plot_w = width - GUTTER
         values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
-        if not values:
+        if len(history) < 2 or not values:  # one point is not a curve
             return [Text(" no history yet: s steps, r runs 100", style=self.style("dim"))]
         import numpy as np
 

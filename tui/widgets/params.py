@@ -35,16 +35,17 @@ class ParamsPane(Pane):
         out: list[Text] = []
         for layer in range(len(view.W)):
             for kind, values in (("W", view.W[layer]), ("b", view.b[layer])):
-                change = None
+                change = after = None
                 if last is not None:
                     change = (last.W_change if kind == "W" else last.b_change)[layer]
+                    after = (last.W_after if kind == "W" else last.b_after)[layer]
                 rows, cols = values.shape
                 shown = budget[layer] if kind == "W" else rows
                 more = f"+{rows - shown} row{'s' if rows - shown > 1 else ''}" \
                     if shown < rows else ""
                 out.append(self.label(f"{kind}{layer + 1} {shape(rows, cols)}", width, more))
-                out += self.grid((shown, cols), self._cell(values, change, wide), width,
-                                 shown, gap=3 if wide else 1)
+                out += self.grid((shown, cols), self._cell(values, change, after, wide),
+                                 width, shown, gap=3 if wide else 1)
         if len(out) < height:  # the legend is the first thing to go when room is short
             out.append(self._legend(view, width))
         return out
@@ -73,16 +74,19 @@ class ParamsPane(Pane):
         wanted = sum(1 + m.shape[0] for m in (*self.view.W, *self.view.b)) + 1
         return min(wanted, max(screen_height * 3 // 10, 6))
 
-    def _cell(self, values: np.ndarray, change: np.ndarray | None,
+    def _cell(self, values: np.ndarray, change: np.ndarray | None, after: np.ndarray | None,
               wide: bool) -> Callable[[int, int], Cell]:
         """How value (i, j) looks: its digits, and after a step its arrow and colour (and on
-        wide screens the signed change)."""
+        wide screens the signed change). A value set by hand since that step is not the
+        step's result: it gets no arrow (and, wide, says it was edited)."""
         decimals = 6 if wide else 4
 
         def cell(i: int, j: int) -> Cell:
             text = num(values[i, j], decimals)
-            if change is None:
+            if change is None or after is None:
                 return text, None
+            if values[i, j] != after[i, j]:
+                return text + (f"   {'(edited)':>8}" if wide else " "), None
             mark = arrow(change[i, j])
             text += f" {mark} {num(change[i, j], 2, signed=True):>8}" if wide else mark
             return text, self.style({"▲": "up", "▼": "down"}.get(mark, "dim"))
