@@ -454,6 +454,16 @@ class Session:
             return self.undo()
         return self._rewind(self.t - 1)
 
+    @_quiet
+    def undo_to(self, epoch: int) -> bool:
+        """Go back to the start of `epoch` (as far as the kept snapshots reach); False if
+        nothing that old is kept."""
+        target = epoch * self.batches
+        if not self.can_undo or not self._marks or target < self._marks[0].t or \
+                target >= self.t:
+            return False
+        return self._rewind(target)
+
     def _rewind(self, target: int, pop_exact: bool = True) -> bool:
         while self._marks and self._marks[-1].t > target:
             self._mark_bytes -= self._marks.pop().nbytes

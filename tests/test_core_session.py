@@ -217,3 +217,16 @@ def test_evaluation_predicts_every_row_in_file_order(kw) -> None:
     assert ev.predictions.shape == expect.shape == (ds.raw.shape[0], 1)
     np.testing.assert_allclose(ev.predictions, expect, rtol=0, atol=1e-12)
     np.testing.assert_allclose(ev.predictions_original, ds.to_original(expect), rtol=1e-12)
+
+
+def test_undo_to_an_epoch_replays_to_the_same_bits():
+    s = open_session(Config(preset="notebook", optimizer="momentum", seed=7))
+    twin = open_session(Config(preset="notebook", optimizer="momentum", seed=7))
+    s.run(50)
+    assert s.undo_to(20)
+    twin.run(20)
+    assert s.epoch == 20 and np.array_equal(s.net.flat, twin.net.flat)
+    assert np.array_equal(s.opt_state["v"], twin.opt_state["v"])
+    assert np.array_equal(s.history.values(), twin.history.values())
+    assert not s.undo_to(20) and not s.undo_to(30)  # only backwards
+    assert s.undo_to(0) and s.epoch == 0

@@ -127,9 +127,25 @@ def test_a_divergence_refuses_training_and_names_the_way_back() -> None:
         refused = key()
         assert refused.bell and "b steps back" in refused.note
     assert st.change_lr(0.5).redraw and st.session.lr == 25  # < works while diverged
-    assert st.back().note == "← lr back to 50"
-    out = st.back()
+    best = int(np.argmin(st.session.history.values("loss")))
+    out = st.back()  # to the lowest loss before it, keeping the lr just chosen
     assert out.redraw and not st.diverged and "before the divergence" in out.note
+    assert st.session.epoch == best and st.session.lr == 25
+
+
+def test_back_after_a_divergence_skips_the_epochs_that_blew_up() -> None:
+    """The loss grew for epochs before it overflowed: b lands where it was lowest."""
+    st = notebook()
+    st.run()  # a good start: the loss is low at epoch 100
+    st.change_lr(2**5)  # then too large a step
+    st.run()
+    assert st.diverged and st.session.epoch > 100
+    losses = st.session.history.values("loss")
+    best = int(np.argmin(losses))
+    assert best >= 100 and losses[-1] > 1e3 * losses[best]  # it blew up after the best
+    st.back()
+    assert not st.diverged and st.session.epoch == best and st.session.lr == 3.2
+    assert st.session.evaluate().loss == losses[best]  # the same parameters, replayed
 
 
 def test_following_the_hint_converges() -> None:

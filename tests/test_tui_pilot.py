@@ -16,7 +16,7 @@ from tui.widgets.loss import LossPane
 from tui.widgets.pane import Pane
 from tui.widgets.textstyles import TextStyles
 
-from .tui_helpers import screen_text, session_of, status_text, view_of
+from .tui_helpers import screen_text, session_of, status_text, view_of, wait_until
 
 SIZE = (80, 24)
 
@@ -252,7 +252,8 @@ async def test_second_r_or_escape_stops_a_long_threaded_run() -> None:
         app.stepper.run_epochs = 10_000_000
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")
-            await pilot.pause(0.3)
+            await wait_until(pilot, lambda: any(  # a progress frame: the run is under way
+                type(m).__name__ == "RunProgress" for m in app.messages))  # noqa: B023
             assert app.stepper.running and "running" in status_text(app)
             await pilot.press("s")  # the UI stays responsive and keeps the session safe
             await pilot.press(stop_key)
@@ -277,11 +278,7 @@ async def test_a_run_stopped_before_its_thread_starts_still_finishes() -> None:
         app.main.action_run()
         app.main.action_stop()
         await app.workers.wait_for_complete()
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if not app.stepper.running:
-                break
-        assert not app.stepper.running
+        await wait_until(pilot, lambda: not app.stepper.running)
         assert session_of(app).epoch < 10_000_000
         await pilot.press("s")  # and the app takes keys again
         await pilot.pause()
@@ -294,17 +291,14 @@ async def test_bad_options_exit_2_with_the_message() -> None:
 
     app = BackpropApp(opener=opener)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: app.return_code is not None)
     assert app.return_code == 2
     assert "--lr must be" in str(app.startup_error)
 
 
 async def opened(app: BackpropApp, pilot) -> None:
-    """Wait (up to 2.5 s) for the opener's thread to hand the app its session."""
-    for _ in range(50):
-        await pilot.pause(0.05)
-        if view_of(app) is not None:
-            return
+    """Wait for the opener's thread to hand the app its session."""
+    await wait_until(pilot, lambda: view_of(app) is not None)
 
 
 async def test_opener_fills_the_panes_after_the_first_frame() -> None:
@@ -374,7 +368,7 @@ async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause(0.2)
+        await pilot.pause()
         layouts: list[str] = []
         real = Widget.refresh
 
@@ -386,7 +380,7 @@ async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
         monkeypatch.setattr(Widget, "refresh", counted)
         for key in ("s", "r", "s", "l"):
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await pilot.pause()
         assert session_of(app).epoch == 103
         assert layouts == []
 

@@ -202,3 +202,38 @@ def test_play_stays_under_64_kb_per_second_at_80x24(term_factory) -> None:  # no
     print(f"play at 80×24: {per_frame:.0f} bytes/frame, about "
           f"{(len(t.out) - began) / seconds / 1000:.1f} KB/s over {seconds:.1f} s")
     assert per_frame * PLAY_FPS < 64_000, per_frame
+
+
+async def test_following_the_divergence_hint_converges() -> None:
+    """Play, press > until training diverges; then do what the screen says, as a student
+    would: b steps back, < halves the lr, step again, until it trains."""
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("p")
+        tried = [session_of(app).lr]
+        while not view_of(app).diverged:
+            assert len(tried) < 20, "> never made it diverge"
+            epoch = session_of(app).epoch
+            await pilot.press("greater_than_sign")
+            tried.append(session_of(app).lr)
+            await wait_until(pilot, lambda: session_of(app).epoch >= epoch + 3  # noqa: B023
+                             or view_of(app).diverged)
+        assert not app.stepper.playing  # play stopped by itself
+        for _ in range(10):
+            if not view_of(app).diverged:
+                break
+            hint = status_text(app)
+            assert "b steps back" in hint and "< halves the lr" in hint
+            assert "quit" not in hint.lower() and "rerun" not in hint
+            quoted = re.search(r"DIVERGED at epoch \d+ \(lr ([\d.e+-]+)\)", hint)
+            assert quoted is not None and float(quoted.group(1)) in tried  # an lr it tried
+            await pilot.press("b")
+            assert not view_of(app).diverged
+            await pilot.press("less_than_sign")
+            tried.append(session_of(app).lr)
+            await pilot.press("r")
+            await pilot.pause()
+        assert not view_of(app).diverged
+        await pilot.press("r", "r")
+        await pilot.pause()
+        assert not view_of(app).diverged and view_of(app).evaluation.loss < 1e-3

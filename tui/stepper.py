@@ -274,15 +274,33 @@ class Stepper:
                 return Outcome(redraw=True)
             self.walk = None
             return Outcome(redraw=True, note="← left the phase walk")
-        lr, diverged = session.lr, session.diverged
+        if session.diverged:
+            return self._back_from_divergence()
+        lr = session.lr
         if not session.undo():
             note = "nothing older is kept" if session.epoch else "at the start already"
             return Outcome(bell=True, note=note)
         if session.lr != lr:
             return Outcome(redraw=True, note=f"← lr back to {short(session.lr, 6)}")
         batch = f", batch {session.batch}/{session.batches}" if session.batch else ""
-        before = ", before the divergence" if diverged and not session.diverged else ""
-        return Outcome(redraw=True, note=f"← back to epoch {session.epoch}{batch}{before}")
+        return Outcome(redraw=True, note=f"← back to epoch {session.epoch}{batch}")
+
+    def _back_from_divergence(self) -> Outcome:
+        """`b` after a divergence goes back to before it went wrong: to the epoch with the
+        lowest loss logged before it. One epoch back is no remedy: the weights had grown for
+        several epochs before the loss overflowed, and from there a smaller lr diverges too.
+        The lr stays the one set now (an lr lowered after the divergence is kept)."""
+        session = self.session
+        assert session is not None
+        best, lr = session.history.best("loss"), session.lr
+        if best is not None and session.undo_to(best[0]):
+            if session.lr != lr:
+                session.set_lr(lr)
+            return Outcome(redraw=True, note=f"← back to epoch {session.epoch}, the lowest "
+                           f"loss before the divergence; lr {short(lr, 6)}")
+        if not session.undo():
+            return Outcome(bell=True, note="nothing older is kept: n or R start over")
+        return Outcome(redraw=True, note=f"← back to epoch {session.epoch}")
 
     # ------------------------------------------------------------------ the phase walk
 
