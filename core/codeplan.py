@@ -205,8 +205,14 @@ def _csv(cfg: Config, rows: int) -> dict:
     return {**out, "source": "columns", "columns": columns}
 
 
+# What the loader passes to pandas.read_csv that changes no value it reads (how fast, how
+# many rows at most), so a program leaves it out.
+READ_ONLY_SPEED = ("nrows", "memory_map", "engine")
+
+
 def _read_args(layout, skip_rows: int) -> dict:
-    """`pandas.read_csv` keywords that read the file as the loader did."""
+    """`pandas.read_csv` keywords that read the file as the loader did (a test holds them to
+    the loader's own, less READ_ONLY_SPEED and its defaults)."""
     args: dict = {"sep": layout.sep}
     if layout.decimal != ".":
         args["decimal"] = layout.decimal
@@ -221,6 +227,7 @@ def _read_args(layout, skip_rows: int) -> dict:
     if layout.compression:
         args["compression"] = layout.compression
     args["index_col"] = False
+    args["na_filter"] = False  # empty cells and words such as NA stay as they are
     return args
 
 

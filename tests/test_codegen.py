@@ -462,3 +462,30 @@ def test_resume_says_which_model_options_it_ignores(tmp_path):
     assert "It prints what `backprop train --data xor --epochs 20 --seed 3` prints" in \
         " ".join(out.split())
     _one_error(*run_main("code", "--preset", "notebook", "--format", "numpy", "--json"))
+
+
+@pytest.mark.parametrize("name", ["excel_semicolon.csv", "meta_first_line.csv", "tabs.tsv",
+                                  "r_write_csv.csv"])
+def test_a_big_csv_is_read_with_the_loaders_own_pandas_arguments(name, monkeypatch):
+    """The program's `pandas.read_csv` call is the loader's, less what only changes speed."""
+    import pandas as pd
+
+    from core.codeplan import READ_ONLY_SPEED, _read_args
+    from core.csvfile import CsvOptions, read_frame
+
+    options = CsvOptions(header=name != "meta_first_line.csv",
+                         skip_rows=1 if name == "meta_first_line.csv" else 0)
+    seen = {}
+    real = pd.read_csv
+
+    def spy(path, **kwargs):
+        seen.update(kwargs)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", spy)
+    _, layout = read_frame(str(DATA / name), options)
+    defaults = {"skiprows": 0, "skipinitialspace": False, "compression": None,
+                "decimal": ".", "encoding": "utf-8"}
+    loader = {k: v for k, v in seen.items()
+              if k not in READ_ONLY_SPEED and defaults.get(k, object()) != v}
+    assert _read_args(layout, options.skip_rows) == loader
