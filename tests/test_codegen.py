@@ -337,9 +337,10 @@ def test_a_session_only_stepped_starts_at_epoch_0(tmp_path):
     assert run_script(path) == train(opts)
 
 
-def test_an_edited_session_as_torch_and_notebook(tmp_path):
-    s = open_session(Config(data="circle", optimizer="momentum", batch_size=16, seed=5,
-                            epochs=20, l2=0.01))
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_an_edited_session_as_torch_and_notebook(optimizer, tmp_path):
+    s = open_session(Config(data="circle", optimizer=optimizer, batch_size=16, seed=5,
+                            epochs=20, l2=0.01, lr=0.05))
     s.run(2)
     s.set_param(1, "b", 0, 0, -0.3)
     s.step_update()
