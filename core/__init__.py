@@ -20,6 +20,10 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Config": ("config", "Config"),
     "new_seed": ("config", "new_seed"),
     "UserError": ("errors", "UserError"),
+    # `backprop code` and the export key: the session as a program that gives its numbers
+    "code_text": ("codegen", "code_text"),
+    "default_code_name": ("codegen", "default_code_name"),
+    "export_code": ("codegen", "export_code"),
     "GradCheck": ("gradcheck", "GradCheck"),
     "gradient_check": ("gradcheck", "gradient_check"),
     "export": ("io", "export"),
@@ -48,7 +52,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 __all__ = [
     "Config", "Evaluation", "GradCheck", "RunResult", "Session", "SessionState",
     "SessionView", "StepRecord", "UserError",
-    "check_session", "default_session_name", "export", "gradient_check", "history_csv",
+    "check_session", "code_text", "default_code_name", "default_session_name", "export",
+    "export_code", "gradient_check", "history_csv",
     "layers_json", "load_dataset", "load_session", "load_weights", "new_seed", "open_resumed",
     "open_session", "save_session", "stamped_name", "view", "weights_text",
 ]
@@ -70,6 +75,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .codegen import code_text, default_code_name, export_code
     from .config import Config, new_seed
     from .errors import UserError
     from .gradcheck import GradCheck, gradient_check

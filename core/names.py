@@ -83,3 +83,13 @@ def pre_activation_name(layer: int, depth: int, activation: str) -> str:
 
 
 TRANSPOSE = "ᵀ"  # one notation everywhere: Hᵀ, W2ᵀ, Xᵀ
+
+
+# What `backprop code` and the export key write: a session as a program.
+CODE_FORMATS = ("numpy", "notebook", "torch")
+CODE_SUFFIXES = {"numpy": "py", "notebook": "ipynb", "torch": "py"}
+CODE_DESCRIPTIONS = {
+    "numpy": "a NumPy script in the notebook's style (.py)",
+    "notebook": "a Jupyter notebook: the same code, each step explained (.ipynb)",
+    "torch": "a PyTorch script: autograd and torch.optim, the same numbers (.py)",
+}

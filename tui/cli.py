@@ -52,7 +52,48 @@ def serve_parser() -> _Parser:
     return serve
 
 
-SUBCOMMANDS = {"train": train_parser, "serve": serve_parser}
+def code_parser() -> _Parser:
+    """`backprop code`: train's options (the model and --log-every), a session file, and
+    where and in which format to write the program."""
+    from core.names import CODE_FORMATS
+
+    code = _Parser(prog="backprop code", description="Write the session as a program that "
+                   "prints what `backprop train` prints: a NumPy script, a Jupyter notebook or "
+                   "a PyTorch script.")
+    add_options(code, TRAIN)
+    g = code.add_argument_group("program")
+    g.add_argument("--resume", metavar="FILE", help="export a saved session file instead")
+    g.add_argument("--format", required=True, choices=CODE_FORMATS,
+                   help="numpy (a .py in the notebook's style), notebook (.ipynb) or torch")
+    g.add_argument("-o", "--output", metavar="FILE", help="where to write it; - for stdout "
+                   "(default: backprop-<format>-<YYYYmmdd-HHMMSS>.py/.ipynb in this folder)")
+    g.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    return code
+
+
+def code(ns: argparse.Namespace) -> int:
+    """`backprop code`: the session as a program; prints the path it wrote."""
+    from datetime import datetime
+
+    from core import code_text, default_code_name, export_code, open_resumed, open_session
+
+    from .options import given_model
+
+    if ns.json:
+        fail("--json is train's; backprop code writes a program (see --format)")
+    if ns.resume and given_model(ns):
+        print(f"backprop: the session file decides the model; ignored: "
+              f"{' '.join(given_model(ns))}", file=sys.stderr)
+    session = open_resumed(ns.resume) if ns.resume else open_session(config_from(ns))
+    if ns.output == "-":
+        sys.stdout.write(code_text(session, ns.format, ns.log_every))
+        return 0
+    path = ns.output or default_code_name(ns.format, datetime.now())
+    print(export_code(session, ns.format, path, ns.force, ns.log_every))
+    return 0
+
+
+SUBCOMMANDS = {"train": train_parser, "serve": serve_parser, "code": code_parser}
 
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
@@ -67,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             ns = SUBCOMMANDS[argv[0]]().parse_args(argv[1:])
             if argv[0] == "train":
                 return train(ns)
+            if argv[0] == "code":
+                return code(ns)
             from .serve import serve
 
             return serve(ns, argv[1:])
