@@ -5,16 +5,14 @@ A session that was only stepped (forwards, and back) is exactly what training fr
 starting weights gives, so its program starts there at epoch 0 and trains for the configured
 epochs, as `backprop train` does. Any other session (a weight edited, the learning rate
 changed live) cannot be reached that way: its program starts from the session's current
-parameters, optimiser state and generator state instead, and says what differs. Which kind a
-session is, is found by replaying it from the start and comparing bit for bit.
+parameters, optimiser state and generator state instead, and lists what was changed by hand
+(`Session.hand_changes`, which stepping back takes back too).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +24,6 @@ from .session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
 PRINTED_ROWS = 20  # the rows of predictions `backprop train` prints
-REPLAY_SECONDS = 2.0  # how long a replay may take to tell a plain session from an edited one
 
 
 @dataclass(frozen=True)
@@ -87,7 +84,7 @@ class Start:
     init_draws: str | None  # the init scheme whose draws come before training (fresh)
     lr: float
     changes: tuple[str, ...]  # what was changed by hand, in words
-    checked: bool = True  # compared with a plain run (False: that replay took too long)
+    checked: bool = True  # what was changed by hand is known (a session file may not say)
 
 
 @dataclass(frozen=True)
@@ -234,89 +231,22 @@ def _read_args(layout, skip_rows: int) -> dict:
 # ---------------------------------------------------------------- where training starts
 
 def _start(session: Session) -> Start:
+    """From the starting weights at epoch 0 when nothing was changed by hand (the session
+    is then exactly what training from its start gives: replays are bit for bit), else from
+    where the session is now."""
     st = session.state()
-    replay = _replay(session)
-    if replay is not None and not _differences(session, replay[0]):
-        fresh = replay[1]
+    if st.hand_changes == ():
+        cfg = dataclasses.replace(session.config, seed=st.seed)
+        fresh = Session(cfg, session.dataset, st.initial, undo_budget=0).params().copy()
         return Start(fresh=True, epoch=0, batch=0, params=fresh,
                      opt_state=session.opt.init_state(fresh.size), perm=None,
                      rng_state=None, seed=st.seed,
                      init_draws=session.config.init if st.initial is None else None,
                      lr=float(session.config.lr), changes=())
-    changes = () if replay is None else tuple(_differences(session, replay[0]))
     return Start(fresh=False, epoch=st.epoch, batch=st.batch, params=st.params,
                  opt_state=st.opt_state, perm=st.perm if st.batch else None,
-                 rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr, changes=changes,
-                 checked=replay is not None)
-
-
-def _replay(session: Session) -> tuple[Session, np.ndarray] | None:
-    """The session retrained from its starting weights to its position with nothing changed
-    by hand, and those starting weights; None when that takes over REPLAY_SECONDS."""
-    st = session.state()
-    cfg = dataclasses.replace(session.config, seed=st.seed)
-    r = Session(cfg, session.dataset, st.initial, undo_budget=0)
-    start = r.params().copy()
-    deadline = time.perf_counter() + REPLAY_SECONDS
-    result = r.run(st.epoch, stop=lambda: time.perf_counter() > deadline)
-    if result.stopped:
-        return None
-    for _ in range(st.batch):
-        if r.diverged:
-            break
-        r.step_update()
-    return r, start
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
-
-
-def _differences(session: Session, plain: Session) -> list[str]:
-    """What sets `session` apart from `plain`, its replay from the start, in words."""
-    out = []
-    cfg_lr = float(session.config.lr)
-    if session.lr != cfg_lr:
-        out.append(f"the learning rate was changed live to {session.lr:g} (the settings "
-                   f"say {cfg_lr:g})")
-    now, then = session.params(), plain.params()
-    if not _same(now, then):
-        out.append(_param_differences(session, now, then))
-    elif any(not _same(session.opt_state[k], plain.opt_state[k]) for k in session.opt_state):
-        out.append("the optimiser's state differs from a plain run")
-    hist = _history_departure(session, plain)
-    if hist is not None:
-        out.append(f"its loss history leaves a plain run's at epoch {hist}")
-    return out
-
-
-def _param_differences(session: Session, now: np.ndarray, then: np.ndarray) -> str:
-    where = np.flatnonzero(~((now == then) | (np.isnan(now) & np.isnan(then))))
-    names = _param_names(session.sizes)
-    if where.size <= 4:
-        parts = [f"{names[i]} is {now[i]:.6g} (a plain run has {then[i]:.6g})" for i in where]
-        return "edited by hand: " + "; ".join(parts)
-    return (f"{where.size} of {now.size} weights and biases differ from a plain run from the "
-            "start (a value was edited, or the learning rate changed, along the way)")
-
-
-def _param_names(sizes: tuple[int, ...]) -> list[str]:
-    """`W1[0, 1]`, `b2[0, 0]`, … for each position of the flat vector."""
-    out = []
-    for k, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
-        out += [f"W{k}[{i}, {j}]" for i in range(fan_in) for j in range(fan_out)]
-        out += [f"b{k}[0, {j}]" for j in range(fan_out)]
-    return out
-
-
-def _history_departure(session: Session, plain: Session) -> int | None:
-    a = np.asarray(session.history.values())
-    b = np.asarray(plain.history.values())
-    n = min(a.size, b.size)
-    diff = np.flatnonzero(~((a[:n] == b[:n]) | (np.isnan(a[:n]) & np.isnan(b[:n]))))
-    if diff.size:
-        return int(diff[0])
-    return None if a.size == b.size else n
+                 rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr,
+                 changes=st.hand_changes or (), checked=st.hand_changes is not None)
 
 
 # ---------------------------------------------------------------- the equivalent command

@@ -169,7 +169,7 @@ def formula(name: str) -> str:
 
 def continuation(p: Plan) -> tuple[str, list[str]]:
     """For a program that starts where the session is now: why, and what was changed by hand
-    (empty when the session could not be compared with a plain run)."""
+    (empty when a session file did not record it)."""
     s = p.start
     where = f"at epoch {s.epoch}" + (f", after {s.batch} of its {p.batches} updates"
                                      if s.batch else "")
@@ -178,6 +178,5 @@ def continuation(p: Plan) -> tuple[str, list[str]]:
     if s.checked:
         return (f"This session was changed by hand, so the program starts where the session is "
                 f"now, {where}, {state}. What changed:", list(s.changes))
-    return (f"The program starts where the session is now, {where}, {state}: replaying the "
-            f"session from its start, to see whether anything in it was changed by hand, would "
-            f"take too long.", [])
+    return (f"The program starts where the session is now, {where}, {state}: it was reopened "
+            f"from a session file that does not say what was changed by hand.", [])

@@ -7,7 +7,6 @@ the app on a built-in dataset does not pay for it before the first frame.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -282,21 +281,3 @@ def builtin(name: str, seed: int, noise: float, normalize: str, test_fraction: f
         tnames, task = tuple(f"{label}={c}" for c in classes), "classification"
     return build(name, f, t, fnames, tnames, normalize, test_fraction, rng, task, classes,
                  seeded=name not in FIXED, label_column=label)
-
-
-# ---------------------------------------------------------------- CSV files
-
-def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
-             test_fraction: float, seed: int, *, loss: str = "mse",
-             features: tuple[str, ...] | None = None, drop: tuple[str, ...] | None = None,
-             options=None) -> Dataset:
-    """Read a CSV (pandas, one pass) and choose, encode and check its columns; every way it
-    can be wrong is a one-line UserError naming the option that fixes it. `targets`,
-    `features` and `drop` name columns or give positions (0 first, -1 last)."""
-    from . import csvfile, table
-
-    with csvfile.collector_paused():
-        df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
-        cols = table.choose(os.path.basename(path), df, layout.header, targets, features, drop)
-        cols.skipped = layout.skipped
-        return table.to_dataset(cols, normalize, test_fraction, seed, loss)

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from . import data
+from . import data, table
 from .config import Config
 from .errors import UserError
 from .gradcheck import GradCheck, gradient_check
@@ -30,7 +30,7 @@ def load_dataset(cfg: Config) -> data.Dataset:
 
     options = CsvOptions(sep=cfg.sep, decimal=cfg.decimal, header=not cfg.no_header,
                          skip_rows=cfg.skip_rows)
-    return data.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
+    return table.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
                          loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options)
 
 

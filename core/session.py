@@ -49,6 +49,7 @@ class _Mark:
     perm: np.ndarray | None
     lr: float
     hist_len: int
+    hand_len: int | None  # how many hand changes had been made (None: not known)
     last: StepRecord | None
     diverged_at: int | None
     diverged_lr: float | None
@@ -94,6 +95,9 @@ class SessionState:
     opt_state: dict[str, np.ndarray]
     history: dict[str, np.ndarray]  # one array per history column, one value per epoch
     diverged_at: int | None
+    # What was changed by hand since the start (lr changes, edited values), in words; None
+    # when not known (a session file from a version that did not record it).
+    hand_changes: tuple[str, ...] | None = ()
 
 
 def _accuracy_for(ds: Dataset) -> Callable[[np.ndarray, np.ndarray], float] | None:
@@ -155,6 +159,8 @@ class Session:
         self.last: StepRecord | None = None
         self.diverged_at: int | None = None
         self.diverged_lr: float | None = None  # the lr it diverged with
+        # what was changed by hand since the start, in words (None: not known)
+        self.hand_changes: list[str] | None = []
         self._marks: list[_Mark] = []
         self._mark_bytes = 0
 
@@ -223,7 +229,8 @@ class Session:
             rng=self.rng.bit_generator.state, params=self.net.flat.copy(),
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             history={c: np.array(self.history.values(c)) for c in self._columns},
-            diverged_at=self.diverged_at)
+            diverged_at=self.diverged_at,
+            hand_changes=None if self.hand_changes is None else tuple(self.hand_changes))
 
     def restore(self, state: SessionState) -> None:
         """Continue from `state` (checked by the caller: shapes, position, names), with no
@@ -238,6 +245,7 @@ class Session:
         for row in zip(*(np.asarray(state.history[c]).tolist() for c in self._columns),
                        strict=True):
             self.history.append(*row)
+        self.hand_changes = None if state.hand_changes is None else list(state.hand_changes)
         self.diverged_at = state.diverged_at
         self.rng.bit_generator.state = state.rng
 
@@ -410,6 +418,7 @@ class Session:
             raise UserError(f"learning rate must be {names.lr_limits()} (got {lr:g})",
                             field="lr")
         self._push_mark(event=True)
+        self._by_hand(f"lr {self.lr:g} → {float(lr):g}")
         self.lr = float(lr)
 
     def set_param(self, layer: int, kind: str, i: int, j: int, value: float) -> None:
@@ -419,8 +428,16 @@ class Session:
                             f"±{names.MAX_PARAM_VALUE:.0e} (got {value})".replace("e+0", "e"))
         target = (self.net.W if kind == "W" else self.net.b)[layer]
         self._push_mark(event=True)
+        self._by_hand(f"{kind}{layer + 1}[{i}, {j}] set to {value:g} (it was "
+                      f"{float(target[i, j]):g})")
         target[i, j] = value
         self.diverged_at = self.diverged_lr = None
+
+    def _by_hand(self, change: str) -> None:
+        """Note a change made by hand, with where training was (undo takes it back)."""
+        if self.hand_changes is not None:
+            where = f"epoch {self.epoch}" + (f", update {self.batch}" if self.batch else "")
+            self.hand_changes.append(f"{where}: {change}")
 
     # ------------------------------------------------------------------ going back
 
@@ -486,6 +503,7 @@ class Session:
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             rng_state=self.rng.bit_generator.state, perm=self._perm, lr=self.lr,
             hist_len=len(self.history), last=self.last, diverged_at=self.diverged_at,
+            hand_len=None if self.hand_changes is None else len(self.hand_changes),
             diverged_lr=self.diverged_lr, event=event)
 
     def _restore(self, m: _Mark) -> None:
@@ -495,6 +513,8 @@ class Session:
         self._perm, self.lr = m.perm, m.lr
         self.epoch, self.batch = m.epoch, m.batch
         self.history.truncate(m.hist_len)
+        if self.hand_changes is not None and m.hand_len is not None:
+            del self.hand_changes[m.hand_len:]
         self.last, self.diverged_at, self.diverged_lr = m.last, m.diverged_at, m.diverged_lr
 
     def _push_mark(self, event: bool = False) -> None:

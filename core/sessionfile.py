@@ -22,6 +22,8 @@ CSV options, classes and the test accuracy, still load):
     history      {column: one value per epoch}: loss, objective[, accuracy][, test_loss]
                  [, test_accuracy] (files without test_accuracy read it as NaN)
     diverged_at  the epoch training diverged at, or null
+    hand_changes what was changed by hand (lr changes, edited values), in words; null, or
+                 absent in older files, when not known
 
 Numbers are written with Python's float repr, which reads back to the same float64. JSON has
 no NaN or infinity; where one may legitimately appear (history, optimiser state) it is the
@@ -103,6 +105,7 @@ def session_doc(session: Session) -> dict:
         "opt_state": {k: _floats_out(v) for k, v in st.opt_state.items()},
         "history": {c: _floats_out(v) for c, v in st.history.items()},
         "diverged_at": st.diverged_at,
+        "hand_changes": None if st.hand_changes is None else list(st.hand_changes),
     }
 
 
@@ -175,8 +178,20 @@ def load_session(path: str) -> Session:
     rng = _rng(r.get(doc, "rng", dict, "an object"), r)
     s.restore(SessionState(seed=seed, initial=initial, lr=float(lr), epoch=epoch, batch=batch,
                            perm=perm, rng=rng, params=params, opt_state=opt_state,
-                           history=history, diverged_at=diverged))
+                           history=history, diverged_at=diverged,
+                           hand_changes=_hand_changes(doc, r)))
     return s
+
+
+def _hand_changes(doc: dict, r: _Reader) -> tuple[str, ...] | None:
+    """What was changed by hand, in words; absent in files written before it was recorded,
+    and then not known (None)."""
+    if "hand_changes" not in doc:
+        return None
+    changes = r.get(doc, "hand_changes", list, "a list of text")
+    if not all(isinstance(c, str) for c in changes):
+        raise r.damaged('"hand_changes" should be a list of text')
+    return tuple(changes)
 
 
 class _Reader:

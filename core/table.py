@@ -6,11 +6,13 @@ out, a text column encoded) are kept as one-line notices for the front end to sh
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import csvfile
 from .data import Dataset, build
 from .errors import UserError
 from .names import MAX_CATEGORIES, MAX_CLASSES, MAX_ROWS
@@ -347,3 +349,17 @@ def _bce_targets(ch: Chosen):
             cols.append(codes.astype(np.float64))
         classes = tuple(names) if len(ch.targets) == 1 else None
     return np.column_stack(cols), list(ch.targets), classes, "classification", None
+
+
+def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
+             test_fraction: float, seed: int, *, loss: str = "mse",
+             features: tuple[str, ...] | None = None, drop: tuple[str, ...] | None = None,
+             options=None) -> Dataset:
+    """Read a CSV (pandas, one pass) and choose, encode and check its columns; every way it
+    can be wrong is a one-line UserError naming the option that fixes it. `targets`,
+    `features` and `drop` name columns or give positions (0 first, -1 last)."""
+    with csvfile.collector_paused():
+        df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
+        cols = choose(os.path.basename(path), df, layout.header, targets, features, drop)
+        cols.skipped = layout.skipped
+        return to_dataset(cols, normalize, test_fraction, seed, loss)

@@ -298,8 +298,8 @@ def test_a_resumed_session_with_an_edited_weight_continues_from_its_state(tmp_pa
                             str(path))
     assert code == 0, err
     text = path.read_text()
-    assert "This session was changed by hand" in text and "epoch 3" in text
-    assert "weights and biases differ from a plain run" in text
+    assert "This session was changed by hand" in text
+    assert "epoch 3: W1[1, 2] set to 0.25" in text
     want_text, want_params = _continued(load_session(str(saved)))
     assert run_script(path) == want_text
     assert_same_params(final_params(path), want_params, 1e-12)
@@ -311,8 +311,8 @@ def test_an_edit_at_the_current_position_is_named(tmp_path):
     s.set_param(0, "W", 0, 1, 0.5)
     s.set_lr(0.05)
     text = code_text(s, "numpy")
-    assert "W1[0, 1] is 0.5" in text
-    assert "the learning rate was changed live to 0.05 (the settings say 0.1)" in text
+    assert "epoch 150: W1[0, 1] set to 0.5" in text
+    assert "epoch 150: lr 0.1 → 0.05" in text
     assert "lr = 0.05" in text and "start_epoch = 150" in text
     path = tmp_path / "s.py"
     path.write_text(text)
@@ -436,16 +436,20 @@ def test_every_float_is_written_so_that_it_reads_back_the_same(x):
     assert value == x and np.copysign(1.0, value) == np.copysign(1.0, x)
 
 
-def test_a_session_too_long_to_replay_continues_from_where_it_is(tmp_path, monkeypatch):
-    import core.codeplan
-
-    monkeypatch.setattr(core.codeplan, "REPLAY_SECONDS", 0.0)
+def test_a_session_file_that_does_not_say_continues_from_where_it_is(tmp_path):
+    """An older session file has no record of what was changed by hand: the program
+    cannot claim a plain run, so it starts where the session is, and says why."""
     s = open_session(Config(data="xor", seed=3, epochs=40))
     s.run(30)
-    text = code_text(s, "numpy")
+    saved = tmp_path / "old.json"
+    save_session(s, str(saved))
+    doc = json.loads(saved.read_text())
+    del doc["hand_changes"]
+    saved.write_text(json.dumps(doc))
+    text = code_text(load_session(str(saved)), "numpy")
     words = " ".join(text.split())
-    assert "would take too long" in words and "This session was changed" not in words
-    assert "start_epoch = 30" in text
+    assert "does not say what was changed by hand" in words
+    assert "This session was changed" not in words and "start_epoch = 30" in text
     path = tmp_path / "s.py"
     path.write_text(text)
     want_text, want_params = _continued(s)

@@ -13,7 +13,7 @@ import pytest
 
 from core import Config, UserError, open_session
 from core.csvfile import CsvOptions
-from core.data import load_csv
+from core.table import load_csv
 
 DATA = Path(__file__).parent / "data"
 CLASSES = ("setosa", "versicolor", "virginica")

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from core import Config, UserError, open_session
-from core.data import BUILTIN, NORMALIZERS, Normalizer, builtin, load_csv
+from core.data import BUILTIN, NORMALIZERS, Normalizer, builtin
+from core.table import load_csv
 
 
 @pytest.mark.parametrize("kind", NORMALIZERS)

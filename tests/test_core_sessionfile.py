@@ -215,7 +215,7 @@ def test_the_file_holds_every_key(tmp_path):
     doc = json.loads(path.read_text())
     assert list(doc) == ["format", "version", "config", "dataset", "seed", "initial", "lr",
                          "epoch", "batch", "perm", "rng", "params", "opt_state", "history",
-                         "diverged_at"]
+                         "diverged_at", "hand_changes"]
     assert doc["format"] == FORMAT and doc["version"] == 2
     assert set(doc["config"]) == set(Config.field_names())
     assert set(doc["opt_state"]) == {"m", "v", "t"}
@@ -631,3 +631,40 @@ def test_format_1_files_still_load(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(UserError, match=r"config\.features"):
         open_resumed(str(path))
+
+
+def test_what_was_changed_by_hand_is_saved_and_undone(tmp_path):
+    s = make(preset="notebook")
+    s.run(3)
+    s.set_lr(0.2)
+    s.step()
+    s.set_param(1, "b", 0, 0, 0.5)
+    t = resumed(s, tmp_path)
+    was = s.last.b_after[1][0, 0]
+    assert t.hand_changes == s.hand_changes == [
+        "epoch 3: lr 0.1 → 0.2", f"epoch 4: b2[0, 0] set to 0.5 (it was {was:g})"]
+    s.undo()
+    assert s.hand_changes == ["epoch 3: lr 0.1 → 0.2"]
+    s.restart()
+    assert s.hand_changes == []
+
+
+@pytest.mark.parametrize("value, known", [(None, False), ([], True),
+                                          (["epoch 1: lr 0.1 → 0.2"], True)])
+def test_files_without_a_record_of_hand_changes_load(valid, value, known):
+    doc, path = valid
+    if value is None:
+        del doc["hand_changes"]  # as written before the record existed
+    else:
+        doc["hand_changes"] = value
+    t = load_text(path, json.dumps(doc))
+    assert (t.hand_changes is not None) == known
+    if known:
+        assert t.hand_changes == value
+
+
+def test_damaged_hand_changes_are_named(valid):
+    doc, path = valid
+    doc["hand_changes"] = [1, 2]
+    with pytest.raises(UserError, match="hand_changes"):
+        load_text(path, json.dumps(doc))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from core.errors import UserError
 
-from .options import APP, SERVE, TRAIN, add_options, config_from
+from .options import APP, CODE, SERVE, TRAIN, add_options, config_from
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
 
@@ -55,19 +55,10 @@ def serve_parser() -> _Parser:
 def code_parser() -> _Parser:
     """`backprop code`: train's options (the model and --log-every), a session file, and
     where and in which format to write the program."""
-    from core.names import CODE_FORMATS
-
     code = _Parser(prog="backprop code", description="Write the session as a program that "
                    "prints what `backprop train` prints: a NumPy script, a Jupyter notebook or "
                    "a PyTorch script.")
-    add_options(code, TRAIN)
-    g = code.add_argument_group("program")
-    g.add_argument("--resume", metavar="FILE", help="export a saved session file instead")
-    g.add_argument("--format", required=True, choices=CODE_FORMATS,
-                   help="numpy (a .py in the notebook's style), notebook (.ipynb) or torch")
-    g.add_argument("-o", "--output", metavar="FILE", help="where to write it; - for stdout "
-                   "(default: backprop-<format>-<YYYYmmdd-HHMMSS>.py/.ipynb in this folder)")
-    g.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    add_options(code, CODE)
     return code
 
 
@@ -79,8 +70,6 @@ def code(ns: argparse.Namespace) -> int:
 
     from .options import given_model
 
-    if ns.json:
-        fail("--json is train's; backprop code writes a program (see --format)")
     if ns.resume and given_model(ns):
         print(f"backprop: the session file decides the model; ignored: "
               f"{' '.join(given_model(ns))}", file=sys.stderr)

@@ -116,8 +116,8 @@ def _for_argparse(parse: Parser) -> Parser:
 
 # ---------------------------------------------------------------------------- the table
 
-APP, TRAIN, SERVE = "backprop", "train", "serve"
-MODEL_COMMANDS = (APP, TRAIN, SERVE)
+APP, TRAIN, SERVE, CODE = "backprop", "train", "serve", "code"
+MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE)
 # Groups of options that describe the model (data, network, training): a Config's fields.
 MODEL_GROUPS = ("data", "model", "training")
 
@@ -136,6 +136,8 @@ class Option:
     metavar: str | None = None
     repeat: bool = False  # may be given more than once; the values are collected
     switch: bool = False  # takes no value: present or not
+    short: str = ""  # a one-letter spelling too: "-o"
+    required: bool = False
     default: Any = None
     form: str = ""  # the settings form's label; "" keeps it out of the form
     form_parse: Parser | None = None  # the form's parser when it differs (blank allowed)
@@ -225,16 +227,24 @@ OPTIONS: tuple[Option, ...] = (
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
            commands=(APP, SERVE), parse=int_in(1), metavar="N"),
-    Option("resume", "--resume", "reopen a saved session file", "session", commands=(APP,),
-           parse=parse_text, metavar="FILE"),
+    Option("resume", "--resume", "reopen a saved session file (code: write its program)",
+           "session", commands=(APP, CODE), parse=parse_text, metavar="FILE"),
     Option("save_to", "--save-to", "where w saves the session (default: "
            "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)", "session",
            commands=(APP,), parse=parse_text, metavar="FILE.json"),
     # backprop train
     Option("log_every", "--log-every", "print the loss every N epochs (0 = silent; default "
-           "100)", "output", commands=(TRAIN,), parse=int_in(0, what=" (0 is silent)"),
+           "100)", "output", commands=(TRAIN, CODE), parse=int_in(0, what=" (0 is silent)"),
            metavar="N", default=100),
     Option("json", "--json", "print one JSON object instead", "output", commands=(TRAIN,),
+           switch=True, default=False),
+    # backprop code
+    Option("format", "--format", "numpy (a .py in the notebook's style), notebook (.ipynb) or "
+           "torch", "program", commands=(CODE,), choices=names.CODE_FORMATS, required=True),
+    Option("output", "--output", "where to write it; - for stdout (default: "
+           "backprop-<format>-<YYYYmmdd-HHMMSS>.py/.ipynb in this folder)", "program",
+           commands=(CODE,), parse=parse_text, metavar="FILE", short="-o"),
+    Option("force", "--force", "replace FILE if it exists", "program", commands=(CODE,),
            switch=True, default=False),
     # backprop serve
     Option("host", "--host", "address to bind (default 127.0.0.1, this machine only)",
@@ -247,7 +257,7 @@ OPTIONS: tuple[Option, ...] = (
 BY_NAME = {o.name: o for o in OPTIONS}
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
                 "screen": "screen", "session": "session files", "output": "output",
-                "server": "server"}
+                "program": "program", "server": "server"}
 
 
 def options_of(command: str) -> tuple[Option, ...]:
@@ -263,11 +273,14 @@ def add_options(parser: argparse.ArgumentParser, command: str) -> None:
         if o.group not in groups:
             groups[o.group] = parser.add_argument_group(GROUP_TITLES.get(o.group, o.group))
         g = groups[o.group]
+        flags = (o.short, o.flag) if o.short else (o.flag,)
         if o.switch:  # a model switch defaults to None: not given, as the others
-            g.add_argument(o.flag, dest=o.name, action="store_true", default=o.default,
+            g.add_argument(*flags, dest=o.name, action="store_true", default=o.default,
                            help=o.help)
             continue
         kw: dict[str, Any] = {"dest": o.name, "help": o.help, "default": o.default}
+        if o.required:
+            kw["required"] = True
         if o.choices:
             kw["choices"] = o.choices
         else:
@@ -276,7 +289,7 @@ def add_options(parser: argparse.ArgumentParser, command: str) -> None:
             kw["type"] = _for_argparse(o.parse)
         if o.repeat:
             kw["action"] = "append"
-        g.add_argument(o.flag, **kw)
+        g.add_argument(*flags, **kw)
 
 
 def config_from(ns: argparse.Namespace):

@@ -1,0 +1,121 @@
+"""The shape of the code: no import cycles among our modules, a small App, options and keys
+declared once. Read from the source with `ast`, so a cycle is caught before it bites."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGES = ("core", "tui")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+
+
+def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """Our modules that `name` imports at run time (imports under TYPE_CHECKING aside): a
+    submodule where an import names one, else the package it imports from."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                   and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*parts, base] if base else parts)
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
+                       for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    known = modules()
+    graph = {name: imports_of(name, path, known) for name, path in known.items()}
+    assert cycles(graph) == []
+    assert "core.views" in graph["tui.stepper"] or "core" in graph["tui.stepper"]
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_core_imports_no_user_interface() -> None:
+    known = modules()
+    for name, path in known.items():
+        if name.startswith("core"):
+            text = path.read_text(encoding="utf-8")
+            assert "import textual" not in text and "from textual" not in text, name
+            assert "import rich" not in text and "from rich" not in text, name
+            assert not any(dep.startswith("tui") for dep in imports_of(name, path, known))
+
+
+def test_the_app_module_stays_small() -> None:
+    assert len((ROOT / "tui" / "app.py").read_text(encoding="utf-8").splitlines()) <= 200
+
+
+def test_options_and_keys_are_declared_in_their_tables_only() -> None:
+    """argparse options are added in tui/options.py and nowhere else; Bindings are made in
+    tui/commands.py (and the modal screens' own few)."""
+    for path in (ROOT / "tui").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "options.py":
+            assert "add_argument(" not in text, path
+        if path.name != "commands.py" and path.parent.name != "screens":
+            assert "Binding(" not in text, path
