@@ -1,4 +1,9 @@
-"""Backprop's gradients are the exact gradients of J: central differences agree to 1e-6."""
+"""Backprop's gradients are the exact gradients of J: central differences agree to 1e-6.
+
+And the check never blames a correct gradient: steps that cross a relu kink are measured
+again smaller or set aside (checked against an independent replay of each stencil), J's
+rounding and steep units do not read as disagreement, and a wrong gradient still fails.
+"""
 
 import numpy as np
 import pytest
@@ -285,6 +290,22 @@ def test_smaller_steps_do_not_rescue_a_wrong_gradient(monkeypatch):
     assert bad.verdict == "fail" and bad.rel_error[steep] > bad.tolerance
 
 
+def test_a_step_far_wider_than_a_bend_is_halved_until_the_quotient_settles(monkeypatch):
+    """z_out moves by 10 per h along W2: the quotient straddles sigmoid's bend and is 17% off
+    at h, 6% at h/2, and only then falls 16× per halving. The check follows it down to where
+    it agrees; with a gradient 0.01% off it follows it until it settles, and fails."""
+    def net():
+        return Network((1, 1, 1), ACTIVATIONS["linear"], ACTIVATIONS["sigmoid"],
+                       np.array([100.0, 0.0, 0.001, 0.3]))
+
+    X, y = np.array([[100.0], [-80.0], [30.0], [-5.0]]), np.array([[1.0], [0.0], [0.0], [1.0]])
+    check = gradient_check(net(), X, y, LOSSES["bce"])
+    assert check.ok and check.n_steep == 1 and check.step[2] <= check.h / 16
+    _with_wrong_entry(monkeypatch, 2, 1e-4)
+    bad = gradient_check(net(), X, y, LOSSES["bce"])
+    assert bad.verdict == "fail" and bad.rel_error[2] > 5e-5 and bad.step[2] >= bad.h / 64
+
+
 def test_a_large_objective_does_not_read_as_disagreement():
     """With targets around a million J is ~1e11, and its rounding error, divided by h, is
     bigger than a millionth of the gradients. Those differences are within the rounding floor,
@@ -295,6 +316,18 @@ def test_a_large_objective_does_not_read_as_disagreement():
     check = gradient_check(net, X, y, LOSSES["mse"], l2=0.01)
     assert check.ok, check.max_rel_error
     assert rel_error(check.analytic, check.numeric, 1e-6).max() > check.tolerance
+
+
+@pytest.mark.parametrize("act,out_act", [("linear", "linear"), ("tanh", "sigmoid")])
+def test_an_exact_fit_passes(act, out_act):
+    """Targets the network reproduces exactly: J = 0 and every gradient is exactly 0 at the
+    centre, while the stencil's points see J ~ h² and its rounding. (J's rounding at the
+    centre says nothing here; the estimate uses J at the stencil's points.)"""
+    net = Network((2, 3, 1), ACTIVATIONS[act], ACTIVATIONS[out_act], np.linspace(-1, 1, 13))
+    X = np.array([[0.5, 0.25], [1.0, -0.5], [0.0, 0.75], [-0.25, 1.0]])
+    y = net.forward(X)[1][-1].copy()
+    check = gradient_check(net, X, y, LOSSES["mse"])
+    assert np.all(check.analytic == 0.0) and check.ok, check.max_rel_error
 
 
 def test_a_saturated_unit_with_zero_gradient_passes():

@@ -39,7 +39,7 @@ def _kink_words(check: GradCheck) -> str:
 
 
 def _step(step: float, h: float) -> str:
-    """A step as a fraction of h: "h", "h/2", … "h/32"."""
+    """A step as a fraction of h: "h", "h/2", … "h/1024"."""
     return "h" if step >= h else f"h/{round(h / step)}"
 
 
@@ -89,9 +89,9 @@ def report(check: GradCheck, epoch: int) -> Text:
     if check.n_steep:
         out.append(_paragraph(
             f"{check.n_steep:,} of {n:,} entries measured with a smaller step (column step): J "
-            "bends so sharply there that the quotient's own error (about h⁴·J⁽⁵⁾/30) was above "
-            f"the tolerance at h = {h:g}. It shrinks 16× each time h halves."))
-    floor = num(check.floor / tol, 2)
+            "bends so sharply there that the quotient's own error (about h⁴·J⁽⁵⁾/30, so 16× "
+            f"smaller each time h halves) was above the tolerance at h = {h:g}."))
+    floor = num(check.floor, 2)
     out.append("\n   relative error = |backprop − numeric| / max(|backprop|, |numeric|, s)\n"
                + _paragraph(f"with s\u00a0=\u00a0{floor}: J is a float, and its rounding error, "
                             "divided by h, can move the quotient by up to "
@@ -113,7 +113,7 @@ def report(check: GradCheck, epoch: int) -> Text:
     steps = bool((check.step < h).any() or check.n_kink)
     width = max(len(check.names[i]) for i in order) if check.names else 5
     out.append(f"\n {'':{width}}  {'backprop':>12}  {'numeric':>12}"
-               + ("  step" if steps else "") + f"  {'rel. error':>10}\n", style="bold")
+               + (f"  {'step':>6}" if steps else "") + f"  {'rel. error':>10}\n", style="bold")
     out.append(note, style="dim")
     for i in order:
         if check.nonfinite[i]:
@@ -125,7 +125,7 @@ def report(check: GradCheck, epoch: int) -> Text:
             verdict_cell = f"{num(check.rel_error[i], 2):>10} {'✓' if good else '✗ off'}"
         out.append(f" {check.names[i]:{width}}  {num(check.analytic[i], 6, signed=True):>12}"
                    f"  {num(check.numeric[i], 6, signed=True):>12}"
-                   + (f"  {_step(check.step[i], h):>4}" if steps else "")
+                   + (f"  {_step(check.step[i], h):>6}" if steps else "")
                    + f"  {verdict_cell}\n")
     return out
 
