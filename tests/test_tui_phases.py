@@ -197,7 +197,8 @@ async def _gradcheck_text(app: BackpropApp, pilot) -> str:
         screen = app.screen
         if isinstance(screen, GradCheckScreen) and screen.check is not None:
             await pilot.pause()
-            return str(screen.query_one("#gradcheck-text").render())
+            text = str(screen.query_one("#gradcheck-text").render())
+            return " ".join(text.split())  # the notes wrap to the box
     raise AssertionError("no verdict")
 
 
@@ -231,19 +232,26 @@ async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradi
         assert "W1[0,0]" in text and "✗ off" in text
 
 
-def test_gradient_check_report_with_nothing_compared_gives_no_verdict() -> None:
+@pytest.mark.parametrize("case", ["kinks", "overflow"])
+def test_gradient_check_report_with_nothing_compared_gives_no_verdict(case: str) -> None:
     from core.activations import ACTIVATIONS
     from core.gradcheck import gradient_check
     from core.losses import LOSSES
     from core.network import Network
     from tui.screens.gradcheck import report
 
-    net = Network((1, 1, 1), ACTIVATIONS["relu"], ACTIVATIONS["relu"],
-                  np.array([1.0, -1.0, 1.0, -1.0]))  # rows on both units' kinks
-    check = gradient_check(net, np.array([[1.0], [2.0]]), np.array([[0.5], [0.5]]),
-                           LOSSES["mse"])
-    text = report(check, 0).plain
-    assert "NO VERDICT" in text and "4 of 4 entries set aside" in text
+    if case == "kinks":  # rows on both units' kinks: every parameter moves one of them
+        net = Network((1, 1, 1), ACTIVATIONS["relu"], ACTIVATIONS["relu"],
+                      np.array([1.0, -1.0, 1.0, -1.0]))
+        X, y, reason = np.array([[1.0], [2.0]]), np.array([[0.5], [0.5]]), "ReLU kink"
+    else:  # a diverged network: J is inf
+        net = Network((1, 1, 1), ACTIVATIONS["linear"], ACTIVATIONS["linear"],
+                      np.array([1e200, 0.0, 1e200, 0.0]))
+        X, y, reason = np.array([[1e10]]), np.array([[0.0]]), "not a finite number"
+    with np.errstate(all="ignore"):
+        check = gradient_check(net, X, y, LOSSES["mse"])
+    text = " ".join(report(check, 0).plain.split())  # the notes wrap to the box
+    assert "NO VERDICT" in text and "4 of 4 entries set aside" in text and reason in text
     assert "PASS" not in text and "FAIL" not in text
 
 

@@ -34,8 +34,8 @@ KINK_WORDS = {"relu": "a ReLU kink (a unit switching on/off on some row)"}
 
 
 def _kink_words(check: GradCheck) -> str:
-    names = check.kinked_by or ("relu",)
-    return " or ".join(KINK_WORDS.get(name, f"a kink of {name}") for name in names)
+    return " or ".join(KINK_WORDS.get(name, f"a kink of {name}")
+                       for name in check.kinked_by) or "a kink"
 
 
 def _step(step: float, h: float) -> str:
