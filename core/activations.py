@@ -2,6 +2,10 @@
 
 `deriv` takes both the pre-activation Z and the activation A, because sigmoid and tanh
 are cheapest written in terms of A (σ' = A(1−A), tanh' = 1−A²) and relu in terms of Z.
+
+`kinks` lists the values of z where f' jumps (relu: 0). Between two kinks f is smooth; a z
+exactly on a kink counts as the piece to its left, as relu's f' (z > 0) does. The gradient
+check needs them: a finite difference whose steps move some z across a kink is not a derivative.
 """
 
 from collections.abc import Callable
@@ -17,6 +21,13 @@ class Activation:
     deriv: Callable[[np.ndarray, np.ndarray], np.ndarray]
     formula: str
     identity: bool = False  # lets the training loop skip work for `linear`
+    kinks: tuple[float, ...] = ()  # ascending z values where f' jumps
+
+    def piece(self, z: np.ndarray) -> np.ndarray:
+        """Which smooth piece of f each z lies on: the number of kinks strictly below it."""
+        if len(self.kinks) == 1:
+            return z > self.kinks[0]
+        return np.searchsorted(np.asarray(self.kinks), z, side="left")
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -42,7 +53,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "a = 1/(1+e^−z)"),
     "tanh": Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a, "a = tanh(z)"),
     "relu": Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype),
-                       "a = max(0, z)"),
+                       "a = max(0, z)", kinks=(0.0,)),
 }
 
 # Output layers may also be softmax: it turns a row of logits into class probabilities, and

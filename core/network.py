@@ -64,12 +64,16 @@ class Network:
     def activation(self, layer: int) -> Activation:
         return self.output if layer == self.depth - 1 else self.hidden
 
-    def forward(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Z[l] = A[l−1]·W[l] + b[l], A[l] = f(Z[l]); A[-1] is ŷ. Layer l is W(l+1) on screen."""
+    def forward(self, X: np.ndarray, start: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Z[l] = A[l−1]·W[l] + b[l], A[l] = f(Z[l]); A[-1] is ŷ. Layer l is W(l+1) on screen.
+
+        With `start`, X is A[start−1] and only layers start… are computed (and returned): the
+        gradient check, which perturbs one layer's parameters, reuses the layers before it.
+        """
         Zs, As, A = [], [], X
-        for layer, (W, b) in enumerate(zip(self.W, self.b, strict=True)):
-            Z = np.dot(A, W)
-            Z += b
+        for layer in range(start, self.depth):
+            Z = np.dot(A, self.W[layer])
+            Z += self.b[layer]
             act = self.activation(layer)
             A = Z if act.identity else act.f(Z)
             Zs.append(Z)

@@ -187,6 +187,72 @@ def test_gradient_check_report_says_fail_in_words() -> None:
     assert "✗ FAIL" in report(bad, 3).plain and "✗ off" in report(bad, 3).plain
 
 
+async def _gradcheck_text(app: BackpropApp, pilot) -> str:
+    """Press g and wait for the verdict (a big network is checked in a thread)."""
+    await pilot.press("g")
+    for _ in range(600):
+        await pilot.pause(0.01)
+        screen = app.screen
+        if isinstance(screen, GradCheckScreen) and screen.check is not None:
+            await pilot.pause()
+            text = str(screen.query_one("#gradcheck-text").render())
+            return " ".join(text.split())  # the notes wrap to the box
+    raise AssertionError("no verdict")
+
+
+async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradient(
+        monkeypatch) -> None:
+    """A trained ReLU network: PASS, with the entries whose steps cross a kink set aside in
+    words; then backprop with one entry off by 0.01%: FAIL, on the same screen."""
+    from core.network import Network
+
+    session = open_session(Config(data="circle", hidden=(8,), activation="relu", seed=3))
+    session.run(100)
+    app = BackpropApp(session=session)
+    async with app.run_test(size=(100, 40)) as pilot:
+        text = await _gradcheck_text(app, pilot)
+        assert "✓ PASS" in text and "FAIL" not in text
+        assert "of 33 entries set aside" in text and "ReLU kink" in text
+        assert "kink: not comparable" in text and "measured with a smaller step" in text
+        await pilot.press("escape")
+        await pilot.pause()
+
+        right = Network.backward
+
+        def wrong(self, *args):
+            deltas = right(self, *args)
+            args[4][0] *= 1.0001  # W1[0,0]
+            return deltas
+
+        monkeypatch.setattr(Network, "backward", wrong)
+        text = await _gradcheck_text(app, pilot)
+        assert "✗ FAIL" in text and "PASS" not in text
+        assert "W1[0,0]" in text and "✗ off" in text
+
+
+@pytest.mark.parametrize("case", ["kinks", "overflow"])
+def test_gradient_check_report_with_nothing_compared_gives_no_verdict(case: str) -> None:
+    from core.activations import ACTIVATIONS
+    from core.gradcheck import gradient_check
+    from core.losses import LOSSES
+    from core.network import Network
+    from tui.screens.gradcheck import report
+
+    if case == "kinks":  # rows on both units' kinks: every parameter moves one of them
+        net = Network((1, 1, 1), ACTIVATIONS["relu"], ACTIVATIONS["relu"],
+                      np.array([1.0, -1.0, 1.0, -1.0]))
+        X, y, reason = np.array([[1.0], [2.0]]), np.array([[0.5], [0.5]]), "ReLU kink"
+    else:  # a diverged network: J is inf
+        net = Network((1, 1, 1), ACTIVATIONS["linear"], ACTIVATIONS["linear"],
+                      np.array([1e200, 0.0, 1e200, 0.0]))
+        X, y, reason = np.array([[1e10]]), np.array([[0.0]]), "not a finite number"
+    with np.errstate(all="ignore"):
+        check = gradient_check(net, X, y, LOSSES["mse"])
+    text = " ".join(report(check, 0).plain.split())  # the notes wrap to the box
+    assert "NO VERDICT" in text and "4 of 4 entries set aside" in text and reason in text
+    assert "PASS" not in text and "FAIL" not in text
+
+
 @pytest.mark.parametrize("phase", range(1, 6), ids=KEYS)
 def test_phase_snapshot(snap_compare, phase: int) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, press=["f"] * phase)
