@@ -58,9 +58,9 @@ def choose(name: str, df, header: bool, targets, features, drop) -> Chosen:
         index = _index_column(df, cols, header)
         if index is not None and index in fnames:
             fnames.remove(index)
-            notices.append(f"left out column {index!r}: it has no name and a different value "
-                           "on every row, so it is a row index (as pandas to_csv() and R "
-                           "write.csv() write one); --features can bring it back")
+            # unnamed and different on every row: the index pandas to_csv() and R write.csv()
+            # write, which would let a model learn the row order (on sorted data, the label)
+            notices.append(f"left out {index!r}, a row index; --features brings it back")
     if not fnames:
         raise UserError(f"{name}: every column is a target or dropped; leave at least one "
                         "feature", field="targets")

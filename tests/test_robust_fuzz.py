@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core.data import NORMALIZERS, Dataset, load_csv
+from core.data import NORMALIZERS, Dataset
 from core.errors import UserError
 from core.io import load_weights, parse_layers
 from core.network import n_params
+from core.table import load_csv
 
 # Example counts come from the profile in conftest.py (ci: 60, derandomised).
 FUZZ = settings(deadline=None,

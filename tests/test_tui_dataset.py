@@ -12,6 +12,8 @@ from core import Config, open_session
 from tui.app import BackpropApp
 from tui.widgets.dataset import DatasetPane
 
+from .tui_helpers import status_text, wait_until
+
 SIZE = (80, 24)
 
 
@@ -67,3 +69,82 @@ async def test_a_wide_file_keeps_target_and_prediction_and_counts_hidden_columns
         await pilot.pause()
         title = str(wide.query_one(DatasetPane).border_title)
         assert int(re.search(r"(\d+) columns hidden", title).group(1)) < hidden
+
+
+# ---------------------------------------------------------------- classes
+
+def pane_text(pane) -> str:
+    return str(pane.border_title) + "\n" + pane.draw(*pane.body.size).plain
+
+
+async def test_classes_show_as_labels_with_the_networks_answer_and_its_probability() -> None:
+    app = BackpropApp(session=open_session(Config(data="spiral3", hidden=(16,),
+                                                  activation="tanh", seed=1)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        text = pane_text(app.query_one(DatasetPane))
+        head = text.splitlines()[1]
+        assert "arm" in head and "arm=0" not in head  # one label column, not one-hot ones
+        ev = app.main.view.evaluation
+        row = next(line for line in text.splitlines() if line.startswith(" 5 "))
+        guess, p = ev.classes[int(ev.predicted_class[5])], float(ev.probability[5])
+        mark = "✓" if guess == "0" else "✗"
+        assert f"{mark} predicted {guess} ({p:.0%}) / target 0" in row
+
+
+async def test_v_shows_the_confusion_matrix_of_the_training_and_test_rows() -> None:
+    app = BackpropApp(session=open_session(Config(data="spiral3", hidden=(16,),
+                                                  activation="tanh", seed=1,
+                                                  test_fraction=0.2)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("r", "v", "v", "v")
+        await pilot.pause()
+        assert app.main.top == "confusion"
+        from tui.widgets.confusion import ConfusionPane
+
+        text = pane_text(app.query_one(ConfusionPane))
+        ev = app.main.view.evaluation
+        assert f"accuracy {ev.accuracy:.0%}" in text.splitlines()[0]
+        lines = text.splitlines()
+        assert "training" in lines[1] and "held-out" in lines[1]
+        for k in range(3):
+            counts = [int(x) for x in lines[2 + k].split()[1:4]]
+            assert counts == ev.confusion[k].tolist()
+        assert f"{ev.class_accuracy[0]:.0%}" in lines[2]
+        await pilot.press("v")
+        assert app.main.top == "dataset"
+
+
+async def test_v_skips_the_confusion_matrix_without_classes() -> None:
+    app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)))
+    async with app.run_test(size=SIZE) as pilot:
+        seen = []
+        for _ in range(3):
+            await pilot.press("v")
+            seen.append(app.main.top)
+        assert seen == ["network", "output", "dataset"]
+
+
+async def test_the_output_pane_colours_classes_and_names_them() -> None:
+    app = BackpropApp(session=open_session(Config(data="spiral3", hidden=(16,),
+                                                  activation="tanh", seed=1)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("r", "v", "v")
+        await pilot.pause()
+        from tui.widgets.output import OutputPane
+
+        text = pane_text(app.query_one(OutputPane))
+        assert "colour: predicted arm" in text
+        for glyph, name in (("●", "0"), ("▲", "1"), ("■", "2")):
+            assert f"{glyph} ██ {name}" in text and glyph in text.split("\n", 2)[2]
+
+
+async def test_a_notice_about_the_file_shows_in_the_status_line(tmp_path) -> None:
+    path = tmp_path / "indexed.csv"
+    frame = pd.DataFrame({"a": np.arange(9) * 1.0, "y": np.arange(9) % 2 * 1.0})
+    frame.to_csv(path)  # with pandas' unnamed index column
+    app = BackpropApp(opener=lambda: open_session(Config(data=str(path), seed=1)))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main.view is not None)
+        assert "left out 'Unnamed: 0', a row index" in status_text(app)

@@ -68,13 +68,17 @@ async def test_settings_refuse_bad_values_beside_the_field() -> None:
         assert session_of(app) is before  # nothing was applied
 
 
-async def test_bce_needs_sigmoid_said_beside_output_activation() -> None:
+async def test_bce_brings_its_sigmoid_and_a_mismatch_is_said_beside_the_field() -> None:
+    """As on the command line, picking bce sets the output activation it needs; setting it
+    back by hand is refused beside that field."""
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
         screen = app.screen
         screen.query_one("#set-loss").focus()
         await pilot.press("b")  # the first letter picks bce
+        assert screen.query_one("#set-output_activation").value == "sigmoid"
+        screen.query_one("#set-output_activation").set_value("linear")
         await pilot.press("enter")
         await settle(pilot, app)
         note = screen.query_one("#err-output_activation")
@@ -125,6 +129,29 @@ async def test_changing_the_dataset_takes_its_defaults() -> None:
         cfg = session_of(app).config
         assert cfg.data == "xor" and cfg.hidden == (4,) and cfg.loss == "bce"
         assert cfg.seed == 7 and "2-4-1 tanh→sigmoid" in status_text(app)
+
+
+async def test_csv_columns_in_the_form_and_a_built_in_dataset_clears_them(tmp_path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a;b;c;y\n" + "".join(f"{k};{k % 3},5;{k * 2};{k + 1}\n"
+                                          for k in range(8)))
+    app = app_for(data=str(path), seed=2)
+    async with app.run_test(size=SIZE) as pilot:
+        assert session_of(app).dataset.feature_names == ("a", "b", "c")  # ; and , detected
+        await pilot.press("c")
+        app.screen.query_one("#set-drop").value = "b"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert session_of(app).dataset.feature_names == ("a", "c")
+        await pilot.press("c")
+        screen = app.screen
+        assert screen.query_one("#set-drop").value == "b"
+        screen.query_one("#set-data").value = "xor"  # --drop would be refused for it
+        await pilot.pause()
+        assert screen.query_one("#set-drop").value == ""
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert session_of(app).config.data == "xor" and session_of(app).config.drop is None
 
 
 async def test_escape_cancels_and_changes_nothing() -> None:

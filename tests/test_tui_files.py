@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +23,10 @@ from tui.cli import build_parser
 from tui.options import given_model
 from tui.stepper import Busy
 
+from .conftest import ROOT
 from .test_tui_pilot import same_params
 from .test_tui_pty import Term
-from .tui_helpers import NotifyingApp, session_of, status_text
+from .tui_helpers import NotifyingApp, session_of, status_text, wait_until
 
 SIZE = (80, 24)
 
@@ -207,7 +210,7 @@ async def pressed(*keys: str) -> BackpropApp:
 
 
 async def test_x_exports_weights_and_history_here(here) -> None:
-    app = await pressed("r", "x")
+    app = await pressed("r", "x", "w")
     weights = list(here.glob("backprop-weights-*.json"))
     history = list(here.glob("backprop-history-*.csv"))
     assert len(weights) == len(history) == 1
@@ -217,6 +220,33 @@ async def test_x_exports_weights_and_history_here(here) -> None:
     assert lines[0] == "epoch,loss,objective" and len(lines) == 1 + 101  # to the loss now
     note = "\n".join(notes(app))
     assert weights[0].name in note and history[0].name in note
+
+
+@pytest.mark.parametrize("key, fmt, suffix", [("n", "numpy", "py"), ("j", "notebook", "ipynb"),
+                                              ("t", "torch", "py")])
+async def test_x_writes_the_session_as_a_program(here, key, fmt, suffix) -> None:
+    """x then n, j or t: the program is written in a thread and named in a notification;
+    the NumPy script, run, prints what `backprop train` prints for the same session."""
+    app = notebook_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x", key)
+        await wait_until(pilot, lambda: app.stepper.idle and bool(list(here.iterdir())))
+        await pilot.pause()
+    (path,) = here.glob(f"backprop-{fmt}-*.{suffix}")
+    assert path.name in "\n".join(notes(app)) and "run it with" in "\n".join(notes(app))
+    if fmt == "numpy":
+        out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                             check=True, cwd=here).stdout
+        assert out == subprocess.run([sys.executable, "-m", "tui.cli", "train", "--preset",
+                                      "notebook", "--seed", "7"], capture_output=True,
+                                     text=True, check=True, cwd=ROOT).stdout
+    if fmt == "notebook":
+        assert json.loads(path.read_text())["nbformat"] == 4
+
+
+async def test_x_then_escape_writes_nothing(here) -> None:
+    await pressed("x", "escape", "s")
+    assert not list(here.iterdir())
 
 
 async def test_ctrl_s_saves_an_svg_screenshot_here(here) -> None:

@@ -353,7 +353,7 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
         assert len(app.query(TextStyles)) == 1
         await pilot.press("s", "v")
         assert [p.id for p in app.query_one("#top").children] == \
-            ["dataset", "formula", "network", "output"]
+            ["dataset", "formula", "network", "output", "confusion"]
         await pilot.pause()
         assert app.main.top == "network"
         pane = app.query_one("#network", Pane)

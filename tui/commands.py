@@ -71,8 +71,8 @@ KEYS: tuple[Key, ...] = (
         short="gradient check"),
     Key("c", "settings", "Settings", "Data, network, loss, optimiser, seed, test share",
         short="settings"),
-    Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output",
-        short="dataset/network/output"),
+    Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output (→ "
+        "confusion matrix, with classes)", short="dataset/network/output/confusion"),
     Key("pagedown", "rows(1)", "Next rows of the dataset", "Dataset pane: the next page",
         show="PgUp/PgDn/Home/End", short="dataset rows"),
     Key("pageup", "rows(-1)", "Previous rows of the dataset", "Dataset pane: the page before"),
@@ -87,8 +87,9 @@ KEYS: tuple[Key, ...] = (
         short="edit weight"),
     Key("w", "save_session", "Save the session", "A file that backprop --resume reopens",
         short="save session"),
-    Key("x", "export", "Export weights and loss history", "weights JSON (the --weights "
-        "schema) and a CSV, in this folder", short="export weights, loss CSV"),
+    Key("x", "export", "Export", "The weights and loss history, or the session as a NumPy "
+        "script, a notebook or a PyTorch script, in this folder",
+        short="export: weights, history, code"),
     Key("question_mark", "help", "Help", "Every pane and key, and the six steps of backprop",
         show="?", short="help", footer="Help", scope=APP),
     Key("q", "quit", "Quit", "Leave the stepper", show="q/ctrl+c", short="quit", footer="Quit",

@@ -60,12 +60,28 @@ class SessionSaved(Message):
         self.path, self.error = path, error
 
 
+class CodeWritten(Message):
+    """A program export in a thread ended: the path and format, or the one-line error."""
+
+    def __init__(self, path: str, fmt: str, error: UserError | None = None) -> None:
+        super().__init__()
+        self.path, self.fmt, self.error = path, fmt, error
+
+
 class GradChecked(Message):
     """A threaded gradient check finished: its result, for the screen that waits for it."""
 
     def __init__(self, screen: GradCheckScreen, check: GradCheck) -> None:
         super().__init__()
         self.screen, self.check = screen, check
+
+
+class ChoiceChanged(Message):
+    """A choice field of the settings form now shows another value."""
+
+    def __init__(self, name: str, value: str) -> None:
+        super().__init__()
+        self.name, self.value = name, value
 
 
 class SessionBuilt(Message):

@@ -143,6 +143,9 @@ class Option:
     form_parse: Parser | None = None  # the form's parser when it differs (blank allowed)
     hint: str = ""  # beside the form field
     values: str = ""  # how the help names the values, when the metavar says too little
+    # The form's choices when the command line's differ: first the one meaning "not given"
+    # (`detected`, `no`), then the values themselves.
+    form_choices: tuple[str, ...] | None = None
 
     @property
     def model(self) -> bool:
@@ -161,8 +164,24 @@ class Option:
 
     def parse_form(self, text: str) -> Any:
         """A form field's text as a value (a choice field's text is its value)."""
+        if self.form_choices is not None:
+            if self.switch:
+                return text != self.form_choices[0]
+            return None if text == self.form_choices[0] else text
         parse = self.form_parse or self.parse
         return text if parse is None else parse(text)
+
+    @property
+    def choice_list(self) -> tuple[str, ...] | None:
+        """What the form cycles through, if it shows this option as a choice."""
+        return self.form_choices or self.choices
+
+    def show_form(self, value: object) -> str:
+        """A Config value as the form shows it (and reads back with `parse_form`)."""
+        if self.form_choices is not None:
+            return self.form_choices[0] if value is None or value is False else \
+                self.form_choices[-1] if value is True else str(value)
+        return form_text(value)
 
 
 _ACTS = names.ACTIVATIONS
@@ -178,19 +197,6 @@ OPTIONS: tuple[Option, ...] = (
            "-1 last; repeatable; default: the last column)", "data", metavar="COL",
            repeat=True, form="target columns", form_parse=parse_names,
            hint="CSV only; blank: last"),
-    # how to read a CSV and which of its columns to use (CSV files only)
-    Option("features", "--features", "use only these CSV columns as features (names or "
-           "positions)", "data", parse=parse_columns, metavar="COL,…"),
-    Option("drop", "--drop", "leave these CSV columns out (names or positions)", "data",
-           parse=parse_columns, metavar="COL,…"),
-    Option("sep", "--sep", "a CSV's field separator, e.g. ';' or \\t (default: detected: , ; "
-           "tab or |)", "data", parse=parse_sep, metavar="SEP"),
-    Option("decimal", "--decimal", "a CSV's decimal mark (default: detected; , for 0,75)",
-           "data", choices=names.DECIMALS),
-    Option("no_header", "--no-header", "the CSV's first line is data; columns are named by "
-           "position 0, 1, …", "data", switch=True),
-    Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
-           "data, with --no-header)", "data", parse=parse_int, metavar="N"),
     Option("normalize", "--normalize", "per-column scaling (default: max, as the notebook)",
            "data", choices=names.NORMALIZERS, form="normalisation"),
     Option("hidden", "--hidden", "hidden layer sizes (default 2)", "model",
@@ -222,6 +228,24 @@ OPTIONS: tuple[Option, ...] = (
            metavar="λ", form="L2 penalty λ"),
     Option("noise", "--noise", "noise of generated datasets (default 0.1)", "data",
            parse=parse_float, metavar="X", form="noise", hint="generated data"),
+    Option("features", "--features", "use only these CSV columns as features (names or "
+           "positions)", "data", parse=parse_columns, metavar="COL,…", form="feature columns",
+           form_parse=optional(parse_columns), hint="CSV only; blank: all"),
+    Option("drop", "--drop", "leave these CSV columns out (names or positions)", "data",
+           parse=parse_columns, metavar="COL,…", form="dropped columns",
+           form_parse=optional(parse_columns), hint="CSV only"),
+    Option("sep", "--sep", "a CSV's field separator, e.g. ';' or \\t (default: detected: , ; "
+           "tab or |)", "data", parse=parse_sep, metavar="SEP", form="separator",
+           form_parse=optional(parse_sep), hint="CSV only; blank: detected"),
+    Option("decimal", "--decimal", "a CSV's decimal mark (default: detected; , for 0,75)",
+           "data", choices=names.DECIMALS, form="decimal mark",
+           form_choices=("detected", *names.DECIMALS)),
+    Option("no_header", "--no-header", "the CSV's first line is data; columns are named by "
+           "position 0, 1, …", "data", switch=True, form="no header row",
+           form_choices=("no", "yes")),
+    Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
+           "data, with --no-header)", "data", parse=parse_int, metavar="N",
+           form="skip lines", form_parse=optional(parse_int), hint="CSV only"),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
            "runs (default 100)", "training", parse=parse_int, metavar="N"),
     # the stepper (and the app serve starts)

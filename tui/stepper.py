@@ -57,11 +57,13 @@ class Busy(enum.Enum):
 
 @dataclass(frozen=True)
 class Job:
-    """Work for a thread: `kind` is "run" (epochs), "check" or "save" (path)."""
+    """Work for a thread: `kind` is "run" (epochs), "check", "save" (path) or "code" (path,
+    fmt)."""
 
     kind: str
     epochs: int = 0
     path: str = ""
+    fmt: str = ""  # "code": the program's format
 
 
 @dataclass(frozen=True)
@@ -462,7 +464,7 @@ class Stepper:
         if refused is not None:
             return refused
         self.open(session)
-        return Outcome(redraw=True, note="← applied")
+        return Outcome(redraw=True, note="; ".join(("← applied", *session.dataset.notices)))
 
     # ------------------------------------------------------------------ the gradient check
 
@@ -493,7 +495,7 @@ class Stepper:
     def save(self, now: datetime | None = None) -> Outcome:
         """`w`: write the session (`--save-to`, or a stamped name here). A long history is
         written in a thread that owns the session until it is done."""
-        refused = self._file_refusal("w")
+        refused = self.file_refusal("w")
         if refused is not None:
             return refused
         assert self.session is not None
@@ -528,7 +530,7 @@ class Stepper:
 
     def export(self, folder: str = ".", now: datetime | None = None) -> Outcome:
         """`x`: the weights in the `--weights` schema and the loss history as CSV."""
-        refused = self._file_refusal("x")
+        refused = self.file_refusal("x")
         if refused is not None:
             return refused
         assert self.session is not None
@@ -538,7 +540,34 @@ class Stepper:
             return Outcome(bell=True, message=("Not saved", str(exc), "error"))
         return Outcome(message=("Exported", "\n".join(paths), "information"))
 
-    def _file_refusal(self, key: str) -> Outcome | None:
+    def export_code(self, fmt: str, now: datetime | None = None) -> Outcome:
+        """`x` then n, j or t: the session as a program (a NumPy script, a notebook, a
+        PyTorch script), written in a thread that owns the session until it is done."""
+        refused = self.file_refusal("x")
+        if refused is not None:
+            return refused
+        path = core.default_code_name(fmt, now or datetime.now())
+        self.busy = Busy.SAVING
+        return Outcome(job=Job("code", path=path, fmt=fmt), note=f"writing {path}…")
+
+    def code_job(self, path: str, fmt: str) -> UserError | None:
+        """In the worker thread: write the program; a user's error is returned."""
+        assert self.session is not None
+        try:
+            core.export_code(self.session, fmt, path)
+        except UserError as exc:
+            return exc
+        return None
+
+    def finish_code(self, path: str, fmt: str, error: UserError | None) -> Outcome:
+        self.busy = Busy.IDLE
+        if error is not None:
+            return Outcome(bell=True, note="", message=("Not saved", str(error), "error"))
+        run = f"jupyter notebook {path}" if fmt == "notebook" else f"python {path}"
+        return Outcome(note="", message=("Exported", f"{path}\nrun it with:\n{run}",
+                                         "information"))
+
+    def file_refusal(self, key: str) -> Outcome | None:
         """Files are written from a session nobody else is changing: never during a run."""
         refused = self._refusal()
         if refused is not None and self.running:

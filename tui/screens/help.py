@@ -27,7 +27,8 @@ PANES = """\
  [b]Gradients[/b]  dW, db of the last update; deltas and forward pass if room
  [b]Loss[/b]       loss now, best so far, last change; a chart of every epoch
  [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −
- [b]Output[/b]     (v v) ŷ over the inputs; ● ○ training rows, ◆ ◇ held-out rows"""
+ [b]Output[/b]     (v v) ŷ over the inputs; ● ○ training rows, ◆ ◇ held-out rows
+ [b]Confusion[/b]  (v v v, with classes) true class × predicted class, and accuracy"""
 
 STEPS = """\
 [b]THE NOTEBOOK'S SIX STEPS OF BACKPROP, AND WHERE YOU SEE THEM[/b]
@@ -40,7 +41,9 @@ STEPS = """\
  5 Update        W −= lr·dW,  b −= lr·db             Weights: ▲ ▼
  6 Repeat        s does 1–5 once, r a hundred times  Status: Epoch
  f′ = 1 for the notebook's linear layers, so there delta1 = delta2·W2ᵀ.
- Gradients are of J = (1/2N)·Σ(ŷ−y)², half the MSE: so delta2 is just ŷ − y."""
+ Gradients are of J = (1/2N)·Σ(ŷ−y)², half the MSE: so delta2 is just ŷ − y.
+ bce with a sigmoid output, and ce with a softmax, give delta2 = ŷ − y too:
+ the loss's slope and the output's cancel (f walks it, and says why)."""
 
 WIDTH = 72  # the text's width inside the box at 80 columns (border, padding, scroll bar)
 CLOSE = "escape, q or ? closes · ctrl+p lists every command"

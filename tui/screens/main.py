@@ -23,9 +23,10 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import get_current_worker
 
 from .. import commands
-from ..messages import GradChecked, RunFinished, RunProgress, SessionSaved
+from ..messages import CodeWritten, GradChecked, RunFinished, RunProgress, SessionSaved
 from ..phasewalk import marks_for
 from ..stepper import PLAY_FPS, Job, Outcome, Stepper
+from ..widgets.confusion import ConfusionPane
 from ..widgets.dataset import DatasetPane
 from ..widgets.formula import FormulaPane
 from ..widgets.gradients import GradientsPane
@@ -36,6 +37,7 @@ from ..widgets.pane import Pane
 from ..widgets.params import ParamsPane
 from ..widgets.status import StatusBar
 from ..widgets.textstyles import TextStyles
+from .export import ExportScreen
 from .gradcheck import GradCheckScreen
 from .settings import EditValueScreen, SettingsScreen
 
@@ -45,7 +47,7 @@ if TYPE_CHECKING:
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36  # from here: two columns, every intermediate shown
-TOP_CYCLE = ("dataset", "network", "output")  # what `v` puts in the top slot, in turn
+TOP_CYCLE = ("dataset", "network", "output", "confusion")  # what `v` puts on top, in turn
 
 
 class MainScreen(Screen[None]):
@@ -97,7 +99,8 @@ class MainScreen(Screen[None]):
         switcher = self.query_one("#top", ContentSwitcher)
         if len(switcher.children) > 1:
             return
-        panes = [FormulaPane(id="formula"), NetworkPane(id="network"), OutputPane(id="output")]
+        panes = [FormulaPane(id="formula"), NetworkPane(id="network"), OutputPane(id="output"),
+                 ConfusionPane(id="confusion")]
         for pane in panes:
             pane.display = False
             pane.view = self.view
@@ -133,7 +136,7 @@ class MainScreen(Screen[None]):
         """The session the app opened in a thread, with its first view."""
         self.add_text_styles()  # done on Ready; the numbers' colours are in TextStyles
         self.stepper.open(session)
-        self.show(view, note)
+        self.show(view, "; ".join(filter(None, (note, *view.notices))))
 
     def show(self, view: SessionView | None = None, note: str = "") -> None:
         """Freeze the session into one view (unless a worker sent one) and draw it once."""
@@ -296,15 +299,28 @@ class MainScreen(Screen[None]):
         self.do(self.stepper.save())
 
     def action_export(self) -> None:
-        self.do(self.stepper.export())
+        """`x`: choose what to write (weights and history, or the session as a program)."""
+        refused = self.stepper.file_refusal("x")
+        if refused is not None:
+            self.do(refused)
+        else:
+            self.app.push_screen(ExportScreen(), self._export)
+
+    def _export(self, what: str | None) -> None:
+        if what == "weights":
+            self.do(self.stepper.export())
+        elif what:
+            self.do(self.stepper.export_code(what))
 
     def action_toggle_log(self) -> None:
         self.query_one(LossPane).toggle_log()
 
     def action_cycle_top(self) -> None:
-        """`v`: the top slot shows the dataset, the network, then the learned output."""
-        current = self.top if self.top in TOP_CYCLE else TOP_CYCLE[-1]
-        self.show_top(TOP_CYCLE[(TOP_CYCLE.index(current) + 1) % len(TOP_CYCLE)])
+        """`v`: the top slot shows the dataset, the network, the learned output, then (when
+        the data has classes) the confusion matrix."""
+        cycle = TOP_CYCLE if self.view is not None and self.view.classes else TOP_CYCLE[:-1]
+        current = self.top if self.top in cycle else cycle[-1]
+        self.show_top(cycle[(cycle.index(current) + 1) % len(cycle)])
 
     def action_rows(self, pages: int, to: str = "") -> None:
         """PgUp/PgDn, Home/End: another page of the dataset's rows."""
@@ -351,6 +367,8 @@ class MainScreen(Screen[None]):
             self._check_in_thread(screen)
         elif job.kind == "save":
             self._save_in_thread(job.path)
+        elif job.kind == "code":
+            self._code_in_thread(job.path, job.fmt)
 
     @work(thread=True, exclusive=True, group="train")
     def _run_in_thread(self, epochs: int) -> None:
@@ -388,3 +406,10 @@ class MainScreen(Screen[None]):
 
     def on_session_saved(self, message: SessionSaved) -> None:
         self.do(self.stepper.finish_save(message.path, message.error))
+
+    @work(thread=True, group="save")
+    def _code_in_thread(self, path: str, fmt: str) -> None:
+        self.post_message(CodeWritten(path, fmt, self.stepper.code_job(path, fmt)))
+
+    def on_code_written(self, message: CodeWritten) -> None:
+        self.do(self.stepper.finish_code(message.path, message.fmt, message.error))

@@ -26,10 +26,10 @@ from textual.widgets import Input, Static
 
 import core
 from core import names
-from core.config import defaults_for
+from core.config import defaults_for, output_for
 from core.errors import UserError
 
-from ..messages import SessionBuilt
+from ..messages import ChoiceChanged, SessionBuilt
 from ..options import Option, form_options, form_text, parse_float
 from . import CSS
 
@@ -58,12 +58,16 @@ class Choice(Widget, can_focus=True):
 
     def set_value(self, value: str) -> None:
         if value in self.choices:
-            self.index = self.choices.index(value)
+            self._pick(self.choices.index(value))
+
+    def _pick(self, index: int) -> None:
+        if index != self.index:
+            self.index = index
             self.refresh()
+            self.post_message(ChoiceChanged((self.id or "").removeprefix("set-"), self.value))
 
     def action_cycle(self, step: int) -> None:
-        self.index = (self.index + step) % len(self.choices)
-        self.refresh()
+        self._pick((self.index + step) % len(self.choices))
 
     def on_key(self, event) -> None:
         """A letter picks the next value starting with it (and never reaches the app)."""
@@ -73,8 +77,7 @@ class Choice(Widget, can_focus=True):
             for k in range(1, len(self.choices) + 1):
                 i = (self.index + k) % len(self.choices)
                 if self.choices[i].startswith(event.character.lower()):
-                    self.index = i
-                    self.refresh()
+                    self._pick(i)
                     return
 
     def render(self) -> Text:
@@ -82,10 +85,14 @@ class Choice(Widget, can_focus=True):
 
 
 # What a dataset brings its own defaults for (the rest, such as the seed, stays as it was).
-DATASET_FIELDS = ("targets", "normalize", "hidden", "activation", "output_activation", "loss",
-                  "init", "optimizer", "batch_size", "lr")
+DATASET_FIELDS = ("normalize", "hidden", "activation", "output_activation", "loss", "init",
+                  "optimizer", "batch_size", "lr")
+# What only a CSV file has: cleared when the dataset changes (a built-in one refuses them).
+CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows")
+CSV_DEFAULTS = {name: field.default for name, field in core.Config.__dataclass_fields__.items()
+                if name in CSV_FIELDS}
 # Fields whose change makes a preset's or a weights file's starting weights meaningless.
-NEW_START = {"data", "targets", "hidden", "init"}
+NEW_START = {"data", "hidden", "init", *CSV_FIELDS}
 
 
 class SettingsScreen(ModalScreen[None]):
@@ -107,7 +114,7 @@ class SettingsScreen(ModalScreen[None]):
         self.config, self.lr = config, lr
         self.set_lr, self.use = set_lr, use
         self.fields = form_options()
-        self.initial = {f.name: form_text(lr if f.name == "lr" else getattr(config, f.name))
+        self.initial = {f.name: f.show_form(lr if f.name == "lr" else getattr(config, f.name))
                         for f in self.fields}
         self.busy = False
 
@@ -117,8 +124,8 @@ class SettingsScreen(ModalScreen[None]):
             for f in self.fields:
                 with Horizontal(classes="settings-row"):
                     yield Static(f.form, classes="settings-label")
-                    if f.choices:
-                        yield Choice(f.choices, self.initial[f.name], id=f"set-{f.name}")
+                    if f.choice_list:
+                        yield Choice(f.choice_list, self.initial[f.name], id=f"set-{f.name}")
                     else:
                         yield Input(self.initial[f.name], compact=True, id=f"set-{f.name}",
                                     suggester=SuggestFromList(self._suggestions(f)),
@@ -142,9 +149,6 @@ class SettingsScreen(ModalScreen[None]):
         values, ok = {}, True
         for f in self.fields:
             raw = self._raw(f)
-            if f.choices:
-                values[f.name] = raw
-                continue
             try:
                 values[f.name] = f.parse_form(raw)
             except ValueError as exc:
@@ -163,11 +167,15 @@ class SettingsScreen(ModalScreen[None]):
         dataset, the form shows the session's settings again."""
         data = event.value.strip()
         if data == self.initial["data"]:
-            fill = {name: self.initial[name] for name in DATASET_FIELDS}
+            fill = {name: self.initial[name] for name in (*DATASET_FIELDS, *CSV_FIELDS)
+                    if name in self.initial}
         elif data in names.DATASETS or data.lower().endswith(".csv"):
             fill = {name: form_text(value) for name, value in defaults_for(data).items()
                     if name in DATASET_FIELDS}
-            fill.update(targets="", batch_size="")
+            fill.update(batch_size="")
+            # a new table: how to read the last one's columns no longer applies
+            fill.update({f.name: f.show_form(CSV_DEFAULTS[f.name]) for f in self.fields
+                         if f.name in CSV_FIELDS})
         else:
             return  # still being typed
         for name, text in fill.items():
@@ -177,6 +185,15 @@ class SettingsScreen(ModalScreen[None]):
             else:
                 assert isinstance(widget, Input)
                 widget.value = text
+
+    @on(ChoiceChanged)
+    def _loss_changed(self, message: ChoiceChanged) -> None:
+        """The output activation follows the loss, as on the command line: bce needs a
+        sigmoid, ce a softmax, and softmax is for ce only."""
+        if message.name != "loss":
+            return
+        output = self.query_one("#set-output_activation", Choice)
+        output.set_value(output_for(message.value, output.value))
 
     def new_config(self, values: dict[str, object], changed: dict[str, object]) -> Config:
         """What to open: with a new dataset, exactly what the form shows (its defaults, and

@@ -39,8 +39,10 @@ class DatasetPane(Pane):
     def show(self, view: SessionView) -> None:
         ds = view.dataset
         if self.view is None or self.view.dataset is not ds:
-            # the core's normalised table, asked for once per dataset, not once per draw
+            # the core's normalised table and class labels, asked for once per dataset, not
+            # once per draw
             self._normalised = (ds.X_all, ds.y_all, frozenset(ds.test_rows.tolist()))
+            self._labels = ds.labels
             self.first = 0
         super().show(view)
 
@@ -122,9 +124,12 @@ class DatasetPane(Pane):
         ds, ev = view.dataset, view.evaluation
         n_feat = len(ds.feature_names)
         X_all, y_all, test = self._normalised
+        normalised = normalised and ds.x_norm.kind != "none"  # else the same numbers twice
         cols: list[Column] = [("#", lambda i: f"{i}{'t' if i in test else ''}")]
         for j, name in enumerate(ds.feature_names):
             cols.append((name, self._cell(ds.raw, X_all, j, j, normalised)))
+        if ds.classes is not None and self._labels is not None:
+            return cols + self._class_columns(view, words)
         for k, name in enumerate(ds.target_names):
             cols.append((name, self._cell(ds.raw, y_all, n_feat + k, k, normalised)))
         for k, name in enumerate(ds.target_names):
@@ -138,6 +143,27 @@ class DatasetPane(Pane):
                                             f"{num(y_all[i, k], 4)}" if ev.finite
                              else NOT_A_NUMBER))
         return cols
+
+    def _class_columns(self, view: SessionView, words: bool) -> list[Column]:
+        """A class target as one column of labels (not its one-hot 0/1 columns), and the
+        network's answer: the class it gives the highest probability, that probability, and
+        ✓ or ✗ against the target, in words as well as colour."""
+        ds, ev = view.dataset, view.evaluation
+        classes, labels = ds.classes, self._labels
+        assert classes is not None and labels is not None
+        label = ds.label_column or ds.target_names[0]
+
+        def answer(i: int) -> str:
+            true = classes[labels[i]]
+            if not ev.finite or ev.predicted_class is None or ev.probability is None:
+                return f"predicted {NOT_A_NUMBER} / target {true}" if words else NOT_A_NUMBER
+            guess, p = classes[int(ev.predicted_class[i])], float(ev.probability[i])
+            mark = "✓" if guess == true else "✗"
+            return f"{mark} predicted {guess} ({p:.0%}) / target {true}" if words \
+                else f"{mark} {guess} ({p:.0%})"
+
+        title = "network's prediction (probability) / target" if words else "ŷ (p)"
+        return [(label, lambda i: classes[labels[i]]), (title, answer)]
 
     @staticmethod
     def _cell(raw, norm, raw_col: int, norm_col: int, normalised: bool) -> Callable[[int], str]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..phasewalk import PhaseWalk
 
 INDENT = 4  # values sit under their formula
+TALL = 36  # screen rows from which the walk has room for its notes (why a formula is so)
 GAP = 3
 
 
@@ -60,7 +61,8 @@ class FormulaPane(Pane):
         # the screen, so measure at the screen's width (less the border).
         width = max(width, self.screen.size.width - 2)
         cap = max(screen_height // 2 - 2, 3)
-        return min(max(len(self._phase(self.view, phase, width, cap))
+        notes = screen_height >= TALL  # a short screen keeps its rows for the numbers
+        return min(max(len(self._phase(self.view, phase, width, cap, notes))
                        for phase in self.walk.phases), cap)
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
@@ -68,7 +70,8 @@ class FormulaPane(Pane):
             return [Text(" " + self.PLACEHOLDER, style=self.style("dim"))]
         return self._phase(view, self.walk.phase, width, height)
 
-    def _phase(self, view: SessionView, phase: Phase, width: int, height: int) -> list[Text]:
+    def _phase(self, view: SessionView, phase: Phase, width: int, height: int,
+               with_notes: bool = True) -> list[Text]:
         """One phase: the row followed (not for the update, which has no per-row numbers),
         then each formula with its shapes and values; formulas and values share lines
         when the pane is too short for that."""
@@ -79,12 +82,17 @@ class FormulaPane(Pane):
         loose: list[Text] = []
         for line in phase.lines:
             loose += self._line(line, width, fw, decimals)
+        notes = [Text(" " * INDENT + part, style=self.style("dim"))
+                 for line in phase.lines if line.note and with_notes
+                 for part in _wrap(line.note, width - INDENT)]
+        if len(out) + len(loose) + len(notes) <= height:
+            return out + loose + notes
         if len(out) + len(loose) <= height:
             return out + loose
         tight: list[Text] = []  # formula and values share lines, shapes dropped
         for line in phase.lines:
             tight += self._line(line, width, fw, decimals, shapes=False)
-        return out + tight
+        return out + tight + (notes if len(out) + len(tight) + len(notes) <= height else [])
 
     def _row_line(self, view: SessionView, walk: PhaseWalk, width: int) -> Text:
         """Which row the numbers are for, with its raw values from the file."""
@@ -93,8 +101,12 @@ class FormulaPane(Pane):
         raw = ds.raw[file_row]
         n_feat = len(ds.feature_names)
         cells = ", ".join(f"{name} {short(raw[j])}" for j, name in enumerate(ds.feature_names))
-        targets = ", ".join(f"{name} {short(raw[n_feat + k])}"
-                            for k, name in enumerate(ds.target_names))
+        labels = ds.labels
+        if ds.classes is not None and labels is not None:  # its class, not one-hot columns
+            targets = f"{ds.label_column or 'class'} {ds.classes[labels[file_row]]}"
+        else:
+            targets = ", ".join(f"{name} {short(raw[n_feat + k])}"
+                                for k, name in enumerate(ds.target_names))
         head = f" row {walk.row}/{walk.rows} = dataset row {file_row}: "
         line = Text(head, style=self.style("head"))
         line.append(f"{cells} → {targets}")
@@ -120,6 +132,18 @@ def _vector(values: np.ndarray, decimals: int) -> str:
     """`0.2500` for one number, `[0.2500  1.0000]` for several."""
     cells = [num(v, decimals, signed=values.size > 1) for v in values.ravel()]
     return cells[0].strip() if len(cells) == 1 else "[" + " ".join(cells) + "]"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap of a note to the pane's width."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
 
 
 def _flow(pieces: list[str], width: int, indent: int) -> list[Text]:

@@ -70,7 +70,8 @@ class GradientsPane(Pane):
             n = layer + 1
             below = "X" if n == 1 else names[layer - 1]
             if deltas:
-                rule = "ŷ − y" if n == rec.depth else f"delta{n + 1}·W{n + 1}ᵀ{self._deriv(n)}"
+                rule = self._output_rule(view) if n == rec.depth else \
+                    f"delta{n + 1}·W{n + 1}ᵀ{self._deriv(n)}"
                 out += self._matrix(f"delta{n}", rec.delta[layer], width, decimals, 4,
                                     f"= {rule}" if notes else "")
             out += self._matrix(f"dW{n}", rec.dW[layer], width, decimals, 6,
@@ -78,6 +79,14 @@ class GradientsPane(Pane):
             out += self._matrix(f"db{n}", rec.db[layer], width, decimals, 2,
                                 f"= Σ delta{n} / N" if notes else "")
         return out
+
+    @staticmethod
+    def _output_rule(view: SessionView) -> str:
+        """The output delta: ŷ − y, and when a cross-entropy meets its output activation,
+        that the two cancel (the phase walk and the help say how)."""
+        if view.loss_name in ("bce", "ce"):
+            return f"ŷ − y ({view.loss_name} and {view.output_activation} cancel)"
+        return "ŷ − y"
 
     def _deriv(self, n: int) -> str:
         """` ⊙ tanh′(Z1)` for a non-linear hidden layer; nothing for a linear one."""

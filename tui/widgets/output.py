@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 SIDE = 26  # columns of legend right of the picture
 GLYPHS = {(False, True): "●", (False, False): "○", (True, True): "◆", (True, False): "◇"}
+# Several classes: a shape per class, filled for training rows and hollow for held-out ones;
+# past four classes, the class's own number (held-out rows underlined).
+CLASS_GLYPHS = (("●", "○"), ("▲", "△"), ("■", "□"), ("◆", "◇"))
+CLASS_HUES = 6  # textstyles.tcss: .pane--class0 … .pane--class5
 
 
 class OutputPane(Pane):
@@ -69,6 +73,7 @@ class OutputPane(Pane):
                          style=self.style("dim"))]
         rows = max(height - 1, 2)
         self._classify = view.dataset.task == "classification"
+        self._several = sf.classes is not None and sf.confidence is not None
         side = SIDE if width >= 2 * SIDE else 0
         if sf.kind == "plane":
             cols = max(min(width - side - 1, 4 * rows), 4)
@@ -95,7 +100,22 @@ class OutputPane(Pane):
         _, bg = self.background_colors
         neg = text_styles(self, "pane--neg").color
         pos = text_styles(self, "pane--pos").color
+        self._hues = [text_styles(self, f"pane--class{k}").color.rich_color
+                      for k in range(CLASS_HUES)]
         return neg.rich_color, bg.rich_color, pos.rich_color
+
+    def _class_shade(self, k: int, confidence: float, sf: Surface) -> RichColor:
+        """The predicted class's hue, strong where the network is sure, faint where its
+        probability is near chance (1 over the number of classes)."""
+        chance = 1 / len(sf.classes or (0, 0))
+        t = (confidence - chance) / (1 - chance) if confidence == confidence else 0.0
+        return _blend(self._palette[1], self._hues[k % CLASS_HUES], 0.3 + 0.6 * min(max(t, 0), 1))
+
+    def _pixel_colour(self, sf: Surface, y: int, x: int) -> RichColor:
+        if not self._several:
+            return self._shade(sf.values[y, x], sf)
+        k, conf = sf.values[y, x], sf.confidence[y, x]  # type: ignore[index]
+        return self._class_shade(int(k), float(conf), sf) if k == k else self._palette[1]
 
     def _shade(self, value: float, sf: Surface, strength: float = 0.8) -> RichColor:
         lo, hi = sf.value_range
@@ -109,8 +129,8 @@ class OutputPane(Pane):
         self._palette = self._colours(sf)
         s_rows, s_cols = sf.values.shape
         px = 2 * rows
-        colour = [[self._shade(sf.values[(2 * y + 1) * s_rows // (2 * px),
-                                         (2 * x + 1) * s_cols // (2 * cols)], sf)
+        colour = [[self._pixel_colour(sf, (2 * y + 1) * s_rows // (2 * px),
+                                      (2 * x + 1) * s_cols // (2 * cols))
                    for x in range(cols)] for y in range(px)]
         cells: list[list[Cell]] = [
             [("▀", Style(color=colour[2 * r][x], bgcolor=colour[2 * r + 1][x]))
@@ -129,11 +149,21 @@ class OutputPane(Pane):
             y = int(sf.points[k, 1]) * px // sf.values.shape[0] if sf.kind == "plane" \
                 else _pixel(float(sf.targets[k]), sf.y_range, px)
             target = float(sf.targets[k])
+            if self._several:
+                cells[y // 2][x] = self._class_point(int(target), bool(sf.test[k]),
+                                                     colour[y][x])
+                continue
             glyph = GLYPHS[bool(sf.test[k]), not self._classify or target >= mid]
             fg = self._shade(target, sf, 1.0) if self._classify or sf.kind == "plane" \
                 else self.style("label").color
             style = Style(color=fg, bgcolor=colour[y][x], bold=True)
             cells[y // 2][x] = (glyph, style)
+
+    def _class_point(self, k: int, test: bool, bg: RichColor) -> Cell:
+        """A row of class `k`: its class's shape (hollow if held out) in its class's hue."""
+        glyph = CLASS_GLYPHS[k][test] if k < len(CLASS_GLYPHS) else str(k % 10)
+        return glyph, Style(color=self._hues[k % CLASS_HUES], bgcolor=bg, bold=True,
+                            underline=test and k >= len(CLASS_GLYPHS))
 
     def _curve(self, sf: Surface, cols: int, rows: int) -> list[Text]:
         """The curve as half-block pixels, each column joined to the next."""
@@ -169,23 +199,42 @@ class OutputPane(Pane):
         lo, hi = sf.value_range
         top = ds.feature_names[1] if sf.kind == "plane" else target
         out = [Text(fit(f"{top} ↑ {short(sf.y_range[1], 3)}", SIDE - 1), style=dim)]
-        if sf.kind == "plane":
+        if sf.kind == "plane" and not self._several:
             bar = Text()
             for k in range(10):
                 bar.append(" ", Style(bgcolor=self._shade(lo + (hi - lo) * k / 9, sf)))
             out.append(Text(f"ŷ {short(lo, 2)} ").append_text(bar).append(f" {short(hi, 2)}"))
-        if self._classify:
+        if self._several:
+            out += self._class_legend(view, sf)
+        elif self._classify:
             mid = short((sf.value_range[0] + sf.value_range[1]) / 2, 3)
             out.append(Text(fit(f"● {target} ≥ {mid}  ○ below", SIDE - 1)))
         else:
             out.append(Text(fit(f"● a row's {target}", SIDE - 1)))
-        if sf.test.any():
+        if sf.test.any() and self._several:
+            out.append(Text("hollow: held-out test rows"))
+        elif sf.test.any():
             out.append(Text("◆ ◇ held-out test rows" if self._classify else "◆ held-out test row"))
         if sf.kind == "curve":
             out.append(Text("▀▄ ŷ, the network", style=self.style("pos")))
+        out = out[: rows - 1]
         while len(out) < rows - 1:
             out.append(Text())
         out.append(Text(fit(f"{top} ↓ {short(sf.y_range[0], 3)}", SIDE - 1), style=dim))
+        return out
+
+
+    def _class_legend(self, view: SessionView, sf: Surface) -> list[Text]:
+        """Colour: the class the network predicts there (paler where it is unsure);
+        shapes: the rows' own classes. One line per class, as many as fit."""
+        assert sf.classes is not None
+        label = view.dataset.label_column or "class"
+        out = [Text(fit(f"colour: predicted {label}", SIDE - 1), style=self.style("dim"))]
+        for k, name in enumerate(sf.classes):
+            glyph = CLASS_GLYPHS[k][0] if k < len(CLASS_GLYPHS) else str(k % 10)
+            line = Text(f"{glyph} ", style=Style(color=self._hues[k % CLASS_HUES], bold=True))
+            line.append("██", style=Style(color=self._class_shade(k, 1.0, sf)))
+            out.append(line.append(fit(f" {name}", SIDE - 4)))
         return out
 
 

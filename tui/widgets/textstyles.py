@@ -29,6 +29,7 @@ class TextStyles(Widget):
         "pane--value", "pane--head", "pane--chart", "pane--mark", "pane--test",
         "pane--pos", "pane--neg", "pane--node", "pane--selected",
         "status--key", "status--note", "status--alarm", "status--busy",
+        *(f"pane--class{k}" for k in range(6)),
     }
 
     def __init__(self) -> None:
