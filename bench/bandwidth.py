@@ -20,7 +20,8 @@ import sys
 from ptyterm import BACKPROP, COLOURS_256, NO_COLOR, ROOT, TRUECOLOR, Term, backprop_with_r
 
 sys.path.insert(0, str(ROOT))
-from tui.app import DEFAULT_FPS, SSH_FPS, BackpropApp
+from tui.app import BackpropApp
+from tui.terminal import DEFAULT_FPS, SSH_FPS
 
 NOTEBOOK = [BACKPROP, "--preset", "notebook", "--seed", "7"]
 # a run that lasts the whole measurement: 100 epochs of this take well under a second

@@ -26,7 +26,7 @@ import numpy as np
 from ptyterm import BACKPROP, PYTHON, ROOT, Term, backprop_with_r
 
 sys.path.insert(0, str(ROOT))
-from tui.app import DEFAULT_FPS
+from tui.terminal import DEFAULT_FPS
 
 BARE = '''
 from textual.app import App

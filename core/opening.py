@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from . import data, table
+from . import data
 from .config import Config
 from .errors import UserError
 from .gradcheck import GradCheck, gradient_check
@@ -30,6 +30,8 @@ def load_dataset(cfg: Config) -> data.Dataset:
 
     options = CsvOptions(sep=cfg.sep, decimal=cfg.decimal, header=not cfg.no_header,
                          skip_rows=cfg.skip_rows)
+    from . import table  # CSV files only: a built-in dataset needs none of it
+
     return table.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
                          loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options)
 

@@ -143,7 +143,7 @@ def test_no_color_writes_only_greys() -> None:
 
 
 def test_frame_cap_is_lower_over_ssh() -> None:
-    from tui.app import DEFAULT_FPS, SSH_FPS, default_fps
+    from tui.terminal import DEFAULT_FPS, SSH_FPS, default_fps
 
     assert default_fps({}) == DEFAULT_FPS
     assert default_fps({"SSH_CONNECTION": "10.0.0.2 51000 10.0.0.1 22"}) == SSH_FPS

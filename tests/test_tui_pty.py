@@ -118,6 +118,27 @@ def test_hang_up_ends_the_process(term_factory) -> None:
     assert t.proc.wait(timeout=10) == 128 + signal.SIGHUP
 
 
+@pytest.mark.usefixtures("backprop_installed")
+def test_hang_up_reaching_only_the_session_leader_ends_the_process() -> None:
+    """Under `make run` the hang-up's SIGHUP goes to make, the session leader, which lives
+    on; an idle app writes nothing that could fail, while Textual's input thread reads
+    end-of-file in a loop. The app must notice the terminal is gone and leave."""
+    shell = ptyterm.Term(["sh", "-c", f"trap '' HUP; {BACKPROP} --preset notebook --seed 7; "
+                          "sleep 60"])
+    try:
+        ready(shell)
+        (app,) = [pid for pid in ptyterm.descendants(shell.pid)
+                  if str(BACKPROP) in ptyterm.cmdline(pid)]
+        os.close(shell.master)
+        deadline = time.monotonic() + 5
+        while ptyterm.alive(app) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not ptyterm.alive(app), "the app outlived its terminal"
+        assert ptyterm.alive(shell.pid)  # the leader ignored the hang-up: only the app left
+    finally:
+        shell.close()
+
+
 def test_hang_up_during_a_long_run_ends_the_process(term_factory, tmp_path) -> None:
     """The worst case: frames keep coming after the terminal is gone. Textual's writer
     thread dies on the first failed write; unguarded, the UI then blocks for ever. The run

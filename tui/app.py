@@ -2,8 +2,9 @@
 main screen it hands everything else to. It opens the session off the UI thread and leaves
 cleanly whatever happens to the terminal.
 
-Start-up draws the first frame before importing NumPy and the core: the session is opened
-in a thread once `Ready` says the frame is on screen (see `run_app`).
+A built-in dataset's session is opened before the app starts, so its first frame shows the
+numbers; a file's is opened in a thread once `Ready` says the first frame is on screen (see
+`run_app`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import asyncio
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -24,30 +26,26 @@ from textual.binding import BindingType
 from textual.screen import Screen
 
 import core
+from core import names
 from core.errors import UserError
 
 from . import commands
 from .messages import OpenFailed, SessionOpened
 from .options import config_from, given_model
-from .screens.help import HelpScreen
 from .screens.main import MainScreen
 from .stepper import RUN_EPOCHS, SYNC_WORK, Stepper
 from .terminal import (
+    cap_fps,
     guard_output,
     install_signal_handlers,
     remove_signal_handlers,
     start_watchdog,
+    terminal_gone,
     wait_for_output,
 )
 
 if TYPE_CHECKING:
     from core.session import Session
-
-# Screen updates per second unless --fps or TEXTUAL_FPS says otherwise. A frame of changes
-# is ~4 KB at 80×24 (bench/bandwidth.py): holding `s` down writes ~110 KB/s at 30 fps and
-# ~60 KB/s at 15, so over SSH the cap is halved; locally 30 keeps it smooth.
-DEFAULT_FPS, SSH_FPS = 30, 15
-
 
 class BackpropApp(App[None]):
     """Dataset, weights, gradients and loss of one training session, stepped by keys."""
@@ -77,6 +75,9 @@ class BackpropApp(App[None]):
         """Signals and a hung-up terminal end the app through `exit()` (see terminal.py)."""
         install_signal_handlers(self._on_signal)
         self.app_resume_signal.subscribe(self, self._redraw)
+        tty = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
+        if tty >= 0 and os.isatty(tty):
+            self.set_interval(1.0, lambda: terminal_gone(tty) and self._on_signal(signal.SIGHUP))
         loop = asyncio.get_running_loop()
         guard_output(self._driver,
                      lambda: loop.call_soon_threadsafe(self._on_signal, signal.SIGHUP))
@@ -111,6 +112,8 @@ class BackpropApp(App[None]):
     # ------------------------------------------------------------------ app-wide keys
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # when first asked for: not in the first frame
+
         view = self.main.view
         self.push_screen(HelpScreen(view.undo_depth if view is not None else None,
                                     self.stepper.run_epochs))
@@ -159,34 +162,21 @@ def open_from_args(ns: argparse.Namespace) -> Session:
     return core.open_session(config_from(ns))
 
 
-def _cap_fps(fps: int | None) -> None:
-    """`--fps N`, else `TEXTUAL_FPS` if set, else DEFAULT_FPS (see the README's bandwidth
-    figures). Textual reads its frame cap at import, so set the screen's update period (and
-    the variable, for anything imported later)."""
-    if fps is None:
-        if os.environ.get("TEXTUAL_FPS"):
-            return
-        fps = default_fps()
-    import textual.screen
-
-    os.environ["TEXTUAL_FPS"] = str(fps)
-    textual.screen.UPDATE_PERIOD = 1 / fps  # type: ignore[misc]
-
-
-def default_fps(env: dict[str, str] | os._Environ = os.environ) -> int:
-    """SSH sets SSH_CONNECTION (and SSH_TTY for a terminal) in the session it starts."""
-    return SSH_FPS if env.get("SSH_CONNECTION") or env.get("SSH_TTY") else DEFAULT_FPS
-
-
 def run_app(ns: argparse.Namespace) -> int:
     """`backprop` with no subcommand: run the stepper; bad options exit 2 with one line."""
-    _cap_fps(ns.fps)
+    cap_fps(ns.fps)
     if ns.epochs is not None and ns.epochs < 1 and not ns.resume:
         raise UserError(f"--epochs sets what r runs in the stepper: at least 1 (got {ns.epochs})")
     ignored = given_model(ns) if ns.resume else []
     note = f"resumed {ns.resume}; ignored {' '.join(ignored)} (the file decides)" \
         if ignored else ""
-    app = BackpropApp(opener=partial(open_from_args, ns), save_to=ns.save_to, open_note=note,
+    # A built-in dataset opens in milliseconds: before the first frame, which then shows the
+    # numbers (one frame, not a placeholder and then a second). A file may be big: it opens
+    # after the first frame, in a thread, with the app already on screen.
+    builtin = not ns.resume and (ns.data is None or ns.data in names.DATASETS)
+    session = open_from_args(ns) if builtin else None
+    app = BackpropApp(session, opener=partial(open_from_args, ns), save_to=ns.save_to,
+                      open_note=note,
                       run_epochs=ns.epochs if ns.epochs and not ns.resume else RUN_EPOCHS)
     app.run()
     if app.startup_error is not None:

@@ -1,11 +1,13 @@
 """Leaving cleanly, whatever happens to the terminal: signals, a hang-up, a stuck exit.
 
-Textual restores the terminal when the app exits normally. Three things can stop that:
+Textual restores the terminal when the app exits normally. Four things can stop that:
 - SIGTERM, SIGHUP or SIGINT would kill Python before Textual's clean-up runs, so they are
   routed to `app.exit()` through the event loop instead;
 - after an SSH drop every write fails; Textual's writer thread then dies, its queue of 30
   frames fills, and the next frame blocks the UI thread for ever. The output is wrapped so
   failed writes are dropped and the app leaves;
+- a hang-up whose SIGHUP never reaches this process (it goes to the session leader) leaves
+  an idle app writing nothing; the app checks the terminal every second instead;
 - an exit can wait on a worker that is mid-epoch on a big dataset; a watchdog gives it a few
   seconds, then restores the terminal by hand and ends the process.
 """
@@ -21,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import textual.screen
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 GRACE_SECONDS = 5.0
@@ -80,6 +84,18 @@ def guard_output(driver: Any, on_gone: Callable[[], None]) -> bool:
     return True
 
 
+def terminal_gone(fd: int) -> bool:
+    """Whether the terminal on `fd` was hung up: its attributes can no longer be read (EIO).
+    The hang-up's SIGHUP goes to the session leader, which may not be this process (under
+    `make run` it is make, which lives on), and an idle app writes nothing that could fail;
+    meanwhile Textual's input thread reads end-of-file in a loop. So the app asks."""
+    try:
+        termios.tcgetattr(fd)
+    except (termios.error, OSError):
+        return True
+    return False
+
+
 def wait_for_output(driver: Any, timeout: float = 0.25) -> None:
     """Block (in a worker thread) until the driver's queued frames have been written, so
     heavy imports that follow do not hold the GIL while the first frame is on its way."""
@@ -106,3 +122,26 @@ def _force_exit(driver: Any, code: int) -> None:
             with contextlib.suppress(OSError, termios.error):
                 termios.tcsetattr(fd, termios.TCSANOW, attrs)
     os._exit(code)
+
+
+# Screen updates per second unless --fps or TEXTUAL_FPS says otherwise. A frame of changes
+# is ~4 KB at 80×24 (bench/bandwidth.py): holding `s` down writes ~110 KB/s at 30 fps and
+# ~60 KB/s at 15, so over SSH the cap is halved; locally 30 keeps it smooth.
+DEFAULT_FPS, SSH_FPS = 30, 15
+
+
+def cap_fps(fps: int | None) -> None:
+    """`--fps N`, else `TEXTUAL_FPS` if set, else DEFAULT_FPS (see the README's bandwidth
+    figures). Textual reads its frame cap at import, so set the screen's update period (and
+    the variable, for anything imported later)."""
+    if fps is None:
+        if os.environ.get("TEXTUAL_FPS"):
+            return
+        fps = default_fps()
+    os.environ["TEXTUAL_FPS"] = str(fps)
+    textual.screen.UPDATE_PERIOD = 1 / fps  # type: ignore[misc]
+
+
+def default_fps(env: dict[str, str] | os._Environ = os.environ) -> int:
+    """SSH sets SSH_CONNECTION (and SSH_TTY for a terminal) in the session it starts."""
+    return SSH_FPS if env.get("SSH_CONNECTION") or env.get("SSH_TTY") else DEFAULT_FPS

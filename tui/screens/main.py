@@ -37,13 +37,15 @@ from ..widgets.pane import Pane
 from ..widgets.params import ParamsPane
 from ..widgets.status import StatusBar
 from ..widgets.textstyles import TextStyles
-from .export import ExportScreen
-from .gradcheck import GradCheckScreen
-from .settings import EditValueScreen, SettingsScreen
 
 if TYPE_CHECKING:
     from core.session import Session
     from core.views import SessionView
+
+    from .gradcheck import GradCheckScreen
+
+# The modal screens (settings, export, gradient check) are imported when first opened: their
+# form widgets cost start-up time that the first frame, the numbers, does not need.
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36  # from here: two columns, every intermediate shown
@@ -194,6 +196,8 @@ class MainScreen(Screen[None]):
         elif outcome.note is not None:
             self.note(outcome.note)
         if outcome.check is not None:
+            from .gradcheck import GradCheckScreen
+
             self.app.push_screen(GradCheckScreen(outcome.check, self._epoch(), self._params()))
         self._sync_play()
         self._sync_footer()
@@ -304,6 +308,8 @@ class MainScreen(Screen[None]):
         if refused is not None:
             self.do(refused)
         else:
+            from .export import ExportScreen
+
             self.app.push_screen(ExportScreen(), self._export)
 
     def _export(self, what: str | None) -> None:
@@ -336,6 +342,8 @@ class MainScreen(Screen[None]):
         if self.top != "network" or self.view is None:
             self.do(Outcome(bell=True, note="press v, pick a weight with the arrows, then e"))
             return
+        from .settings import EditValueScreen
+
         pane = self.query_one(NetworkPane)
         sel = pane.clamp(self.view)
         self.app.push_screen(EditValueScreen(sel.name, pane.value(self.view, sel),
@@ -350,6 +358,8 @@ class MainScreen(Screen[None]):
         session = self.stepper.session
         if session is None or self.view is None:
             return
+        from .settings import SettingsScreen
+
         self.do(Outcome(redraw=self.stepper.pause()))
         self.app.push_screen(SettingsScreen(
             session.config, self.view.lr, lambda lr: self._form(self.stepper.set_lr(lr)),
@@ -362,6 +372,8 @@ class MainScreen(Screen[None]):
             self.show(self.view)  # the status line's progress line, before the first report
             self._run_in_thread(job.epochs)
         elif job.kind == "check":
+            from .gradcheck import GradCheckScreen
+
             screen = GradCheckScreen(None, self._epoch(), self._params())
             self.app.push_screen(screen)
             self._check_in_thread(screen)
