@@ -146,7 +146,7 @@ class Dataset:
 
 
 def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, target_names,
-          normalize: str, test_fraction: float, rng: np.random.Generator,
+          normalize: str, test_fraction: float, rng: np.random.Generator | None,
           task: str = "regression", classes: tuple[str, ...] | None = None,
           notices: tuple[str, ...] = (), seeded: bool = False,
           label_column: str | None = None, raw: np.ndarray | None = None) -> Dataset:
@@ -177,7 +177,7 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
 
 
 def _split(n: int, test_fraction: float,
-           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+           rng: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
     """(training rows, test rows), each sorted: a seeded share of the rows held out."""
     if not 0.0 <= test_fraction < 1.0:
         raise UserError("--test-fraction must be at least 0 and below 1", field="test_fraction")
@@ -187,6 +187,7 @@ def _split(n: int, test_fraction: float,
                         f"from {n} row{'s' * (n != 1)}", field="test_fraction")
     if not n_test:
         return np.arange(n), np.arange(0)
+    assert rng is not None, "a test share is drawn from the seed's generator"
     order = rng.permutation(n)
     return np.sort(order[n_test:]), np.sort(order[:n_test])
 
@@ -271,7 +272,8 @@ def builtin(name: str, seed: int, noise: float, normalize: str, test_fraction: f
             rows: int | None = None) -> Dataset:
     """A built-in dataset; generated ones are drawn from `seed`, so the same seed, same data.
     A multi-class one (spiral3) has one-hot targets, one output per class."""
-    rng = np.random.default_rng([seed, 0xDA7A])
+    # a fixed table with no test share draws nothing: it needs no generator (nor numpy.random)
+    rng = None if name in FIXED and not test_fraction else np.random.default_rng([seed, 0xDA7A])
     f, t, fnames, tnames, task = BUILTIN[name](rng, noise, rows or BUILTIN_ROWS.get(name, 4))
     classes = label = None
     if task == "classes":

@@ -5,6 +5,8 @@ They are views into `flat`, so an optimiser, a snapshot or a gradient check can 
 whole network as one vector, and the training loop pays for one update op, not one per array.
 """
 
+from __future__ import annotations
+
 import itertools
 from dataclasses import dataclass
 

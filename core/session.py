@@ -145,7 +145,7 @@ class Session:
 
     def _start(self, seed: int, initial: np.ndarray | None) -> None:
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
+        self._rng: np.random.Generator | None = None
         hidden = activations.get(self.config.activation)
         output = activations.get(self.config.output_activation)
         flat = initial.copy() if initial is not None else \
@@ -204,6 +204,15 @@ class Session:
 
     def params(self) -> np.ndarray:
         return frozen(self.net.flat)[0]
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The training generator (drawn starting weights, mini-batch shuffles), made when
+        first needed, in the state `default_rng(seed)` starts in: a session that draws
+        nothing before its first step, like the notebook's, opens without numpy.random."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
 
     @property
     def history_columns(self) -> tuple[str, ...]:

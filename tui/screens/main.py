@@ -26,13 +26,9 @@ from .. import commands
 from ..messages import CodeWritten, GradChecked, RunFinished, RunProgress, SessionSaved
 from ..phasewalk import marks_for
 from ..stepper import PLAY_FPS, Job, Outcome, Stepper
-from ..widgets.confusion import ConfusionPane
 from ..widgets.dataset import DatasetPane
-from ..widgets.formula import FormulaPane
 from ..widgets.gradients import GradientsPane
 from ..widgets.loss import LossPane
-from ..widgets.network import NetworkPane, Selection
-from ..widgets.output import OutputPane
 from ..widgets.pane import Pane
 from ..widgets.params import ParamsPane
 from ..widgets.status import StatusBar
@@ -42,10 +38,12 @@ if TYPE_CHECKING:
     from core.session import Session
     from core.views import SessionView
 
+    from ..widgets.formula import FormulaPane
+    from ..widgets.network import NetworkPane, Selection
     from .gradcheck import GradCheckScreen
 
-# The modal screens (settings, export, gradient check) are imported when first opened: their
-# form widgets cost start-up time that the first frame, the numbers, does not need.
+# The modal screens (settings, export, gradient check) and the top slot's other panes are
+# imported when first opened: the first frame, the numbers, needs none of them.
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36  # from here: two columns, every intermediate shown
@@ -101,6 +99,11 @@ class MainScreen(Screen[None]):
         switcher = self.query_one("#top", ContentSwitcher)
         if len(switcher.children) > 1:
             return
+        from ..widgets.confusion import ConfusionPane
+        from ..widgets.formula import FormulaPane
+        from ..widgets.network import NetworkPane
+        from ..widgets.output import OutputPane
+
         panes = [FormulaPane(id="formula"), NetworkPane(id="network"), OutputPane(id="output"),
                  ConfusionPane(id="confusion")]
         for pane in panes:
@@ -127,6 +130,14 @@ class MainScreen(Screen[None]):
         """Put one of the top slot's panes on screen (they all keep drawing the latest view)."""
         self._add_top_panes()
         self.query_one("#top", ContentSwitcher).current = pane_id
+
+    @property
+    def _formula(self) -> FormulaPane:
+        return self.query_one("#formula")  # type: ignore[return-value]
+
+    @property
+    def _network(self) -> NetworkPane:
+        return self.query_one("#network")  # type: ignore[return-value]
 
     @property
     def top(self) -> str | None:
@@ -167,7 +178,7 @@ class MainScreen(Screen[None]):
             pane.set_marks(marks_for(pane.id, phase))
         if walk is None:
             if self.top == "formula":
-                self.query_one(FormulaPane).show_walk(None)
+                self._formula.show_walk(None)
                 self.show_top(self._walk_return)
             return None
         if self.top != "formula":
@@ -177,7 +188,7 @@ class MainScreen(Screen[None]):
             # backprop has begun: the gradients pane shows the update being walked (before
             # that it keeps the last update's, so nothing appears before it is computed)
             self.query_one(GradientsPane).show(replace(view, last=walk.record))
-        self.query_one(FormulaPane).show_walk(walk)
+        self._formula.show_walk(walk)
         rec = walk.record
         return (rec.epoch, rec.batch) if rec.batches > 1 else None
 
@@ -335,7 +346,7 @@ class MainScreen(Screen[None]):
     def action_pick(self, d_layer: int, d_item: int) -> None:
         """Arrows, while the network pane shows: select a weight or bias."""
         if self.top == "network":
-            self.query_one(NetworkPane).move(d_layer, d_item)
+            self._network.move(d_layer, d_item)
 
     def action_edit(self) -> None:
         """`e`: type a new value for the selected weight; `b` undoes the edit."""
@@ -344,7 +355,7 @@ class MainScreen(Screen[None]):
             return
         from .settings import EditValueScreen
 
-        pane = self.query_one(NetworkPane)
+        pane = self._network
         sel = pane.clamp(self.view)
         self.app.push_screen(EditValueScreen(sel.name, pane.value(self.view, sel),
                                              partial(self._set_param, sel)))
