@@ -32,7 +32,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "load_weights": ("io", "load_weights"),
     "stamped_name": ("io", "stamped_name"),
     "weights_text": ("io", "weights_text"),
-    "check_session": ("opening", "check_session"),
+    "check_session": ("gradcheck", "check_session"),
     "load_dataset": ("opening", "load_dataset"),
     "open_session": ("opening", "open_session"),
     "Evaluation": ("record", "Evaluation"),
@@ -78,9 +78,9 @@ if TYPE_CHECKING:
     from .codegen import code_text, default_code_name, export_code
     from .config import Config, new_seed
     from .errors import UserError
-    from .gradcheck import GradCheck, gradient_check
+    from .gradcheck import GradCheck, check_session, gradient_check
     from .io import export, history_csv, layers_json, load_weights, stamped_name, weights_text
-    from .opening import check_session, load_dataset, open_session
+    from .opening import load_dataset, open_session
     from .record import Evaluation, RunResult, StepRecord
     from .session import Session, SessionState
     from .sessionfile import default_session_name, load_session, save_session

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per name: identity is equality
 class Activation:
     name: str
     f: Callable[[np.ndarray], np.ndarray]

@@ -21,7 +21,7 @@ NOTEBOOK = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: no field-wise ==
 class Normalizer:
     """x_norm = (x − offset) / scale, column by column, and back again."""
 
@@ -70,7 +70,7 @@ class Normalizer:
         return values * self.scale + self.offset
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class Dataset:
     """Raw table (original units) plus the normalised arrays the network trains on."""
 

@@ -35,10 +35,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .network import Network
+
+if TYPE_CHECKING:
+    from .session import Session
 
 H = 1e-3
 TOLERANCE = 1e-6
@@ -54,7 +58,7 @@ ROUNDING_MARGIN = 16.0
 STENCIL_GAIN = 1.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class GradCheck:
     names: tuple[str, ...]  # e.g. "W1[0,1]", "b2[0,0]"
     analytic: np.ndarray
@@ -306,3 +310,10 @@ def gradient_check(net: Network, X: np.ndarray, y: np.ndarray, loss, l2: float =
     return GradCheck(param_names(net.sizes), grad, numeric, errors, tolerance, kink, nonfinite,
                      steps, kink_at_h, h, noise,
                      tuple(sorted(kinked_by)))
+
+
+def check_session(session: Session, h: float = H) -> GradCheck:
+    """Finite differences on the session's current parameters and full training batch."""
+    with np.errstate(all="ignore"):
+        return gradient_check(session.net, session.dataset.X, session.dataset.y,
+                              session.loss_fn, session.l2, h=h)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
 import stat
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -94,7 +93,7 @@ def write_atomic(path: str, text: str) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it: a crash mid-write
     leaves the old file whole."""
     folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".backprop-{secrets.token_hex(8)}.tmp")
+    tmp = os.path.join(folder, f".backprop-{os.urandom(8).hex()}.tmp")
     # 0o666 less the umask, as a plain open(path, "w") gives: not mkstemp's private 0600,
     # which would keep a shared file from the people it is shared with.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

@@ -18,7 +18,7 @@ from .activations import Activation
 from .errors import UserError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per name: identity is equality
 class Loss:
     name: str
     # (ŷ, y, Z_out) -> (reported loss, J without any L2 term)

@@ -49,7 +49,7 @@ def init_params(sizes: tuple[int, ...], scheme: str, rng: np.random.Generator) -
     return flat
 
 
-@dataclass
+@dataclass(eq=False)
 class Network:
     sizes: tuple[int, ...]  # (inputs, hidden…, outputs)
     hidden: Activation

@@ -9,8 +9,6 @@ import numpy as np
 from . import data
 from .config import Config
 from .errors import UserError
-from .gradcheck import GradCheck, gradient_check
-from .io import load_weights
 from .presets import preset_layers
 from .session import Session
 
@@ -45,6 +43,8 @@ CSV_ONLY = (("targets", "--target"), ("features", "--features"), ("drop", "--dro
 def initial_params(cfg: Config, sizes: tuple[int, ...]) -> np.ndarray | None:
     """Explicit starting parameters (a --weights file or a preset's), else None (drawn)."""
     if cfg.weights:
+        from .io import load_weights  # a weights file only: JSON is not needed otherwise
+
         return load_weights(cfg.weights, sizes)
     if cfg.preset:
         layers = preset_layers(cfg.preset)
@@ -65,9 +65,3 @@ def open_session(config: Config) -> Session:
     cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
     return Session(cfg, ds, initial_params(cfg, sizes))
 
-
-def check_session(session: Session, h: float = 1e-3) -> GradCheck:
-    """Finite differences on the session's current parameters and full training batch."""
-    with np.errstate(all="ignore"):
-        return gradient_check(session.net, session.dataset.X, session.dataset.y,
-                              session.loss_fn, session.l2, h=h)

@@ -17,7 +17,7 @@ def frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class StepRecord:
     """One parameter update: the notebook's six steps, every intermediate kept.
 
@@ -58,7 +58,7 @@ class StepRecord:
         return len(self.W_before)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class Evaluation:
     """The current parameters on the data: what the status and dataset panes show."""
 
@@ -86,7 +86,7 @@ class Evaluation:
         return self.classes[int(self.predicted_class[row])]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class RunResult:
     epochs: int  # epochs completed by this call
     last: StepRecord | None

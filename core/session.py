@@ -38,7 +38,7 @@ def _quiet(method):
     return wrapper
 
 
-@dataclass
+@dataclass(eq=False)
 class _Mark:
     t: int
     epoch: int
@@ -79,7 +79,7 @@ def _record_bytes(rec: StepRecord | None) -> int:
     return 1024 + sum(a.nbytes + ARRAY_OVERHEAD for a in arrays)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class SessionState:
     """Everything the next update depends on, as plain values: what a session file saves
     and restores. Undo snapshots and the last update's record are not part of it."""

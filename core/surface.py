@@ -16,7 +16,7 @@ import numpy as np
 from .session import Session
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class Surface:
     kind: str  # "plane" (2 features) or "curve" (1 feature)
     values: np.ndarray  # plane: (pixel rows, cols) of ŷ; curve: (cols,) of ŷ, original units

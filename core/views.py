@@ -23,7 +23,7 @@ SURFACE_SIZE = (96, 48)  # (columns, pixel rows)
 SURFACE_WORK = 20_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class SessionView:
     epoch: int  # epochs completed
     batch: int  # updates done in the current epoch

@@ -224,9 +224,19 @@ def test_diverging_run_shows_it_and_recovers(term_factory) -> None:
 
 
 def test_bad_option_exits_2_with_one_line(term_factory) -> None:
-    """The model is checked while the first frame is up; the error is the one line left on
-    the terminal once the app has given the screen back."""
+    """A built-in dataset's model is checked before the app takes the terminal: the error is
+    the only thing written, and the terminal is as it was."""
     t = term_factory("--lr", "-1")
+    assert t.wait_exit() == 2
+    assert t.out.startswith(b"backprop: error: --lr must be") and t.out.count(b"\n") == 1, t.out
+    assert termios.tcgetattr(t.slave) == t.saved
+
+
+def test_bad_option_with_a_file_exits_2_after_the_screen_is_given_back(term_factory,
+                                                                       tmp_path) -> None:
+    """A file is read while the first frame is up; a model it cannot make is the one line
+    left on the terminal once the app has given the screen back."""
+    t = term_factory("--data", big_csv(tmp_path, 10), "--lr", "-1")
     assert t.wait_exit() == 2
     lines = t.screen().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("backprop: error: --lr must be"), lines

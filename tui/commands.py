@@ -7,7 +7,7 @@ No Textual here beyond its `Binding` record, so the table can be read (and teste
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.binding import Binding
 
@@ -17,8 +17,7 @@ NORMAL, DIVERGED = "normal", "diverged"
 ALWAYS = (NORMAL, DIVERGED)
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     keys: str  # Textual key names, comma-separated: "s,space"
     action: str  # the action, with arguments: "speed(1)"
     title: str  # the palette's title: "Step one epoch"

@@ -17,8 +17,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from core import names
 
@@ -122,8 +121,7 @@ MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE)
 MODEL_GROUPS = ("data", "model", "training")
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     """One option: how the command line spells and parses it, and how the form shows it."""
 
     name: str  # the namespace attribute; for model options, the Config field

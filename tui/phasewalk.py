@@ -42,7 +42,7 @@ def marks_for(pane_id: str | None, phase: Phase | None) -> dict[str, str]:
     return out
 
 
-@dataclass
+@dataclass(eq=False)
 class PhaseWalk:
     """One update walked phase by phase, and the updates walked before it (to step back)."""
 

@@ -16,9 +16,8 @@ import enum
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import core
 from core.errors import UserError
@@ -55,8 +54,7 @@ class Busy(enum.Enum):
     CHECKING = "checking"
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """Work for a thread: `kind` is "run" (epochs), "check", "save" (path) or "code" (path,
     fmt)."""
 
@@ -66,8 +64,7 @@ class Job:
     fmt: str = ""  # "code": the program's format
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What the screen does after an operation."""
 
     redraw: bool = False  # take a new view of the session and draw it

@@ -19,6 +19,7 @@ from textual.binding import ActiveBinding, BindingType
 from textual.containers import Grid
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import get_current_worker
 
@@ -32,7 +33,7 @@ from ..widgets.loss import LossPane
 from ..widgets.pane import Pane
 from ..widgets.params import ParamsPane
 from ..widgets.status import StatusBar
-from ..widgets.textstyles import TextStyles
+from ..widgets.textstyles import TextStyled, TextStyles
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -83,15 +84,20 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self._fit_to(self.size.width, self.size.height)
         if self.stepper.session is not None:
-            self.add_text_styles()
             self.show()
 
     def add_text_styles(self) -> None:
-        """Mount TextStyles, once. On Ready its layout pass coincides with the repaint
-        Textual makes after every first frame; mounted later, with the numbers, it cost a
-        whole-screen repaint of its own (7 KB)."""
+        """Mount TextStyles, once, on Ready: the first frame draws the numbers without
+        colour, and they take their colours in the repaint Textual makes after it."""
         if self.is_attached and not self.query(TextStyles):
             self.mount(TextStyles())
+            self.call_after_refresh(self._restyle)
+
+    def _restyle(self) -> None:
+        # a query by type matches CSS type names, which a mixin such as TextStyled is not
+        for widget in self.walk_children(Widget):
+            if isinstance(widget, TextStyled):
+                widget.restyle()
 
     def _add_top_panes(self) -> None:
         """Mount, once, the top slot's other panes, when one is first asked for (v, f):

@@ -77,6 +77,10 @@ class Pane(TextStyled, Widget):
                                              self.screen.size.height) != self.body.size.height
         self.body.refresh(layout=resize)
 
+    def restyle(self) -> None:
+        super().restyle()
+        self.body.refresh()  # the body draws the pane's text
+
     def set_title(self, title: str) -> None:
         """Change the border title only when it differs: a new title redraws the border."""
         if self.border_title != title:

@@ -21,6 +21,10 @@ from textual.widget import Widget
 
 
 class TextStyles(Widget):
+    """Every text colour, as a component class. It joins the screen just after the first
+    frame: styling its classes costs about a tenth of start-up, and the first frame (the
+    numbers) can go without colour for the few milliseconds until the next."""
+
     DEFAULT_CSS = "TextStyles { display: none; }\n" + \
         Path(__file__).with_name("textstyles.tcss").read_text(encoding="utf-8")
     SCOPED_CSS = False
@@ -79,15 +83,23 @@ class TextStyled:
     _text_styles: dict[str, Style] | None = None
 
     def text_style(self, name: str) -> Style:
+        """The style of `name` here; plain text until TextStyles has joined the screen."""
         cache = self._text_styles
         if cache is None:
             cache = self._text_styles = {}
         style = cache.get(name)
         if style is None:
             assert isinstance(self, Widget)
-            style = cache[name] = _holder(self).style_on(
-                name, self.background_colors[1], self.rich_style.color)
+            holders = self.screen.query(TextStyles)
+            style = cache[name] = holders.first().style_on(
+                name, self.background_colors[1], self.rich_style.color) if holders else Style()
         return style
+
+    def restyle(self) -> None:
+        """Forget the styles worked out so far and draw again: TextStyles has joined."""
+        self._text_styles = None
+        assert isinstance(self, Widget)
+        self.refresh()
 
     def notify_style_update(self) -> None:
         self._text_styles = None
