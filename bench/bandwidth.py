@@ -5,7 +5,7 @@
 Runs the real command in a pseudo-terminal, on the notebook preset (seed 7), and counts the
 bytes it writes for: start-up (everything until the first screen with numbers is complete),
 one step (`s`), run-100 (`r`), and bytes per second while a long run is going (a threaded
-run posts progress frames) and, once `p` exists, while playing. Start-up, step and run-100
+run posts progress frames) and while playing. Start-up, step and run-100
 are measured in truecolour (`COLORTERM=truecolor`), 256 colours (`TERM=xterm-256color` and
 no `COLORTERM`, what SSH usually gives) and `NO_COLOR=1`; each is also printed as a share of
 start-up, the full-screen frame of the same run.
@@ -20,7 +20,6 @@ import sys
 from ptyterm import BACKPROP, COLOURS_256, NO_COLOR, ROOT, TRUECOLOR, Term, backprop_with_r
 
 sys.path.insert(0, str(ROOT))
-from tui.app import BackpropApp
 from tui.terminal import DEFAULT_FPS, SSH_FPS
 
 NOTEBOOK = [BACKPROP, "--preset", "notebook", "--seed", "7"]
@@ -124,13 +123,10 @@ def main() -> None:
                             (60, COLOURS_256, "--fps 60")):
         rate = held_key_rate(args.seconds, env, fps)
         print(f"s held down (30/s), {label:<24} 256-colour {kb(rate)}/s")
-    if hasattr(BackpropApp, "action_play"):
-        for fps, faster in ((None, 0), (None, 6), (60, 6), (10, 6)):
-            label = f"--fps {fps}" if fps else f"default {DEFAULT_FPS} fps"
-            rate = play_rate(args.seconds, COLOURS_256, fps, faster)
-            print(f"play (p), {faster}x +, {label:<14} 256-colour {kb(rate)}/s")
-    else:
-        print("play (p): not in this build yet")
+    for fps, faster in ((None, 0), (None, 6), (60, 6), (10, 6)):
+        label = f"--fps {fps}" if fps else f"default {DEFAULT_FPS} fps"
+        rate = play_rate(args.seconds, COLOURS_256, fps, faster)
+        print(f"play (p), {faster}x +, {label:<14} 256-colour {kb(rate)}/s")
     ceiling = full["256-colour"] * DEFAULT_FPS
     print(f"ceiling: a full 256-colour frame every frame at {DEFAULT_FPS} fps {kb(ceiling)}/s")
     sys.stdout.flush()

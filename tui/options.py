@@ -125,7 +125,7 @@ class Option(NamedTuple):
     """One option: how the command line spells and parses it, and how the form shows it."""
 
     name: str  # the namespace attribute; for model options, the Config field
-    flag: str  # "--hidden"
+    flag: str  # as typed, with its dashes
     help: str
     group: str  # "data", "model", "training" (the model); else the command's own
     commands: tuple[str, ...] = MODEL_COMMANDS

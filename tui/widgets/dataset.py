@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from core.views import SessionView
 
 # (column heading, cell text per row) for one column of the table
-Column = tuple[str, Callable[[int], str]]
+Column = tuple[str, Callable[[int], str]]  # a heading, and how to write row i's cell
+Formatted = tuple[str, list[str]]  # a heading, and the cells of the rows on screen
 
 
 class DatasetPane(Pane):
@@ -84,30 +85,32 @@ class DatasetPane(Pane):
 
     def _fitted(self, view: SessionView, width: int, height: int) -> list[Text]:
         """The richest layout that fits; failing all, the plainest with feature columns
-        dropped from the middle (target and prediction stay pinned on the right)."""
+        dropped from the middle (target and prediction stay pinned on the right). Each
+        layout's cells are formatted once: leaving columns out changes no other's width."""
         self._hidden = 0
+        rows, notes = self._rows(view, height)
+        room = max(len(note) for note in notes) if notes else 0
         for columns in self._layouts(view, width):
-            table = self._table(view, columns, height)
-            if max(len(line) for line in table) <= width:
-                return table
-        n_features = len(view.dataset.feature_names)
+            table = [(head, [cell(i) for i in rows]) for head, cell in columns]
+            if max(_width(table), room) <= width:
+                return self._draw(table, notes)
+        n_features, cut = len(view.dataset.feature_names), table
         for hidden in range(1, n_features):
-            cut = self._without_middle(columns, n_features, hidden)
-            table = self._table(view, cut, height)
-            if max(len(line) for line in table) <= width:
+            cut = self._without_middle(table, n_features, hidden, ["…"] * len(rows))
+            if max(_width(cut), room) <= width:
                 self._hidden = hidden
-                return table
-        return [Text(fit(line.plain, width)) for line in table]
+                return self._draw(cut, notes)
+        return [Text(fit(line.plain, width)) for line in self._draw(cut, notes)]
 
     @staticmethod
-    def _without_middle(columns: list[Column], n_features: int, hidden: int) -> list[Column]:
+    def _without_middle(table: list[Formatted], n_features: int, hidden: int,
+                        gap: list[str]) -> list[Formatted]:
         """`hidden` feature columns taken out of the middle of the features, and one narrow
         column saying how many are missing in their place."""
         keep = n_features - hidden
         left = 1 + (keep + 1) // 2  # the row number, then the first features
         right = left + hidden
-        gap: Column = (f"+{hidden}", lambda i: "…")
-        return [*columns[:left], gap, *columns[right:]]
+        return [*table[:left], (f"+{hidden}", gap), *table[right:]]
 
     def _layouts(self, view: SessionView, width: int) -> list[list[Column]]:
         """Column sets from most to least detailed; the first that fits is drawn."""
@@ -185,28 +188,40 @@ class DatasetPane(Pane):
 
         return cell
 
-    def _table(self, view: SessionView, columns: list[Column], height: int) -> list[Text]:
+    def _rows(self, view: SessionView, height: int) -> tuple[range, list[str]]:
+        """The rows on screen, from `first`, and the notes under them."""
         n = view.dataset.raw.shape[0]
-        notes = 1 if self._has_test(view) else 0
-        room = max(height - 1 - notes, 1)
+        test_note = self._has_test(view)
+        room = max(height - 1 - test_note, 1)
         shown = n if n <= room else max(room - 1, 1)
         self._page = shown
         first = min(self.first, max(n - shown, 0))
-        rows = range(first, first + shown)
-        body = [[cell(i) for _, cell in columns] for i in rows]
-        widths = [max([len(head), *(len(r[c]) for r in body)])
-                  for c, (head, _) in enumerate(columns)]
-        head = Text(self._join([h for h, _ in columns], widths), style=self.style("head"))
-        out = [head, *(Text(self._join(row, widths)) for row in body)]
+        notes = []
         if shown < n:
-            out.append(Text(f" rows {first}–{first + shown - 1} of {n} · PgUp/PgDn, Home/End "
-                            "move", style=self.style("dim")))
-        if notes:
-            out.append(Text(" t = held-out test row, not trained on", style=self.style("dim")))
-        return out
+            notes.append(f" rows {first}–{first + shown - 1} of {n} · PgUp/PgDn, Home/End move")
+        if test_note:
+            notes.append(" t = held-out test row, not trained on")
+        return range(first, first + shown), notes
+
+    def _draw(self, table: list[Formatted], notes: list[str]) -> list[Text]:
+        widths = _widths(table)
+        head = Text(self._join([h for h, _ in table], widths), style=self.style("head"))
+        body = [Text(self._join(list(row), widths))
+                for row in zip(*(c for _, c in table), strict=True)]
+        return [head, *body, *(Text(note, style=self.style("dim")) for note in notes)]
 
     @staticmethod
     def _join(cells: list[str], widths: list[int]) -> str:
         """Numbers right-aligned; the last column (prediction / target) left-aligned."""
         parts = [c.rjust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
         return " " + "  ".join([*parts, cells[-1]])
+
+
+def _widths(table: list[Formatted]) -> list[int]:
+    return [max(len(head), *map(len, cells)) if cells else len(head) for head, cells in table]
+
+
+def _width(table: list[Formatted]) -> int:
+    """How wide `_join` makes a line of this table: a space, then two between columns."""
+    widths = _widths(table)
+    return 1 + sum(widths) + 2 * (len(widths) - 1)
