@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import UserError
+
 
 @dataclass(frozen=True, eq=False)  # one instance per name: identity is equality
 class Activation:
@@ -66,8 +68,6 @@ OUTPUT_ACTIVATIONS: dict[str, Activation] = {
 
 
 def get(name: str) -> Activation:
-    from .errors import UserError
-
     try:
         return OUTPUT_ACTIVATIONS[name]
     except KeyError:

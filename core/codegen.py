@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from .codenotebook import notebook
+from .codenumpy import script
+from .codeplan import plan
+from .codetorch import script as torch_script
 from .errors import UserError
 from .io import require_finite, save_text, stamped_name
 from .names import CODE_FORMATS, CODE_SUFFIXES
@@ -29,19 +33,11 @@ def code_text(session: Session, fmt: str, log_every: int = 100) -> str:
     if log_every < 0:
         raise UserError("--log-every must be 0 (silent) or a positive number of epochs")
     require_finite(session, "export code")
-    from .codeplan import plan
-
     p = plan(session, log_every)
     if fmt == "numpy":
-        from .codenumpy import script
-
         return script(p)
     if fmt == "notebook":
-        from .codenotebook import notebook
-
         return notebook(p)
-    from .codetorch import script as torch_script
-
     return torch_script(p)
 
 

@@ -10,6 +10,7 @@ last bit, and it prints what `backprop train` prints, byte for byte.
 from __future__ import annotations
 
 import itertools
+import textwrap
 
 from . import codetext as ct
 from . import codewords as cw
@@ -61,8 +62,6 @@ def header(p: Plan, runner: str = "numpy") -> str:
 
 
 def _wrap_prose(line: str, width: int = 92) -> str:
-    import textwrap
-
     if len(line) <= width:
         return line
     indent = "    " if line.startswith("  - ") else " " * 11 if line[:11].endswith(" ") and \

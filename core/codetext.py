@@ -8,6 +8,7 @@ loses nothing. No NumPy objects leak into the text: arrays become nested lists.
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -90,7 +91,5 @@ def mapping(value: dict, indent: str = "") -> str:
 
 def comment(text: str, indent: str = "") -> list[str]:
     """Prose as `# ` comment lines that fit the width."""
-    import textwrap
-
     return textwrap.wrap(text, WIDTH - len(indent) - 2, initial_indent=f"{indent}# ",
                          subsequent_indent=f"{indent}# ", break_on_hyphens=False)
