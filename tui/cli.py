@@ -13,10 +13,11 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from core.errors import UserError
 
-from .options import APP, CODE, SERVE, TRAIN, add_options, config_from
+from .options import APP, CODE, SERVE, TRAIN, add_options, config_from, given_model
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
 
@@ -65,11 +66,8 @@ def code_parser() -> _Parser:
 
 def code(ns: argparse.Namespace) -> int:
     """`backprop code`: the session as a program; prints the path it wrote."""
-    from datetime import datetime
-
+    # the core's computing parts (NumPy) load here, once the command line has been read
     from core import code_text, default_code_name, export_code, open_resumed, open_session
-
-    from .options import given_model
 
     if ns.resume and given_model(ns):
         print(f"backprop: the session file decides the model; ignored: "
@@ -164,8 +162,6 @@ def _spare_the_exit() -> None:
     collecting, so they are frozen out of that walk; only in the process the command
     started, never in a program that calls train() itself."""
     if sys.argv[1:2] == ["train"]:
-        import gc
-
         gc.freeze()
 
 
