@@ -4,6 +4,7 @@ declared once. Read from the source with `ast`, so a cycle is caught before it b
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -119,3 +120,23 @@ def test_options_and_keys_are_declared_in_their_tables_only() -> None:
             assert "add_argument(" not in text, path
         if path.name != "commands.py" and path.parent.name != "screens":
             assert "Binding(" not in text, path
+
+
+# an issue or task number, a "(#N)" or a bare "#N"; not a colour in quotes ("#123456")
+ISSUE_REFERENCE = re.compile(r"\b(?:issue|task|ticket)s?\s*#?\d+|\(#\d+\)"
+                             r"|(?<![\w&\"'])#\d{1,4}\b", re.IGNORECASE)
+
+
+def test_comments_say_what_the_code_does_not_its_history() -> None:
+    """No issue numbers in comments or docstrings: they age, the code's reasons do not."""
+    for pkg in (*PACKAGES, "tests", "bench"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                assert not ISSUE_REFERENCE.search(line), f"{path}:{n}: {line.strip()}"
+
+
+def test_the_reference_finder_finds_one() -> None:
+    number = "12"  # kept apart, so this file's own lines hold no reference
+    assert ISSUE_REFERENCE.search(f"# added for issue {number}")
+    assert ISSUE_REFERENCE.search(f'"""Fixes the hang (#{number})."""')
+    assert not ISSUE_REFERENCE.search('color: "#123456"  # hex, not an issue')

@@ -1,4 +1,4 @@
-"""Issue 5, explore: the settings form (`c`), the network pane (arrows, `e`), the output
+"""Explore: the settings form (`c`), the network pane (arrows, `e`), the output
 pane and the held-out loss, driven by keys through Pilot and checked against the core;
 snapshots of the network and output panes; and the real command in a pty.
 """
