@@ -236,26 +236,21 @@ class Stepper:
 
     def reset(self) -> Outcome:
         """`n`: a new random seed, new starting weights, epoch 0 (the lr stays)."""
-        refused = self._refusal()
-        if refused is not None:
-            return refused
-        assert self.session is not None
-        self.pause()
-        self.walk = None
-        self.session.reset()
-        return Outcome(redraw=True, note=f"← new seed; lr {short(self.session.lr, 6)} kept")
+        return self._start_over(lambda s: s.reset(), "new seed")
 
     def restart(self) -> Outcome:
         """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
+        return self._start_over(lambda s: s.restart(), "restarted, same weights")
+
+    def _start_over(self, how: Callable[[Session], None], what: str) -> Outcome:
         refused = self._refusal()
         if refused is not None:
             return refused
         assert self.session is not None
         self.pause()
         self.walk = None
-        self.session.restart()
-        return Outcome(redraw=True,
-                       note=f"← restarted, same weights; lr {short(self.session.lr, 6)} kept")
+        how(self.session)
+        return Outcome(redraw=True, note=f"← {what}; lr {short(self.session.lr, 6)} kept")
 
     # ------------------------------------------------------------------ going back
 

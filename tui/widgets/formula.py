@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import num, short
+from ..fmt import num, short, wrap
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class FormulaPane(Pane):
             loose += self._line(line, width, fw, decimals)
         notes = [Text(" " * INDENT + part, style=self.style("dim"))
                  for line in phase.lines if line.note and with_notes
-                 for part in _wrap(line.note, width - INDENT)]
+                 for part in wrap(line.note, width - INDENT)]
         if len(out) + len(loose) + len(notes) <= height:
             return out + loose + notes
         if len(out) + len(loose) <= height:
@@ -133,17 +133,6 @@ def _vector(values: np.ndarray, decimals: int) -> str:
     cells = [num(v, decimals, signed=values.size > 1) for v in values.ravel()]
     return cells[0].strip() if len(cells) == 1 else "[" + " ".join(cells) + "]"
 
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Greedy word wrap of a note to the pane's width."""
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return [*lines, line] if line else lines
 
 
 def _flow(pieces: list[str], width: int, indent: int) -> list[Text]:

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from core.names import layer_names, pre_activation_name
 
-from ..fmt import fit, num, shape
+from ..fmt import fit, num, shape, wrap
 from .pane import Cell, Pane
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class GradientsPane(Pane):
                  "epoch of backprop (forward pass, loss, gradients, update), or f to walk "
                  "it phase by phase.")
         return [self.label(f"of {view.objective_formula}", width),
-                *(Text(" " + part, style=dim) for part in _wrap(words, width - 1))]
+                *(Text(" " + part, style=dim) for part in wrap(words, width - 1))]
 
     def _layout(self, view: SessionView, rec: StepRecord, width: int, forward: bool,
                 deltas: bool, decimals: int) -> list[Text]:
@@ -117,15 +117,3 @@ class GradientsPane(Pane):
 
         return [self.label(f"{name} {shape(*values.shape)}", width, note),
                 *self.grid(values.shape, cell, width, max_rows)]
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Greedy word wrap, so the placeholder fits narrow panes without Rich's help."""
-    lines, line = [], ""
-    for word in text.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return [*lines, line] if line else lines
