@@ -116,6 +116,18 @@ async def test_v_shows_the_confusion_matrix_of_the_training_and_test_rows() -> N
         assert app.main.top == "dataset"
 
 
+async def test_the_confusion_pane_is_as_tall_as_its_matrices_and_no_taller() -> None:
+    """Side by side at 80 columns: a heading and a line per class, bordered, with the panes
+    below starting right under it (no blank lines in it or after it)."""
+    app = BackpropApp(session=open_session(Config(data="spiral3", seed=3, test_fraction=0.2)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r", "v", "v", "v")
+        await pilot.pause()
+        pane = app.query_one("#confusion")
+        assert app.main.top == "confusion" and pane.region.height == 2 + 1 + 3
+        assert app.query_one("#params").region.y == pane.region.bottom
+
+
 async def test_v_skips_the_confusion_matrix_without_classes() -> None:
     app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)))
     async with app.run_test(size=SIZE) as pilot:

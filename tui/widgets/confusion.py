@@ -32,10 +32,13 @@ class ConfusionPane(Pane):
     def wanted_height(self, width: int, screen_height: int) -> int:
         if self.view is None or self.view.classes is None:
             return 3
-        rows = len(self.view.classes) + 2
+        # The top slot spans the screen, but a grid measures a spanning cell's height at one
+        # column's width: decide side by side or stacked at the width the pane is drawn at.
+        width = max(width, self.screen.size.width - 2)
+        rows = len(self.view.classes) + 1  # the heading, then a line per true class
         if self.view.evaluation.test_confusion is not None and width < 2 * self._width():
-            rows *= 2
-        return max(min(rows + 1, top_slot_height(screen_height)), 4)
+            rows *= 2  # the held-out rows' matrix below the training rows'
+        return max(min(rows, top_slot_height(screen_height)), 2)
 
     def _width(self) -> int:
         assert self.view is not None and self.view.classes is not None
