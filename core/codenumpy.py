@@ -225,20 +225,8 @@ def forward_function(p: Plan) -> str:
 # ---------------------------------------------------------------- training
 
 def _settings(p: Plan) -> Section:
-    s = p.start
-    lines = ["# Training settings", ""]
-    lines.append(f"epochs = {p.epochs}")
-    lines.append(f"lr = {s.lr!r}")
-    if p.l2:
-        lines.append(f"l2 = {p.l2!r}  # the L2 penalty (λ/2)·ΣW² adds λ·W to each dW")
-    if not p.full_batch:
-        lines.append(f"batch_size = {p.batch_size}")
-    if p.log_every:
-        lines.append(f"log_every = {p.log_every}")
-    if not s.fresh:
-        lines.append(f"start_epoch = {s.epoch}")
-    lines += rng_lines(p)
-    lines += _optimiser_state(p)
+    l2 = [f"l2 = {p.l2!r}  # the L2 penalty (λ/2)·ΣW² adds λ·W to each dW"] if p.l2 else []
+    lines = settings_lines(p, l2) + _optimiser_state(p)
     text = ("How long and how fast: " + cw.optimiser_words(p) +
             (f", L2 λ = {p.l2:g}" if p.l2 else "") + "." +
             ("" if p.full_batch else " The mini-batches come from one seeded random generator, "
@@ -253,6 +241,20 @@ INIT_DRAWS = {
                "({i}, {o}))"],
     "he": ["rng.normal(0.0, np.sqrt(2.0 / {i}), ({i}, {o}))"],
 }
+
+
+def settings_lines(p: Plan, after_lr: list[str]) -> list[str]:
+    """The training settings every format opens its loop with: epochs, lr (then
+    `after_lr`), the batch size, the log interval, where training starts, the generator."""
+    s = p.start
+    lines = ["# Training settings", "", f"epochs = {p.epochs}", f"lr = {s.lr!r}", *after_lr]
+    if not p.full_batch:
+        lines.append(f"batch_size = {p.batch_size}")
+    if p.log_every:
+        lines.append(f"log_every = {p.log_every}")
+    if not s.fresh:
+        lines.append(f"start_epoch = {s.epoch}")
+    return lines + rng_lines(p)
 
 
 def rng_lines(p: Plan) -> list[str]:

@@ -24,7 +24,7 @@ from .codenumpy import (
     metric_names,
     report_names,
     reporting,
-    rng_lines,
+    settings_lines,
     tidy,
 )
 from .codeplan import Plan
@@ -110,16 +110,7 @@ def _loss_functions(p: Plan) -> list[str]:
 
 
 def _optimiser(p: Plan) -> Section:
-    s = p.start
-    lines = ["# Training settings", "", f"epochs = {p.epochs}", f"lr = {s.lr!r}"]
-    if not p.full_batch:
-        lines.append(f"batch_size = {p.batch_size}")
-    if p.log_every:
-        lines.append(f"log_every = {p.log_every}")
-    if not s.fresh:
-        lines.append(f"start_epoch = {s.epoch}")
-    lines += rng_lines(p)
-    lines.append("")
+    lines = [*settings_lines(p, []), ""]
     if p.optimizer in ("gd", "sgd"):
         lines.append("optimizer = torch.optim.SGD(params, lr=lr)  # θ −= lr·dθ")
     elif p.optimizer == "momentum":

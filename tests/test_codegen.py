@@ -268,6 +268,16 @@ def test_torch_script_matches_our_numbers(opts, tmp_path):
 # ---------------------------------------------------------------- sessions changed by hand
 
 
+def assert_continues_the_session(text: str, session, tmp_path) -> None:
+    """The program prints and ends on what the session does when it trains on from where
+    it is (a separate computation: parameters to a relative 1e-12)."""
+    path = tmp_path / "s.py"
+    path.write_text(text)
+    want_text, want_params = _continued(session)
+    assert run_script(path) == want_text
+    assert_same_params(final_params(path), want_params, 1e-12)
+
+
 def _continued(session) -> tuple[str, dict]:
     """What a session prints and ends on when it trains its configured epochs from where it
     is, printed as `train` prints."""
@@ -314,11 +324,7 @@ def test_an_edit_at_the_current_position_is_named(tmp_path):
     assert "epoch 150: W1[0, 1] set to 0.5" in text
     assert "epoch 150: lr 0.1 → 0.05" in text
     assert "lr = 0.05" in text and "start_epoch = 150" in text
-    path = tmp_path / "s.py"
-    path.write_text(text)
-    want_text, want_params = _continued(s)
-    assert run_script(path) == want_text
-    assert_same_params(final_params(path), want_params, 1e-12)
+    assert_continues_the_session(text, s, tmp_path)
 
 
 def test_a_session_only_stepped_starts_at_epoch_0(tmp_path):
@@ -450,11 +456,7 @@ def test_a_session_file_that_does_not_say_continues_from_where_it_is(tmp_path):
     words = " ".join(text.split())
     assert "does not say what was changed by hand" in words
     assert "This session was changed" not in words and "start_epoch = 30" in text
-    path = tmp_path / "s.py"
-    path.write_text(text)
-    want_text, want_params = _continued(s)
-    assert run_script(path) == want_text
-    assert_same_params(final_params(path), want_params, 1e-12)
+    assert_continues_the_session(text, s, tmp_path)
 
 
 def test_resume_says_which_model_options_it_ignores(tmp_path):
