@@ -320,7 +320,7 @@ def _training(p: Plan) -> Section:
     return Section("Training", text, "\n".join(lines) + "\n")
 
 
-def _epochs_range(p: Plan) -> str:
+def epochs_range(p: Plan) -> str:
     return "range(epochs)" if p.start.fresh else "range(start_epoch, start_epoch + epochs)"
 
 
@@ -394,7 +394,7 @@ def reporting(p: Plan) -> Section:
 def _full_batch_loop(p: Plan) -> list[str]:
     rows = str(p.n_train)
     out = ["ones = np.ones((1, X.shape[0]))  # ones·delta: delta summed over the rows", "",
-           f"for epoch in {_epochs_range(p)}:", "    # 1. Forward pass"]
+           f"for epoch in {epochs_range(p)}:", "    # 1. Forward pass"]
     out += [TAB + line for line in forward_lines(p, "X", rows)]
     out += ["", f"    # 2. Loss ({p.loss.upper()})",
             f"    loss = {loss_call(p, z_out(p), 'y_hat', 'y')}"]
@@ -403,19 +403,31 @@ def _full_batch_loop(p: Plan) -> list[str]:
     return out
 
 
-def _mini_batch_loop(p: Plan) -> list[str]:
+def resumes_mid_epoch(p: Plan) -> bool:
+    return not p.start.fresh and p.start.batch > 0
+
+
+def mini_batch_head(p: Plan) -> tuple[list[str], str]:
+    """The epoch loop's opening, and the indent of the epoch's first lines. A session
+    stopped mid-epoch resumes there: that epoch's shuffle is written out, its done updates
+    skipped, and its log line (the epoch's first forward pass) was printed already."""
     s = p.start
-    mid = not s.fresh and s.batch > 0
+    mid = resumes_mid_epoch(p)
     out = []
     if mid:
         out += [f"start_batch = {s.batch}  # updates already done in epoch {s.epoch}",
                 f"perm = np.array({ct.ints(s.perm)})  # epoch {s.epoch}'s shuffle", ""]
-    out.append(f"for epoch in {_epochs_range(p)}:")
-    ind = TAB
-    if mid:
-        out.append("    first_batch = start_batch if epoch == start_epoch else 0")
-        out.append("    if first_batch == 0:")
-        ind = TAB * 2
+    out.append(f"for epoch in {epochs_range(p)}:")
+    if not mid:
+        return out, TAB
+    out += ["    first_batch = start_batch if epoch == start_epoch else 0",
+            "    if first_batch == 0:"]
+    return out, TAB * 2
+
+
+def _mini_batch_loop(p: Plan) -> list[str]:
+    out, ind = mini_batch_head(p)
+    mid = resumes_mid_epoch(p)
     out += [f"{ind}# 2. Loss on all the training rows before this epoch's updates (the log's)",
             f"{ind}z, y_hat = forward(X)", f"{ind}loss = {loss_call(p, 'z', 'y_hat', 'y')}"]
     out += log_lines(p, ind)

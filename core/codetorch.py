@@ -17,13 +17,16 @@ from . import codewords as cw
 from .codedata import Section, data_sections
 from .codenumpy import (
     TAB,
+    epochs_range,
     final_report_lines,
     first_rows_report,
     header,
     log_lines,
     metric_names,
+    mini_batch_head,
     report_names,
     reporting,
+    resumes_mid_epoch,
     settings_lines,
     tidy,
 )
@@ -152,9 +155,8 @@ def _resumed_state(p: Plan) -> list[str]:
 
 
 def _training(p: Plan) -> Section:
-    rng = "range(epochs)" if p.start.fresh else "range(start_epoch, start_epoch + epochs)"
     if p.full_batch:
-        lines = ["# Training", "", f"for epoch in {rng}:", "    # 1. Forward pass",
+        lines = ["# Training", "", f"for epoch in {epochs_range(p)}:", "    # 1. Forward pass",
                  "    z, y_hat = forward(X)", "", "    # 2. Loss",
                  "    loss = reported_loss(z, y_hat, y).item()"]
         lines += _log(p, TAB)
@@ -162,18 +164,9 @@ def _training(p: Plan) -> Section:
                   "    optimizer.zero_grad()", "    objective(z, y_hat, y).backward()", "",
                   "    # 5. Update weights and biases", "    optimizer.step()"]
         return Section("Training", "", "\n".join(lines) + "\n")
-    s = p.start
-    mid = not s.fresh and s.batch > 0
-    lines = ["# Training", ""]
-    if mid:
-        lines += [f"start_batch = {s.batch}  # updates already done in epoch {s.epoch}",
-                  f"perm = np.array({ct.ints(s.perm)})  # epoch {s.epoch}'s shuffle", ""]
-    lines.append(f"for epoch in {rng}:")
-    ind = TAB
-    if mid:
-        lines += ["    first_batch = start_batch if epoch == start_epoch else 0",
-                  "    if first_batch == 0:"]
-        ind = TAB * 2
+    head, ind = mini_batch_head(p)
+    mid = resumes_mid_epoch(p)
+    lines = ["# Training", "", *head]
     lines += [f"{ind}with torch.no_grad():  # the loss on all training rows, for the log",
               f"{ind}    z, y_hat = forward(X)",
               f"{ind}loss = reported_loss(z, y_hat, y).item()"]
