@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from core import Config, open_session
-from core.data import build
-from core.session import Session
+from core.data.dataset import build
+from core.training.session import Session
 
 
 @dataclass

@@ -77,7 +77,7 @@ def stages(path: str, repeats: int = 5) -> None:
     import pandas as pd
 
     from core import Config, open_session
-    from core.csvfile import CsvOptions, sniff
+    from core.data.csvfile import CsvOptions, sniff
     from tui.cli import _final_text
 
     config = Config(data=path, targets=("y",), seed=1, epochs=0)

@@ -58,8 +58,8 @@ def child_steps(which: str, steps: int) -> None:
     import numpy as np
 
     from core import Config, open_session
-    from core.data import build
-    from core.session import UNDO_BUDGET, Session
+    from core.data.dataset import build
+    from core.training.session import UNDO_BUDGET, Session
 
     if which == "notebook":
         s = open_session(Config(preset="notebook", seed=0))

@@ -21,32 +21,32 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "new_seed": ("config", "new_seed"),
     "UserError": ("errors", "UserError"),
     # `backprop code` and the export key: the session as a program that gives its numbers
-    "code_text": ("codegen", "code_text"),
-    "default_code_name": ("codegen", "default_code_name"),
-    "export_code": ("codegen", "export_code"),
-    "GradCheck": ("gradcheck", "GradCheck"),
-    "gradient_check": ("gradcheck", "gradient_check"),
-    "export": ("io", "export"),
-    "history_csv": ("io", "history_csv"),
-    "layers_json": ("io", "layers_json"),
-    "load_weights": ("io", "load_weights"),
-    "stamped_name": ("io", "stamped_name"),
-    "weights_text": ("io", "weights_text"),
-    "check_session": ("gradcheck", "check_session"),
-    "load_dataset": ("opening", "load_dataset"),
-    "open_session": ("opening", "open_session"),
-    "Evaluation": ("record", "Evaluation"),
-    "RunResult": ("record", "RunResult"),
-    "StepRecord": ("record", "StepRecord"),
-    "Session": ("session", "Session"),
-    "SessionState": ("session", "SessionState"),
-    "default_session_name": ("sessionfile", "default_session_name"),
-    "load_session": ("sessionfile", "load_session"),
+    "code_text": ("programs.write", "code_text"),
+    "default_code_name": ("programs.write", "default_code_name"),
+    "export_code": ("programs.write", "export_code"),
+    "GradCheck": ("maths.gradcheck", "GradCheck"),
+    "gradient_check": ("maths.gradcheck", "gradient_check"),
+    "export": ("files.weights", "export"),
+    "history_csv": ("files.weights", "history_csv"),
+    "layers_json": ("files.weights", "layers_json"),
+    "load_weights": ("files.weights", "load_weights"),
+    "stamped_name": ("files.weights", "stamped_name"),
+    "weights_text": ("files.weights", "weights_text"),
+    "check_session": ("training.session", "check_session"),
+    "load_dataset": ("files.opening", "load_dataset"),
+    "open_session": ("files.opening", "open_session"),
+    "Evaluation": ("training.record", "Evaluation"),
+    "RunResult": ("training.record", "RunResult"),
+    "StepRecord": ("training.record", "StepRecord"),
+    "Session": ("training.session", "Session"),
+    "SessionState": ("training.session", "SessionState"),
+    "default_session_name": ("files.sessionfile", "default_session_name"),
+    "load_session": ("files.sessionfile", "load_session"),
     # `backprop --resume FILE`: reopen a saved session, to step on exactly where it stopped.
-    "open_resumed": ("sessionfile", "load_session"),
-    "save_session": ("sessionfile", "save_session"),
-    "SessionView": ("views", "SessionView"),
-    "view": ("views", "view"),
+    "open_resumed": ("files.sessionfile", "load_session"),
+    "save_session": ("files.sessionfile", "save_session"),
+    "SessionView": ("present.views", "SessionView"),
+    "view": ("present.views", "view"),
 }
 
 __all__ = [
@@ -75,14 +75,21 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .codegen import code_text, default_code_name, export_code
     from .config import Config, new_seed
     from .errors import UserError
-    from .gradcheck import GradCheck, check_session, gradient_check
-    from .io import export, history_csv, layers_json, load_weights, stamped_name, weights_text
-    from .opening import load_dataset, open_session
-    from .record import Evaluation, RunResult, StepRecord
-    from .session import Session, SessionState
-    from .sessionfile import default_session_name, load_session, save_session
-    from .sessionfile import load_session as open_resumed
-    from .views import SessionView, view
+    from .files.opening import load_dataset, open_session
+    from .files.sessionfile import default_session_name, load_session, save_session
+    from .files.sessionfile import load_session as open_resumed
+    from .files.weights import (
+        export,
+        history_csv,
+        layers_json,
+        load_weights,
+        stamped_name,
+        weights_text,
+    )
+    from .maths.gradcheck import GradCheck, gradient_check
+    from .present.views import SessionView, view
+    from .programs.write import code_text, default_code_name, export_code
+    from .training.record import Evaluation, RunResult, StepRecord
+    from .training.session import Session, SessionState, check_session

@@ -35,14 +35,17 @@ def test_importing_the_core_loads_no_numpy():
 
 def test_lazy_names_resolve_to_their_modules():
     import core
-    from core import session, views
+    from core.present import views
+    from core.training import session
 
     assert core.Session is session.Session and core.view is views.view
     assert sorted(core.__all__) == sorted(core._EXPORTS)
 
 
 def test_names_match_what_the_modules_implement():
-    from core import activations, data, losses, names, network, optim, presets
+    from core import names, presets
+    from core.data import builtin, dataset
+    from core.maths import activations, losses, network, optim
 
     assert tuple(activations.ACTIVATIONS) == names.ACTIVATIONS
     assert tuple(activations.OUTPUT_ACTIVATIONS) == names.OUTPUT_ACTIVATIONS
@@ -50,7 +53,7 @@ def test_names_match_what_the_modules_implement():
     assert tuple(losses.LOSSES) == names.LOSSES
     assert tuple(optim.OPTIMIZERS) == names.OPTIMIZERS
     assert network.INITS == names.INITS
-    assert data.NORMALIZERS == names.NORMALIZERS
-    assert tuple(data.BUILTIN) == names.DATASETS
+    assert dataset.NORMALIZERS == names.NORMALIZERS
+    assert tuple(builtin.BUILTIN) == names.DATASETS
     assert tuple(presets.PRESETS) == names.PRESETS
     assert set(presets.DATASET_DEFAULTS) == {*names.DATASETS, "csv"}

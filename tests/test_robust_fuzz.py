@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core.data import NORMALIZERS, Dataset
+from core.data.dataset import NORMALIZERS, Dataset
+from core.data.table import load_csv
 from core.errors import UserError
-from core.io import load_weights, parse_layers
-from core.network import n_params
-from core.table import load_csv
+from core.files.weights import load_weights, parse_layers
+from core.maths.network import n_params
 
 # Example counts come from the profile in conftest.py (ci: 60, derandomised).
 FUZZ = settings(deadline=None,
@@ -200,8 +200,8 @@ def test_parse_layers_near_valid(data, sizes):
 @FUZZ
 @given(sizes=SIZES, seed=st.integers(0, 2**32 - 1))
 def test_valid_layers_round_trip_exactly(sizes, seed):
-    from core.io import layers_json
-    from core.network import param_views
+    from core.files.weights import layers_json
+    from core.maths.network import param_views
 
     flat = np.random.default_rng(seed).normal(0, 10, n_params(sizes))
     doc = json.loads(json.dumps({"layers": layers_json(*param_views(flat, sizes))}))

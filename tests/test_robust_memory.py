@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from core import Config
-from core.data import build
-from core.session import Session
+from core.data.dataset import build
+from core.training.session import Session
 
 MB = 2**20
 

@@ -21,12 +21,13 @@ def modules() -> dict[str, Path]:
     return {module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
 
 
-def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
-    """Our modules that `name` imports at run time (imports under TYPE_CHECKING aside): a
-    submodule where an import names one, else the package it imports from."""
+def imports_of(name: str, path: Path, known: dict[str, Path], typing_too: bool = False) -> set[str]:
+    """Our modules that `name` imports at run time (imports under TYPE_CHECKING aside, unless
+    `typing_too`): a submodule where an import names one, else the package it imports from."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                   and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+    typing_only = set() if typing_too else {
+        id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+        and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -90,7 +91,7 @@ def test_no_import_cycles() -> None:
     known = modules()
     graph = {name: imports_of(name, path, known) for name, path in known.items()}
     assert cycles(graph) == []
-    assert "core.views" in graph["tui.stepper"] or "core" in graph["tui.stepper"]
+    assert "core.present.views" in graph["tui.stepper"] or "core" in graph["tui.stepper"]
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
@@ -105,6 +106,53 @@ def test_the_core_imports_no_user_interface() -> None:
             assert "import textual" not in text and "from textual" not in text, name
             assert "import rich" not in text and "from rich" not in text, name
             assert not any(dep.startswith("tui") for dep in imports_of(name, path, known))
+
+
+# The core's layers, lowest first: a module may import its own layer and the layers before it.
+# The vocabulary (`core/`'s own modules: errors, names, config, presets) needs no NumPy.
+CORE_LAYERS = ("core", "core.maths", "core.data", "core.training", "core.present", "core.files",
+               "core.programs")
+
+
+def layer_of(module: str) -> int:
+    """The index in CORE_LAYERS of a core module's layer (`core.x` itself is the vocabulary)."""
+    parts = module.split(".")
+    package = ".".join(parts[:2]) if len(parts) > 2 else "core"
+    if module in CORE_LAYERS:
+        package = module
+    return CORE_LAYERS.index(package)
+
+
+def layering_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Imports of a higher layer, as `importer -> imported`. `core/__init__.py` is the public
+    API, which re-exports lazily from every layer, so it is left out."""
+    found = []
+    for name, deps in graph.items():
+        if not name.startswith("core.") or name in CORE_LAYERS:
+            continue
+        for dep in deps:
+            if dep.startswith("core.") and dep not in CORE_LAYERS and \
+                    layer_of(dep) > layer_of(name):
+                found.append(f"{name} -> {dep}")
+    return sorted(found)
+
+
+def test_the_core_is_layered() -> None:
+    """Each core subpackage imports only the layers below it (imports under TYPE_CHECKING
+    count too: a type from a higher layer is a dependency on it)."""
+    known = {k: v for k, v in modules().items() if k.startswith("core")}
+    assert {k for k in known if k.count(".") == 1 and (ROOT / k.replace(".", "/")).is_dir()} \
+        == set(CORE_LAYERS[1:])
+    graph = {name: imports_of(name, path, known, typing_too=True) for name, path in known.items()}
+    assert layering_violations(graph) == []
+    assert len([p for p in (ROOT / "core").glob("*.py")]) <= 8
+    assert not [p for p in (ROOT / "core").rglob("code*.py")]
+
+
+def test_the_layering_check_finds_an_upward_import() -> None:
+    graph = {"core.maths.network": {"core.training.session", "core.errors"},
+             "core.files.opening": {"core.training.session", "core.data.builtin"}}
+    assert layering_violations(graph) == ["core.maths.network -> core.training.session"]
 
 
 def test_the_app_module_stays_small() -> None:

@@ -17,7 +17,7 @@ import pytest
 
 import tui.stepper
 from core import Config, UserError, load_session, open_session, save_session
-from core.io import load_weights
+from core.files.weights import load_weights
 from tui.app import BackpropApp, open_from_args
 from tui.cli import build_parser
 from tui.options import given_model

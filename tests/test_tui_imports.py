@@ -27,7 +27,8 @@ def test_the_app_module_loads_without_numpy_or_pandas() -> None:
     start; what computes arrives with the session."""
     mods = loaded_after("import tui.cli, tui.app\nfrom tui.app import BackpropApp\nBackpropApp()")
     assert "textual" in mods and "core.names" in mods
-    assert not {"numpy", "pandas", "core.session", "core.views", "core.io"} & mods
+    assert not {"numpy", "pandas", "core.training.session", "core.present.views",
+                "core.files.weights"} & mods
 
 
 def test_the_core_never_loads_textual_or_rich() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core import Config, StepRecord, open_session
-from core.phases import phases
+from core.present.phases import phases
 from tui.app import BackpropApp
 from tui.fmt import num
 from tui.screens.gradcheck import GradCheckScreen
@@ -180,7 +180,7 @@ async def test_gradient_check_screen_gives_a_verdict_and_closes() -> None:
 
 
 def test_gradient_check_report_says_fail_in_words() -> None:
-    from core.gradcheck import GradCheck
+    from core.maths.gradcheck import GradCheck
     from tui.screens.gradcheck import report
 
     bad = GradCheck(("W1[0,0]",), np.array([1.0]), np.array([2.0]), np.array([0.5]), 1e-6)
@@ -204,7 +204,7 @@ async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradi
         monkeypatch) -> None:
     """A trained ReLU network: PASS, with the entries whose steps cross a kink set aside in
     words; then backprop with one entry off by 0.01%: FAIL, on the same screen."""
-    from core.network import Network
+    from core.maths.network import Network
 
     session = open_session(Config(data="circle", hidden=(8,), activation="relu", seed=3))
     session.run(100)
@@ -232,10 +232,10 @@ async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradi
 
 @pytest.mark.parametrize("case", ["kinks", "overflow"])
 def test_gradient_check_report_with_nothing_compared_gives_no_verdict(case: str) -> None:
-    from core.activations import ACTIVATIONS
-    from core.gradcheck import gradient_check
-    from core.losses import LOSSES
-    from core.network import Network
+    from core.maths.activations import ACTIVATIONS
+    from core.maths.gradcheck import gradient_check
+    from core.maths.losses import LOSSES
+    from core.maths.network import Network
     from tui.screens.gradcheck import report
 
     if case == "kinks":  # rows on both units' kinks: every parameter moves one of them

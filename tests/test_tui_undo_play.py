@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from core import Config, open_session
-from core.session import UNDO_BUDGET
+from core.training.session import UNDO_BUDGET
 from tui.app import BackpropApp
 from tui.stepper import PLAY_FPS
 

@@ -13,8 +13,8 @@ from tui.widgets.pane import Pane
 from tui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
-    from core.session import Session
-    from core.views import SessionView
+    from core.present.views import SessionView
+    from core.training.session import Session
 
 
 def session_of(app: BackpropApp) -> Session:

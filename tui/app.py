@@ -46,7 +46,7 @@ from .terminal import (
 )
 
 if TYPE_CHECKING:
-    from core.session import Session
+    from core.training.session import Session
 
 class BackpropApp(App[None]):
     """Dataset, weights, gradients and loss of one training session, stepped by keys."""

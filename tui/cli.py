@@ -124,8 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def train(ns: argparse.Namespace) -> int:
     """The notebook's loop, headless: its log lines, then the final predictions. Every line
-    of text comes from `core.report`, so exported scripts can print the same bytes."""
-    from core import open_session, report
+    of text comes from `core.present.report`, so exported scripts can print the same bytes."""
+    from core import open_session
+    from core.present import report
 
     session = open_session(config_from(ns))
     session.undo_budget = 0  # headless: nobody steps back, so keep no snapshots
@@ -167,7 +168,7 @@ def _spare_the_exit() -> None:
 
 def _log_line(session, epoch: int) -> str:
     """One log line from the history's row for `epoch` (that epoch's first forward pass)."""
-    from core import report
+    from core.present import report
 
     h = session.history
     cols = h.columns
@@ -180,7 +181,7 @@ def _final_text(session) -> str:
     """The notebook's own print for its preset; else predictions beside targets (and, when
     classifying, the accuracy and the confusion matrix). A regression prints its first rows
     only, so only those go through the network here."""
-    from core import report
+    from core.present import report
 
     ds = session.dataset
     test = ds.test_mask if ds.test_rows.size else None
@@ -213,7 +214,7 @@ def _print_json(session, ev) -> None:
     import json  # only here: the TUI's start-up does not pay for it
 
     from core import layers_json
-    from core.io import finite_or_none
+    from core.files.weights import finite_or_none
 
     last = session.last
     doc = {

@@ -13,9 +13,9 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from core.errors import UserError
-    from core.gradcheck import GradCheck
-    from core.session import Session
-    from core.views import SessionView
+    from core.maths.gradcheck import GradCheck
+    from core.present.views import SessionView
+    from core.training.session import Session
 
     from .screens.gradcheck import GradCheckScreen
 

@@ -1,7 +1,7 @@
 """The state of a phase walk: which update is being walked, which phase of it is on screen,
 which row of the batch the numbers are for. It holds no numbers of its own: the record is
 the core's (`Session.preview()` before the update phase, `Session.step_update()` from it on)
-and the phases are `core.phases.phases(record, …)`.
+and the phases are `core.present.phases.phases(record, …)`.
 
 The walk touches the session at two moments only: it commits the update when it enters the
 update phase (so the parameters change there and nowhere else), and it takes that update
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.phases import Phase
-    from core.record import StepRecord
-    from core.session import Session
-    from core.views import SessionView
+    from core.present.phases import Phase
+    from core.present.views import SessionView
+    from core.training.record import StepRecord
+    from core.training.session import Session
 
 # Which names (Phase.reads / Phase.writes) each pane shows, by pane id. Panes not listed
 # show none of them and are never marked.
@@ -70,7 +70,7 @@ class PhaseWalk:
 
     @property
     def phases(self) -> tuple[Phase, ...]:
-        from core.phases import phases
+        from core.present.phases import phases
 
         key = (id(self.record), self.row)
         if self._cache is None or self._cache[:2] != key:

@@ -26,9 +26,9 @@ from .fmt import short
 from .phasewalk import PhaseWalk
 
 if TYPE_CHECKING:
-    from core.gradcheck import GradCheck
-    from core.session import Session
-    from core.views import SessionView
+    from core.maths.gradcheck import GradCheck
+    from core.present.views import SessionView
+    from core.training.session import Session
 
 RUN_EPOCHS = 100
 # Work (rows × parameters × epochs) small enough to do on the UI thread without a visible

@@ -22,7 +22,7 @@ from ..fmt import num
 from . import CSS
 
 if TYPE_CHECKING:
-    from core.gradcheck import GradCheck
+    from core.maths.gradcheck import GradCheck
 
 MAX_ROWS = 60  # a big network lists its worst parameters, not all of them
 MAX_ASIDE_ROWS = 10  # of those, at most this many set-aside ones

@@ -36,8 +36,8 @@ from ..widgets.status import StatusBar
 from ..widgets.textstyles import TextStyled, TextStyles
 
 if TYPE_CHECKING:
-    from core.session import Session
-    from core.views import SessionView
+    from core.present.views import SessionView
+    from core.training.session import Session
 
     from ..widgets.formula import FormulaPane
     from ..widgets.network import NetworkPane, Selection

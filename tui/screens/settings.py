@@ -35,7 +35,7 @@ from . import CSS
 
 if TYPE_CHECKING:
     from core.config import Config
-    from core.session import Session
+    from core.training.session import Session
 
 
 class Choice(Widget, can_focus=True):

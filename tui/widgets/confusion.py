@@ -19,7 +19,7 @@ from .pane import Cell, Pane, runs
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 NAME_W = 8  # class names are cut to this many cells in headings
 

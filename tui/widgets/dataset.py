@@ -19,7 +19,7 @@ from ..fmt import NOT_A_NUMBER, fit, num, short
 from .pane import Pane
 
 if TYPE_CHECKING:
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 # (column heading, cell text per row) for one column of the table
 Column = tuple[str, Callable[[int], str]]  # a heading, and how to write row i's cell

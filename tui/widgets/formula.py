@@ -1,7 +1,7 @@
 """The formula pane: one phase of one update, as the notebook writes it (`H = X·W1 + b1`),
 with the shape of every operand and the numbers for one selected row of the batch.
 
-It shows a `core.phases.Phase` and nothing else: formulas, shapes and values are the core's
+It shows a `core.present.phases.Phase` and nothing else: formulas, shapes and values are the core's
 (taken from the step record), this module only lays them out. The row being followed is
 named by its number in the batch and in the dataset, with its raw values, so a student can
 find it in the notebook's table.
@@ -19,8 +19,8 @@ from .pane import Pane, runs
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.phases import Line, Phase
-    from core.views import SessionView
+    from core.present.phases import Line, Phase
+    from core.present.views import SessionView
 
     from ..phasewalk import PhaseWalk
 

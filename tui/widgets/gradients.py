@@ -21,8 +21,8 @@ from .pane import Cell, Pane
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.record import StepRecord
-    from core.views import SessionView
+    from core.present.views import SessionView
+    from core.training.record import StepRecord
 
 
 class GradientsPane(Pane):

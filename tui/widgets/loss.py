@@ -3,7 +3,7 @@ chart of the loss at every epoch.
 
 The notebook's loss falls from 0.5 to 0.00002, four orders of magnitude, so a linear chart
 is a cliff and then a flat line; the chart is log-scaled by default and `l` toggles it.
-The bars come from `core.history.downsample`; the axis labels are history values.
+The bars come from `core.training.history.downsample`; the axis labels are history values.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ..fmt import DOWN, UP, fit, is_finite, num
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 BARS = " ▁▂▃▄▅▆▇█"
 GUTTER = 8  # cells for the axis labels left of the chart
@@ -84,7 +84,7 @@ class LossPane(Pane):
         return line
 
     def _chart(self, view: SessionView, width: int, rows: int) -> list[Text]:
-        from core.history import downsample
+        from core.training.history import downsample
 
         history, test = view.loss_curve, view.test_curve
         text = f" {'log' if self.log_scale else 'linear'} scale, epoch 0–{max(len(history) - 1, 0)}"

@@ -24,7 +24,7 @@ from ..fmt import MINUS, fit, num
 from .pane import Cell, Pane, runs
 
 if TYPE_CHECKING:
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 NODE_W = 9  # "[b+0.06]" and a spare cell
 # stroke per strength: horizontal, slant down, slant up

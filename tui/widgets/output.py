@@ -4,7 +4,7 @@ Two input features: ŷ over the input plane as a heatmap, two pixels per cell (`
 foreground the upper pixel and its background the lower), with the data on top: `●`/`○`
 for training rows whose target is high/low, `◆`/`◇` for held-out rows. One input feature:
 the learned curve (half-block pixels) through the data's points. The samples are the core's
-(`core.surface`, at a fixed resolution); this pane only picks the nearest sample per pixel
+(`core.present.surface`, at a fixed resolution); this pane only picks the nearest sample per pixel
 and a colour per value, so shapes carry the meaning and colour the detail.
 """
 
@@ -22,8 +22,8 @@ from .pane import Cell, Pane, runs
 from .textstyles import text_styles
 
 if TYPE_CHECKING:
-    from core.surface import Surface
-    from core.views import SessionView
+    from core.present.surface import Surface
+    from core.present.views import SessionView
 
 SIDE = 26  # columns of legend right of the picture
 GLYPHS = {(False, True): "●", (False, False): "○", (True, True): "◆", (True, False): "◇"}

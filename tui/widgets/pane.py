@@ -22,7 +22,7 @@ from ..fmt import fit
 from .textstyles import TextStyled
 
 if TYPE_CHECKING:
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 Cell = tuple[str, Style | None]
 

@@ -19,7 +19,7 @@ from .pane import Cell, Pane
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 
 class ParamsPane(Pane):

@@ -17,7 +17,7 @@ from ..fmt import short
 from .textstyles import TextStyled
 
 if TYPE_CHECKING:
-    from core.views import SessionView
+    from core.present.views import SessionView
 
 SEP = " │ "
 

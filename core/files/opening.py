@@ -1,0 +1,68 @@
+"""From a config to a running session: load the data, find the starting weights, build it."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..config import Config
+from ..data import builtin
+from ..data.dataset import Dataset
+from ..errors import UserError
+from ..presets import preset_layers
+from ..training.session import Session
+
+
+def load_dataset(cfg: Config) -> Dataset:
+    """The dataset a resolved config names: built-in by name, else a CSV path."""
+    if cfg.is_builtin:
+        for name, flag in CSV_ONLY:
+            if getattr(cfg, name) not in (None, False, 0):
+                raise UserError(f"{flag} applies to CSV files; built-in datasets have their "
+                                "own columns", field=name)
+        return builtin.builtin(cfg.data, cfg.seed, cfg.noise, cfg.normalize, cfg.test_fraction)
+    if not os.path.exists(cfg.data) and not cfg.data.lower().endswith(".csv"):
+        raise UserError(f"--data {cfg.data!r}: no such file, and not a built-in dataset "
+                        f"({', '.join(builtin.BUILTIN)})", field="data")
+    from ..data.csvfile import CsvOptions
+
+    options = CsvOptions(sep=cfg.sep, decimal=cfg.decimal, header=not cfg.no_header,
+                         skip_rows=cfg.skip_rows)
+    from ..data import table  # CSV files only: a built-in dataset needs none of it
+
+    return table.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
+                         loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options)
+
+
+# Config fields that only mean something for a CSV file, and their flags.
+CSV_ONLY = (("targets", "--target"), ("features", "--features"), ("drop", "--drop"),
+            ("sep", "--sep"), ("decimal", "--decimal"), ("no_header", "--no-header"),
+            ("skip_rows", "--skip-rows"))
+
+
+def initial_params(cfg: Config, sizes: tuple[int, ...]) -> np.ndarray | None:
+    """Explicit starting parameters (a --weights file or a preset's), else None (drawn)."""
+    if cfg.weights:
+        from .weights import load_weights  # a weights file only: JSON is not needed otherwise
+
+        return load_weights(cfg.weights, sizes)
+    if cfg.preset:
+        layers = preset_layers(cfg.preset)
+        shapes = (*(len(W) for W, _ in layers), len(layers[-1][0][0]))
+        if shapes != sizes:
+            raise UserError(f"the {cfg.preset} preset's weights are for a "
+                            f"{'-'.join(map(str, shapes))} network, not "
+                            f"{'-'.join(map(str, sizes))}; drop --preset or --hidden")
+        return np.concatenate([np.r_[np.ravel(W), np.ravel(b)] for W, b in layers])
+    return None
+
+
+def open_session(config: Config) -> Session:
+    """Resolve defaults, load the data and any starting weights, and build a session."""
+    cfg = config.resolve()
+    ds = load_dataset(cfg)
+    sizes = (ds.X.shape[1], *cfg.hidden, ds.y.shape[1])
+    cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
+    return Session(cfg, ds, initial_params(cfg, sizes))
+

@@ -1,0 +1,130 @@
+"""Everything a screen shows about a session at one moment, as one immutable record.
+
+A front end asks for a view after each action (or a worker posts one) and renders it; it
+never reads the live session, so a run in a background thread cannot tear a frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data.dataset import Dataset
+from ..training.record import Evaluation, StepRecord, frozen
+from ..training.session import Session
+from .surface import Surface, surface
+
+# The output pane's samples: fixed, so any view (from the UI thread or a worker) has them
+# and a pane of any size draws them by nearest neighbour. Big networks get fewer pixels,
+# so a view never costs more than about SURFACE_WORK multiply-adds.
+SURFACE_SIZE = (96, 48)  # (columns, pixel rows)
+SURFACE_WORK = 20_000_000
+
+
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
+class SessionView:
+    epoch: int  # epochs completed
+    batch: int  # updates done in the current epoch
+    batches: int
+    seed: int
+    lr: float
+    description: str  # "2-2-1 linear"
+    architecture: str  # "2-2-1"
+    optimizer: str
+    batch_size: int
+    loss_name: str  # "mse"
+    loss_formula: str  # "MSE = mean((ŷ−y)²)"
+    objective_formula: str  # "J = (1/2N)·Σ(ŷ−y)²"
+    W: tuple[np.ndarray, ...]  # current parameters
+    b: tuple[np.ndarray, ...]
+    evaluation: Evaluation  # the current parameters on the data
+    last: StepRecord | None  # the most recent update (None before the first)
+    history: np.ndarray  # reported loss at each epoch's forward pass
+    test_history: np.ndarray | None
+    best: tuple[int, float] | None  # (epoch, loss)
+    loss_change: float | None  # current loss − loss one epoch ago
+    diverged_at: int | None
+    can_undo: bool
+    undo_depth: int
+    dataset: Dataset
+    # The lowest loss seen, counting the current parameters (which `best`, from the history of
+    # past forward passes, does not yet include): what "best so far" means on screen.
+    best_so_far: tuple[int, float] | None = None
+    # ŷ sampled over the input plane (2 features) or along the input (1 feature); None when
+    # the data has more features or targets than a picture can show.
+    surface: Surface | None = None
+    # Classification: accuracy at each epoch's forward pass (training and test rows), the
+    # class names (the data's own); None otherwise.
+    accuracy_history: np.ndarray | None = None
+    test_accuracy_history: np.ndarray | None = None
+    classes: tuple[str, ...] | None = None
+    # Why the output layer's delta has its form (softmax with ce, sigmoid with bce, mse).
+    delta_note: str = ""
+    # What loading the data decided on the user's behalf, one line each (see Dataset).
+    notices: tuple[str, ...] = ()
+    hidden_activation: str = "linear"
+    output_activation: str = "linear"
+    # the learning rate training diverged with (the live lr may have been lowered since)
+    diverged_lr: float | None = None
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def loss_curve(self) -> np.ndarray:
+        """The loss at each epoch's start and, between epochs, the current loss last: a
+        chart of it ends where `loss now` is (the history alone stops an epoch short)."""
+        return self._with_now(self.history, self.evaluation.loss)
+
+    @property
+    def test_curve(self) -> np.ndarray | None:
+        if self.test_history is None:
+            return None
+        return self._with_now(self.test_history, self.evaluation.test_loss)
+
+    def _with_now(self, values: np.ndarray, now: float | None) -> np.ndarray:
+        at_boundary = self.batch == 0 and len(values) == self.epoch
+        if at_boundary and now is not None and self.evaluation.finite:
+            return np.append(values, now)
+        return values
+
+
+def view(session: Session) -> SessionView:
+    ev = session.evaluate()
+    hist = session.history
+    prev = hist.last("loss")
+    change = None
+    if prev is not None and ev.finite and math.isfinite(prev):
+        change = ev.loss - prev
+    test = hist.values("test_loss") if "test_loss" in hist.columns else None
+    acc = hist.values("accuracy") if "accuracy" in hist.columns else None
+    test_acc = hist.values("test_accuracy") if "test_accuracy" in hist.columns else None
+    best = hist.best("loss")
+    best_so_far = best
+    if ev.finite and (best is None or ev.loss <= best[1]):
+        best_so_far = (session.epoch, ev.loss)
+    return SessionView(
+        epoch=session.epoch, batch=session.batch, batches=session.batches, seed=session.seed,
+        lr=session.lr, description=session.description, architecture=session.architecture,
+        optimizer=session.opt.name, batch_size=session.batch_size,
+        loss_name=session.loss_fn.name, loss_formula=session.loss_fn.formula,
+        objective_formula=session.loss_fn.objective_formula,
+        W=frozen(*session.net.W), b=frozen(*session.net.b), evaluation=ev, last=session.last,
+        history=hist.values("loss"), test_history=test, best=best,
+        loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
+        undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far,
+        surface=_surface(session), accuracy_history=acc, test_accuracy_history=test_acc,
+        classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
+        notices=session.dataset.notices, hidden_activation=session.config.activation,
+        output_activation=session.config.output_activation, diverged_lr=session.diverged_lr)
+
+
+def _surface(session: Session) -> Surface | None:
+    """The learned function at SURFACE_SIZE, or coarser when the network is big."""
+    cols, rows = SURFACE_SIZE
+    params = session.net.flat.size
+    shrink = min(1.0, math.sqrt(SURFACE_WORK / (params * cols * rows)))
+    return surface(session, max(int(cols * shrink), 8), max(int(rows * shrink), 4))

@@ -1,0 +1,618 @@
+"""A training session: network + optimiser + RNG + position + history, stepped forwards
+and back.
+
+Position is (epoch, batch); `t` counts parameter updates. Every action first pushes a mark
+(a full snapshot). Going back restores the nearest mark at or before the target and replays
+forwards: replays run the same code on the same RNG state, so they are bit-identical, and
+undo depth is bounded by memory (`undo_budget`), not by a fixed count.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import names
+from ..config import Config, new_seed
+from ..data.dataset import Dataset
+from ..errors import UserError
+from ..maths import activations, losses, metrics, optim
+from ..maths.gradcheck import GradCheck, H, gradient_check
+from ..maths.network import Network, init_params, param_views
+from .history import History
+from .record import Evaluation, RunResult, StepRecord, frozen
+
+UNDO_BUDGET = names.UNDO_BUDGET
+
+
+def _quiet(method):
+    """A diverging run overflows on purpose; we report it, numpy need not warn about it."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+@dataclass(eq=False)
+class _Mark:
+    t: int
+    epoch: int
+    batch: int
+    flat: np.ndarray
+    opt_state: dict[str, np.ndarray]
+    rng_state: dict
+    perm: np.ndarray | None
+    lr: float
+    hist_len: int
+    hand_len: int | None  # how many hand changes had been made (None: not known)
+    last: StepRecord | None
+    diverged_at: int | None
+    diverged_lr: float | None
+    event: bool  # an edit or lr change at this position, undone on its own
+
+    own_record: bool = True  # False when the previous mark already holds the same record
+
+    @property
+    def nbytes(self) -> int:
+        extra = sum(a.nbytes for a in self.opt_state.values())
+        if self.own_record and self.last is not None:
+            extra += _record_bytes(self.last)
+        perm = self.perm.nbytes if self.perm is not None else 0
+        return self.flat.nbytes + extra + perm + MARK_OVERHEAD
+
+
+ARRAY_OVERHEAD = 128  # what an ndarray object costs beyond its data (header, shape, strides)
+MARK_OVERHEAD = 2048  # a snapshot's own objects: the RNG state dict, the dataclass, the list
+
+
+def _record_bytes(rec: StepRecord | None) -> int:
+    if rec is None:
+        return 0
+    arrays = [v for v in vars(rec).values() if isinstance(v, np.ndarray)]
+    arrays += [a for v in vars(rec).values() if isinstance(v, tuple) for a in v
+               if isinstance(a, np.ndarray)]
+    return 1024 + sum(a.nbytes + ARRAY_OVERHEAD for a in arrays)
+
+
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
+class SessionState:
+    """Everything the next update depends on, as plain values: what a session file saves
+    and restores. Undo snapshots and the last update's record are not part of it."""
+
+    seed: int  # the seed of the current run (reset can change it; config.seed made the data)
+    initial: np.ndarray | None  # explicit starting parameters restart returns to, or None
+    lr: float  # the learning rate now (it may have been changed live)
+    epoch: int  # epochs completed
+    batch: int  # updates done in the current epoch
+    perm: np.ndarray | None  # the current epoch's shuffle of the training rows
+    rng: dict  # the generator's bit_generator.state
+    params: np.ndarray  # every parameter, flat: W1, b1, W2, b2, …
+    opt_state: dict[str, np.ndarray]
+    history: dict[str, np.ndarray]  # one array per history column, one value per epoch
+    diverged_at: int | None
+    # What was changed by hand since the start (lr changes, edited values), in words; None
+    # when not known (a session file from a version that did not record it).
+    hand_changes: tuple[str, ...] | None = ()
+
+
+def _accuracy_for(ds: Dataset) -> Callable[[np.ndarray, np.ndarray], float] | None:
+    """How a classifier is scored: the largest output against the class for one-hot
+    targets, ŷ > 0.5 against y > 0.5 otherwise; None for regression."""
+    if ds.task != "classification":
+        return None
+    if ds.classes is not None and ds.y.shape[1] > 1:
+        return metrics.accuracy_multiclass
+    return metrics.accuracy
+
+
+class Session:
+    """Owns everything that changes during training. Front ends read records, never state."""
+
+    def __init__(self, config: Config, dataset: Dataset, initial: np.ndarray | None = None,
+                 undo_budget: int = UNDO_BUDGET) -> None:
+        self.config = config
+        self.dataset = dataset
+        self.loss_fn = losses.get(config.loss)
+        self.opt = optim.get(config.optimizer)
+        self.lr = float(config.lr)
+        self.l2 = float(config.l2)
+        self.sizes = (dataset.X.shape[1], *config.hidden, dataset.y.shape[1])
+        config.check_size(self.sizes[0], self.sizes[-1], dataset.X.shape[0])
+        n = dataset.X.shape[0]
+        bs = config.effective_batch or n
+        self.batch_size = min(bs, n)
+        self.batches = -(-n // self.batch_size)
+        self._ones = np.ones((1, n))
+        self.undo_budget = undo_budget
+        self._accuracy = _accuracy_for(dataset)
+        cols = ["loss", "objective"]
+        if self._accuracy is not None:
+            cols.append("accuracy")
+        if dataset.X_test.shape[0]:
+            cols.append("test_loss")
+            if self._accuracy is not None:
+                cols.append("test_accuracy")
+        self._columns = tuple(cols)
+        self._explicit = None if initial is None else np.array(initial, dtype=float)
+        self._start(int(config.seed), self._explicit)
+
+    # ------------------------------------------------------------------ starting over
+
+    def _start(self, seed: int, initial: np.ndarray | None) -> None:
+        self.seed = seed
+        self._rng: np.random.Generator | None = None
+        hidden = activations.get(self.config.activation)
+        output = activations.get(self.config.output_activation)
+        flat = initial.copy() if initial is not None else \
+            init_params(self.sizes, self.config.init, self.rng)
+        self.net = Network(self.sizes, hidden, output, flat)
+        self.opt_state = self.opt.init_state(flat.size)
+        self.grad = np.empty_like(flat)
+        self.epoch = self.batch = 0
+        self._perm: np.ndarray | None = None
+        self.history = History(self._columns)
+        self.last: StepRecord | None = None
+        self.diverged_at: int | None = None
+        self.diverged_lr: float | None = None  # the lr it diverged with
+        # what was changed by hand since the start, in words (None: not known)
+        self.hand_changes: list[str] | None = []
+        self._marks: list[_Mark] = []
+        self._mark_bytes = 0
+
+    def reset(self, seed: int | None = None) -> int:
+        """New random seed, new initial weights drawn with the configured init scheme."""
+        self._explicit = None
+        self._start(new_seed() if seed is None else seed, None)
+        return self.seed
+
+    def restart(self) -> None:
+        """Back to epoch 0 with the same seed and the same starting weights."""
+        self._start(self.seed, self._explicit)
+
+    # ------------------------------------------------------------------ where we are
+
+    @property
+    def t(self) -> int:
+        return self.epoch * self.batches + self.batch
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def architecture(self) -> str:
+        return self.net.architecture
+
+    @property
+    def description(self) -> str:
+        """`2-2-1 linear`, or `2-8-8-1 tanh→sigmoid` when the output differs."""
+        h, o = self.config.activation, self.config.output_activation
+        return f"{self.architecture} {h if h == o else f'{h}→{o}'}"
+
+    @property
+    def W(self) -> tuple[np.ndarray, ...]:
+        return frozen(*self.net.W)
+
+    @property
+    def b(self) -> tuple[np.ndarray, ...]:
+        return frozen(*self.net.b)
+
+    def params(self) -> np.ndarray:
+        return frozen(self.net.flat)[0]
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The training generator (drawn starting weights, mini-batch shuffles), made when
+        first needed, in the state `default_rng(seed)` starts in: a session that draws
+        nothing before its first step, like the notebook's, opens without numpy.random."""
+        if self._rng is None:
+            self._rng = np.random.default_rng(self.seed)
+        return self._rng
+
+    @property
+    def history_columns(self) -> tuple[str, ...]:
+        return self._columns
+
+    @property
+    def uses_seed(self) -> bool:
+        """Whether the seed changes anything: drawn starting weights, generated data, the test
+        split or the mini-batch shuffle. The notebook's preset uses none of them."""
+        ds = self.dataset
+        return (self._explicit is None or self.batches > 1 or ds.seeded
+                or ds.X_test.shape[0] > 0)
+
+    # ------------------------------------------------------------------ saving and restoring
+
+    def state(self) -> SessionState:
+        """A copy of everything the next update depends on."""
+        return SessionState(
+            seed=int(self.seed),
+            initial=None if self._explicit is None else self._explicit.copy(),
+            lr=float(self.lr), epoch=int(self.epoch), batch=int(self.batch),
+            perm=None if self._perm is None else self._perm.copy(),
+            rng=self.rng.bit_generator.state, params=self.net.flat.copy(),
+            opt_state={k: v.copy() for k, v in self.opt_state.items()},
+            history={c: np.array(self.history.values(c)) for c in self._columns},
+            diverged_at=self.diverged_at,
+            hand_changes=None if self.hand_changes is None else tuple(self.hand_changes))
+
+    def restore(self, state: SessionState) -> None:
+        """Continue from `state` (checked by the caller: shapes, position, names), with no
+        undo history: stepping back starts afresh here."""
+        self._explicit = None if state.initial is None else np.array(state.initial, float)
+        self._start(state.seed, self._explicit)
+        self.net.flat[...] = state.params
+        self.opt_state = {k: np.array(v, dtype=float) for k, v in state.opt_state.items()}
+        self.lr = float(state.lr)
+        self.epoch, self.batch = state.epoch, state.batch
+        self._perm = None if state.perm is None else np.array(state.perm, dtype=np.int64)
+        for row in zip(*(np.asarray(state.history[c]).tolist() for c in self._columns),
+                       strict=True):
+            self.history.append(*row)
+        self.hand_changes = None if state.hand_changes is None else list(state.hand_changes)
+        self.diverged_at = state.diverged_at
+        self.rng.bit_generator.state = state.rng
+
+    # ------------------------------------------------------------------ one update
+
+    def _metrics(self, Xb, yb, Zs, As) -> tuple[float, float, float | None]:
+        loss, J = self.loss_fn.value(As[-1], yb, Zs[-1])
+        if self.l2:
+            J += self.net.l2_penalty(self.l2)
+        acc = None if self._accuracy is None else self._accuracy(As[-1], yb)
+        return loss, J, acc
+
+    def _log_epoch(self, loss: float, J: float, acc: float | None) -> None:
+        row = [loss, J]
+        if acc is not None:
+            row.append(acc)
+        if "test_loss" in self._columns:
+            Zt, At = self.net.forward(self.dataset.X_test)
+            row.append(self.loss_fn.value(At[-1], self.dataset.y_test, Zt[-1])[0])
+            if self._accuracy is not None:
+                row.append(self._accuracy(At[-1], self.dataset.y_test))
+        self.history.append(*row)
+
+    def _update(self, keep: bool) -> StepRecord | bool:
+        """Apply one update. Returns its record if `keep`, True if not, False on divergence."""
+        ds, net = self.dataset, self.net
+        if self.batches == 1:
+            Xb, yb, ones, rows = ds.X, ds.y, self._ones, None
+        else:
+            if self.batch == 0:
+                self._perm = self.rng.permutation(ds.X.shape[0])
+                Zs, As = net.forward(ds.X)
+                full = self._metrics(ds.X, ds.y, Zs, As)
+                if not (math.isfinite(full[0]) and math.isfinite(full[1])):
+                    return self._diverge()
+                self._log_epoch(*full)
+            rows = self._perm[self.batch * self.batch_size:(self.batch + 1) * self.batch_size]
+            Xb, yb, ones = ds.X[rows], ds.y[rows], self._ones[:, : rows.size]
+        Zs, As = net.forward(Xb)
+        loss, J, acc = self._metrics(Xb, yb, Zs, As)
+        if not (math.isfinite(loss) and math.isfinite(J)):
+            return self._diverge()
+        if self.batches == 1:
+            self._log_epoch(loss, J, acc)
+        delta_out = self.loss_fn.delta(As[-1], yb, Zs[-1], net.output)
+        deltas = net.backward(Xb, Zs, As, delta_out, self.grad, ones)
+        if self.l2:
+            net.add_l2_grad(self.grad, self.l2)
+        before = net.flat.copy() if keep else None
+        change = self.opt.update(self.grad, self.lr, self.opt_state)
+        net.flat += change
+        epoch, batch = self.epoch, self.batch
+        self.batch += 1
+        if self.batch == self.batches:
+            self.batch, self.epoch = 0, self.epoch + 1
+        if not keep:
+            return True
+        record = self._record(epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas,
+                              before, change)
+        self.last = record
+        return record
+
+    def _record(self, epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas, before,
+                change) -> StepRecord:
+        sizes = self.sizes
+        gW, gb = param_views(self.grad, sizes)
+        Wb, bb = param_views(before, sizes)
+        Wc, bc = param_views(change, sizes)
+        if rows is None:
+            rows = np.arange(Xb.shape[0])
+        return StepRecord(
+            epoch=epoch, batch=batch, batches=self.batches, rows=frozen(rows)[0],
+            X=frozen(Xb)[0], y=frozen(yb)[0], Z=frozen(*Zs), A=frozen(*As),
+            loss=loss, objective=J, accuracy=acc, delta=frozen(*deltas),
+            dW=frozen(*gW), db=frozen(*gb), W_before=frozen(*Wb), b_before=frozen(*bb),
+            W_change=frozen(*Wc), b_change=frozen(*bc), W_after=frozen(*self.net.W),
+            b_after=frozen(*self.net.b), lr=self.lr, loss_name=self.loss_fn.name,
+            optimizer=self.opt.name)
+
+    def _diverge(self) -> bool:
+        """Stop at the first non-finite value and leave the last finite state in place."""
+        epoch, t = self.epoch, self.t
+        self._rewind(t, pop_exact=False)
+        while self.t > 0 and not self._state_finite():
+            if not self._rewind(self.t - 1, pop_exact=False):
+                break  # no snapshot that old is kept (headless runs keep almost none)
+        self.diverged_at, self.diverged_lr = epoch, self.lr
+        return False
+
+    # ------------------------------------------------------------------ actions
+
+    def _check_can_train(self) -> None:
+        if self.diverged:
+            raise UserError(f"training diverged at epoch {self.diverged_at}; lower the "
+                            "learning rate, then reset (n), restart (R) or step back (b)")
+
+    @_quiet
+    def step_update(self) -> StepRecord | None:
+        """One parameter update: one mini-batch, or the whole epoch for full-batch gd."""
+        self._check_can_train()
+        self._push_mark()
+        rec = self._update(keep=True)
+        self._finish_run_check()
+        return rec if isinstance(rec, StepRecord) and not self.diverged else None
+
+    @_quiet
+    def step(self) -> StepRecord | None:
+        """Finish the current epoch (a whole one at an epoch boundary); the last update's record."""
+        self._check_can_train()
+        self._push_mark()
+        rec: StepRecord | bool = True
+        first = True
+        while first or self.batch:
+            first = False
+            rec = self._update(keep=self.batch == self.batches - 1)
+            if rec is False:
+                return None
+        self._finish_run_check()
+        return rec if isinstance(rec, StepRecord) and not self.diverged else None
+
+    @_quiet
+    def run(self, epochs: int, stop: Callable[[], bool] | None = None) -> RunResult:
+        """Train for `epochs` epochs. Builds a record for the final update only, so long runs
+        cost what the bare loop costs. `stop` is polled once per epoch."""
+        self._check_can_train()
+        if epochs <= 0:
+            return RunResult(0, self.last, None)
+        self._push_mark()
+        target = (self.epoch + epochs) * self.batches
+        stride = max(self.batches, (target - self.t) // 16)
+        next_mark = self.t + stride
+        start_epoch = self.epoch
+        while self.t < target:
+            if self.t == target - 1 or self.t == next_mark:
+                if self.t != self._marks[-1].t:
+                    self._push_mark()
+                next_mark = self.t + stride
+            if self._update(keep=self.t == target - 1) is False:
+                break
+            if stop is not None and self.batch == 0 and stop() and self.t < target:
+                self._rewind(self.t, pop_exact=False)  # replays the last update for its record
+                self._finish_run_check()
+                return RunResult(self.epoch - start_epoch, self.last, None, stopped=True)
+        self._finish_run_check()
+        return RunResult(self.epoch - start_epoch, self.last, self.diverged_at)
+
+    def _state_finite(self) -> bool:
+        return bool(np.isfinite(self.net.flat).all() and all(
+            np.isfinite(v).all() for v in self.opt_state.values()))
+
+    def _finish_run_check(self) -> None:
+        # The loss check catches nearly everything; this catches a parameter that went
+        # non-finite in a unit the forward pass no longer reads (a dead relu).
+        if not self.diverged and not self._state_finite():
+            self._diverge()
+
+    @_quiet
+    def preview(self) -> StepRecord | None:
+        """The record the next update would produce, leaving everything as it was."""
+        if self.diverged:
+            return None
+        mark = self._snapshot(event=False)
+        rec = self._update(keep=True)
+        self._restore(mark)
+        return rec or None
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate live; undoable on its own."""
+        if not names.lr_ok(lr):
+            raise UserError(f"learning rate must be {names.lr_limits()} (got {lr:g})",
+                            field="lr")
+        self._push_mark(event=True)
+        self._by_hand(f"lr {self.lr:g} → {float(lr):g}")
+        self.lr = float(lr)
+
+    def set_param(self, layer: int, kind: str, i: int, j: int, value: float) -> None:
+        """Edit one weight (kind 'W') or bias (kind 'b') by hand; undoable on its own."""
+        if not math.isfinite(value) or abs(value) > names.MAX_PARAM_VALUE:
+            raise UserError("a parameter must be a finite number within "
+                            f"±{names.MAX_PARAM_VALUE:.0e} (got {value})".replace("e+0", "e"))
+        target = (self.net.W if kind == "W" else self.net.b)[layer]
+        self._push_mark(event=True)
+        self._by_hand(f"{kind}{layer + 1}[{i}, {j}] set to {value:g} (it was "
+                      f"{float(target[i, j]):g})")
+        target[i, j] = value
+        self.diverged_at = self.diverged_lr = None
+
+    def _by_hand(self, change: str) -> None:
+        """Note a change made by hand, with where training was (undo takes it back)."""
+        if self.hand_changes is not None:
+            where = f"epoch {self.epoch}" + (f", update {self.batch}" if self.batch else "")
+            self.hand_changes.append(f"{where}: {change}")
+
+    # ------------------------------------------------------------------ going back
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._marks) and (self.t > self._marks[0].t or
+                                      (self._marks[-1].event and self._marks[-1].t == self.t))
+
+    @_quiet
+    def undo(self) -> bool:
+        """Undo the last edit at this position, else go back to the start of the epoch (or
+        the previous one at an epoch boundary). False if nothing that old is kept."""
+        if not self.can_undo:
+            return False
+        top = self._marks[-1]
+        if top.event and top.t == self.t:
+            self._marks.pop()
+            self._mark_bytes -= top.nbytes
+            self._restore(top)
+            return True
+        target = self.epoch * self.batches if self.batch else (self.epoch - 1) * self.batches
+        return self._rewind(max(target, self._marks[0].t))
+
+    @_quiet
+    def undo_update(self) -> bool:
+        """Go back one parameter update (one mini-batch)."""
+        if not self.can_undo:
+            return False
+        top = self._marks[-1]
+        if top.event and top.t == self.t:
+            return self.undo()
+        return self._rewind(self.t - 1)
+
+    @_quiet
+    def undo_to(self, epoch: int) -> bool:
+        """Go back to the start of `epoch` (as far as the kept snapshots reach); False if
+        nothing that old is kept."""
+        target = epoch * self.batches
+        if not self.can_undo or not self._marks or target < self._marks[0].t or \
+                target >= self.t:
+            return False
+        return self._rewind(target)
+
+    def _rewind(self, target: int, pop_exact: bool = True) -> bool:
+        while self._marks and self._marks[-1].t > target:
+            self._mark_bytes -= self._marks.pop().nbytes
+        if not self._marks:
+            return False
+        mark = self._marks[-1]
+        self._restore(mark)
+        if mark.t == target and pop_exact:
+            self._marks.pop()
+            self._mark_bytes -= mark.nbytes
+        while self.t < target:
+            self._update(keep=self.t == target - 1)
+        return True
+
+    # ------------------------------------------------------------------ snapshots
+
+    def _snapshot(self, event: bool) -> _Mark:
+        return _Mark(
+            t=self.t, epoch=self.epoch, batch=self.batch, flat=self.net.flat.copy(),
+            opt_state={k: v.copy() for k, v in self.opt_state.items()},
+            rng_state=self.rng.bit_generator.state, perm=self._perm, lr=self.lr,
+            hist_len=len(self.history), last=self.last, diverged_at=self.diverged_at,
+            hand_len=None if self.hand_changes is None else len(self.hand_changes),
+            diverged_lr=self.diverged_lr, event=event)
+
+    def _restore(self, m: _Mark) -> None:
+        self.net.flat[...] = m.flat
+        self.opt_state = {k: v.copy() for k, v in m.opt_state.items()}
+        self.rng.bit_generator.state = m.rng_state
+        self._perm, self.lr = m.perm, m.lr
+        self.epoch, self.batch = m.epoch, m.batch
+        self.history.truncate(m.hist_len)
+        if self.hand_changes is not None and m.hand_len is not None:
+            del self.hand_changes[m.hand_len:]
+        self.last, self.diverged_at, self.diverged_lr = m.last, m.diverged_at, m.diverged_lr
+
+    def _push_mark(self, event: bool = False) -> None:
+        mark = self._snapshot(event)
+        # runs push several marks that all hold the record from before the run: count it once
+        mark.own_record = not (self._marks and self._marks[-1].last is mark.last)
+        self._marks.append(mark)
+        self._mark_bytes += mark.nbytes
+        while self._mark_bytes > self.undo_budget and len(self._marks) > 1:
+            self._mark_bytes -= self._marks.pop(0).nbytes
+            head = self._marks[0]
+            if not head.own_record:  # it now holds its record alone
+                head.own_record = True
+                self._mark_bytes += _record_bytes(head.last)
+
+    @property
+    def undo_depth(self) -> int:
+        """How many single steps the undo budget holds for this network and data: each step
+        keeps a snapshot and its update's record (runs keep a few and replay between)."""
+        per = self.net.flat.nbytes * (1 + len(self.opt_state)) + MARK_OVERHEAD
+        per += _record_bytes(self.last) if self.last is not None else self._record_estimate()
+        return self.undo_budget // per
+
+    def _record_estimate(self) -> int:
+        """A record's size before there is one: Z, A and delta per layer for one batch, the
+        batch itself, and five copies of the parameters (dW/db, before, change, after)."""
+        rows = self.batch_size
+        per_layer = 3 * rows * sum(self.sizes[1:]) * 8
+        return 1024 + per_layer + rows * (self.sizes[0] + self.sizes[-1]) * 8 + \
+            5 * self.net.flat.nbytes + 40 * ARRAY_OVERHEAD
+
+    # ------------------------------------------------------------------ reading
+
+    def evaluate(self) -> Evaluation:
+        """The current parameters on every row (file order) and on the train/test split."""
+        ds, net = self.dataset, self.net
+        with np.errstate(all="ignore"):
+            Zs, As = net.forward(ds.X)
+            loss, J, acc = self._metrics(ds.X, ds.y, Zs, As)
+            # every row's ŷ from the two splits' forward passes, put back in file order (a
+            # third pass over all rows cost a progress frame 16 ms on 100,000 rows)
+            pred = np.empty((ds.raw.shape[0], As[-1].shape[1]))
+            pred[ds.train_rows] = As[-1]
+            test_loss = test_acc = None
+            if ds.X_test.shape[0]:
+                Zt, At = net.forward(ds.X_test)
+                pred[ds.test_rows] = At[-1]
+                test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
+                if self._accuracy is not None:
+                    test_acc = self._accuracy(At[-1], ds.y_test)
+            finite = bool(math.isfinite(loss) and np.isfinite(pred).all())
+            orig = ds.to_original(pred)
+            classes = self._classes(pred) if ds.classes is not None else {}
+        return Evaluation(self.epoch, loss, J, acc, frozen(pred)[0], frozen(orig)[0],
+                          test_loss, test_acc, finite, **classes)
+
+    def _classes(self, pred: np.ndarray) -> dict:
+        """Evaluation's classification fields: each row's predicted class and its probability,
+        the confusion matrices of the training and test rows, the accuracy per class."""
+        ds = self.dataset
+        k = len(ds.classes)
+        cls, prob = metrics.predicted(pred)
+        true = ds.labels
+        conf = metrics.confusion(true[ds.train_rows], cls[ds.train_rows], k)
+        test_conf = metrics.confusion(true[ds.test_rows], cls[ds.test_rows], k) \
+            if ds.test_rows.size else None
+        return dict(classes=ds.classes, predicted_class=frozen(cls)[0],
+                    probability=frozen(prob)[0], confusion=frozen(conf)[0],
+                    test_confusion=None if test_conf is None else frozen(test_conf)[0],
+                    class_accuracy=frozen(metrics.class_accuracy(conf))[0])
+
+    def predict_rows(self, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """ŷ for some of the file's rows (a slice or indices, file order), normalised and in
+        the targets' own units: a report of the first rows needs no pass over all of them."""
+        ds = self.dataset
+        pred = self.predict(ds.x_norm.apply(ds.raw[rows, : len(ds.feature_names)]))
+        with np.errstate(all="ignore"):
+            return pred, ds.to_original(pred)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """ŷ for normalised inputs X: what the output pane draws over the input plane."""
+        with np.errstate(all="ignore"):
+            return self.net.forward(np.asarray(X, dtype=float))[1][-1]
+
+
+def check_session(session: Session, h: float = H) -> GradCheck:
+    """Finite differences on the session's current parameters and full training batch."""
+    with np.errstate(all="ignore"):
+        return gradient_check(session.net, session.dataset.X, session.dataset.y,
+                              session.loss_fn, session.l2, h=h)

@@ -1,0 +1,53 @@
+"""The phase walk shows exactly the record's numbers, in the notebook's order."""
+
+import numpy as np
+import pytest
+
+from core import Config, open_session
+from core.present.phases import phases
+
+
+def values(phase):
+    return {label: v for line in phase.lines for label, v in line.values}
+
+
+def test_notebook_walk_matches_the_record():
+    s = open_session(Config(preset="notebook"))
+    rec = s.step()
+    walk = phases(rec, 2, "linear", "linear")
+    assert [p.key for p in walk] == ["forward", "loss", "output", "hidden1", "update"]
+    assert [p.step for p in walk] == [1, 2, 3, 4, 5]
+    fwd, loss, out, hid, upd = walk
+    assert fwd.lines[0].formula == "H = X·W1 + b1"
+    assert fwd.lines[0].shapes == "(4×2)·(2×2) + (1×2) → (4×2)"
+    assert np.array_equal(values(fwd)["H[2]"], rec.A[0][2])
+    assert np.array_equal(values(fwd)["ŷ[2]"], rec.predictions[2])
+    assert values(loss)["MSE"][0] == rec.loss and values(loss)["J"][0] == rec.objective
+    assert out.lines[0].formula == "delta2 = ŷ − y"
+    assert np.array_equal(values(out)["dW2"], rec.dW[1].ravel())
+    assert np.array_equal(values(hid)["delta1[2]"], rec.delta[0][2])
+    assert hid.lines[0].formula == "delta1 = delta2·W2ᵀ"
+    assert np.array_equal(values(hid)["db1"], rec.db[0].ravel())
+    assert upd.lines[0].formula == "W2 −= lr·dW2"
+    np.testing.assert_array_equal(values(upd)["after"], rec.b_after[0].ravel())  # last: b1
+    assert "W1" in upd.writes and "dW1" in upd.reads and "W1" in fwd.reads
+
+
+def test_row_shares_add_up_to_the_gradient():
+    s = open_session(Config(preset="notebook"))
+    rec = s.step()
+    total = sum(values(phases(rec, r, "linear", "linear")[3])[f"row {r}'s share"]
+                for r in range(4))
+    np.testing.assert_allclose(total, rec.dW[0].ravel(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("hidden", [(3,), (3, 2), (2, 2, 2)])
+def test_one_phase_per_layer_going_backwards(hidden):
+    s = open_session(Config(data="xor", hidden=hidden, seed=1))
+    rec = s.step()
+    keys = [p.key for p in phases(rec, 0, "tanh", "sigmoid")]
+    L = len(hidden) + 1
+    assert keys == ["forward", "loss", "output", *[f"hidden{k}" for k in range(L - 1, 0, -1)],
+                    "update"]
+    hid = phases(rec, 0, "tanh", "sigmoid")[3]
+    assert "⊙ tanh′(Z" in hid.lines[0].formula
