@@ -178,6 +178,18 @@ class Config:
         return tuple(f.name for f in fields(cls))
 
 
+# The fields that only mean something for a CSV file: a built-in dataset has its own columns
+# and refuses them, and a new table starts them afresh (their defaults: detect, use all).
+CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows")
+CSV_DEFAULTS = {f.name: f.default for f in fields(Config) if f.name in CSV_FIELDS}
+
+
+def flag(name: str) -> str:
+    """The command-line option that sets a Config field: `--skip-rows`; `--target` (given
+    once per target column) for `targets`."""
+    return "--target" if name == "targets" else "--" + name.replace("_", "-")
+
+
 def output_for(loss: str | None, default: str) -> str:
     """The output activation when none is given: the one the loss needs (bce: sigmoid, ce:
     softmax), else the dataset's default, unless that is softmax and the loss is not ce."""
@@ -189,17 +201,15 @@ def output_for(loss: str | None, default: str) -> str:
 
 def _check_choice(value, choices, name: str) -> None:
     if value not in choices:
-        flag = "--" + name.replace("_", "-")
-        raise UserError(f"{flag}: unknown value {value!r}; choose one of {', '.join(choices)}",
-                        field=name)
+        raise UserError(f"{flag(name)}: unknown value {value!r}; choose one of "
+                        f"{', '.join(choices)}", field=name)
 
 
 def _check_number(value, name: str, limits: tuple[float, float, bool]) -> None:
     low, high, open_low = limits
-    flag = "--" + name.replace("_", "-")
     ok = isinstance(value, (int, float)) and math.isfinite(value) and value <= high \
         and (value > low if open_low else value >= low)
     if not ok:
         bound = f"above {low:g}" if open_low else f"at least {low:g}"
-        raise UserError(f"{flag} must be a number {bound} and at most {high:g} (got {value})",
+        raise UserError(f"{flag(name)} must be a number {bound} and at most {high:g} (got {value})",
                         field=name)

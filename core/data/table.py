@@ -15,10 +15,9 @@ import numpy as np
 from ..errors import UserError
 from ..names import MAX_CATEGORIES, MAX_CLASSES, MAX_ROWS
 from . import csvfile
-from .dataset import Dataset, build
+from .dataset import Dataset, build, split_rng
 
 _INDEX_NAME = re.compile(r"Unnamed: 0")  # pandas' name for a column without one
-_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+")
 
 
 @dataclass
@@ -121,7 +120,7 @@ def _index_column(df, cols: list[str], header: bool) -> str | None:
 def to_dataset(ch: Chosen, normalize: str, test_fraction: float, seed: int,
                loss: str) -> Dataset:
     """Features as numbers (text one-hot encoded), targets as the loss needs them."""
-    rng = np.random.default_rng([seed, 0xDA7A])
+    rng = split_rng(seed)
     if loss == "mse" and all(_is_numeric(ch.df[c]) for c in (*ch.features, *ch.targets)):
         # A numeric table: one conversion gives the raw table, features and targets are
         # views of it (no copies of a big table)
@@ -200,7 +199,7 @@ def _text(ch: Chosen, c: str):
                             f"{row + 1}", field="data")
         value = text.iloc[row]
         hint = ""
-        if _COMMA_NUMBER.fullmatch(value):
+        if csvfile.is_comma_number(value):
             hint = " (for decimal commas use --decimal ,)"
         elif not any(char.isalnum() for char in value):  # `?`, `-`: a mark for a missing value
             hint = f" (a mark for a missing value? leave the column out with --drop {c})"

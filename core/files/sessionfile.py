@@ -44,7 +44,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ..config import Config
+from ..config import CSV_DEFAULTS, Config
 from ..data.dataset import Dataset
 from ..errors import UserError
 from ..names import PRESETS, lr_limits, lr_ok, n_params
@@ -280,9 +280,9 @@ CONFIG_KINDS: dict[str, tuple] = {
     "features": (list, None), "drop": (list, None), "sep": (str, None), "decimal": (str, None),
     "no_header": (bool,), "skip_rows": (int,),
 }
-# Settings format 1 did not have: a file of that format reads them as their defaults.
-SINCE_2 = {"features": None, "drop": None, "sep": None, "decimal": None, "no_header": False,
-           "skip_rows": 0}
+# Settings format 1 did not have (it had the target columns, none of the other CSV options):
+# a file of that format reads them as their defaults.
+SINCE_2 = {name: value for name, value in CSV_DEFAULTS.items() if name != "targets"}
 _ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),
           "hidden": (int, "whole numbers")}
 _NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null",

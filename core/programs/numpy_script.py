@@ -93,7 +93,7 @@ def _network(p: Plan) -> Section:
     w = " + ".join(f"{i}x{o}" for i, o in itertools.pairwise(sizes))
     b = " + ".join(str(o) for o in sizes[1:])
     lines.append(f" Total Trainable Parameters = {w} (weights) + {b} (biases) = "
-                 f"{cw.n_params(p)}")
+                 f"{p.n_params}")
     lines += ['"""', ""]
     lines += ct.comment(f"Starting weights and biases: {cw.start_words(p)}")
     lines += param_lines(p, p.start.params)

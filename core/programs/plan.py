@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import Config
-from ..data.builtin import FIXED
+from ..config import Config, flag
 from ..maths.network import param_views
+from ..names import n_params
 from ..training.session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
@@ -41,7 +41,7 @@ class DataPlan:
     train_rows: np.ndarray
     test_rows: np.ndarray
     test_fraction: float
-    split_seed: int  # the test split is drawn from default_rng([split_seed, 0xDA7A])
+    split_seed: int  # the test split is drawn from core.data.dataset.split_rng(split_seed)
     x_normalize: str
     y_normalize: str
     task: str
@@ -110,6 +110,10 @@ class Plan:
     def notebook_output(self) -> bool:
         """Whether the run ends with the notebook's own print (its preset), not a report."""
         return self.config.preset == "notebook"
+
+    @property
+    def n_params(self) -> int:
+        return n_params(self.sizes)
 
     @property
     def depth(self) -> int:
@@ -256,7 +260,7 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
     the command whose output the program reproduces. None for a session changed by hand, or
     one whose data and weights came from different seeds."""
     cfg = session.config
-    if not start.fresh or (start.seed != cfg.seed and _seed_matters_for_data(cfg)):
+    if not start.fresh or (start.seed != cfg.seed and session.dataset.uses_seed):
         return None
     base = Config(data=cfg.data, preset=cfg.preset, seed=cfg.seed).resolve()
     args = ["--preset", cfg.preset] if cfg.preset else ["--data", _quote(cfg.data)]
@@ -266,7 +270,7 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
         value = getattr(cfg, f.name)
         if value != getattr(base, f.name):
             args += _flag(f.name, value)
-    if _seed_matters(session):
+    if session.uses_seed:
         args += ["--seed", str(start.seed)]
     if log_every != 100:
         args += ["--log-every", str(log_every)]
@@ -274,34 +278,23 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
 
 
 def _flag(name: str, value) -> list[str]:
-    flag = "--" + name.replace("_", "-")
+    option = flag(name)
     if name == "targets":
-        return [p for t in value for p in ("--target", _quote(t))]
+        return [p for t in value for p in (option, _quote(t))]
     if name in ("features", "drop"):
-        return [flag, _quote(",".join(value))]
+        return [option, _quote(",".join(value))]
     if isinstance(value, bool):
-        return [flag] if value else []
+        return [option] if value else []
     if name == "hidden":
-        return [flag, ",".join(map(str, value))]
+        return [option, ",".join(map(str, value))]
     if value is None:
         return []
     if isinstance(value, float):
-        return [flag, f"{value!r}"]
-    return [flag, _quote(str(value))]
+        return [option, f"{value!r}"]
+    return [option, _quote(str(value))]
 
 
 def _quote(text: str) -> str:
     import shlex
 
     return shlex.quote(text)
-
-
-def _seed_matters_for_data(cfg: Config) -> bool:
-    return (cfg.is_builtin and cfg.data not in FIXED) or cfg.test_fraction > 0
-
-
-def _seed_matters(session: Session) -> bool:
-    cfg = session.config
-    explicit = cfg.preset is not None or cfg.weights is not None
-    return not explicit or session.batches > 1 or _seed_matters_for_data(cfg)
-

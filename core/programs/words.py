@@ -7,8 +7,6 @@ a session the same way.
 
 from __future__ import annotations
 
-import itertools
-
 from ..maths.activations import OUTPUT_ACTIVATIONS
 from ..maths.losses import LOSSES
 from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
@@ -58,11 +56,7 @@ def data_words(p: Plan) -> str:
 def network_words(p: Plan) -> str:
     arch = "-".join(map(str, p.sizes))
     hidden = f"{p.hidden} hidden layer{'s' if p.depth > 2 else ''}"
-    return f"{arch}: {hidden}, a {p.output} output; {n_params(p)} trainable parameters"
-
-
-def n_params(p: Plan) -> int:
-    return sum(i * o + o for i, o in itertools.pairwise(p.sizes))
+    return f"{arch}: {hidden}, a {p.output} output; {p.n_params} trainable parameters"
 
 
 def loss_words(p: Plan) -> str:

@@ -135,7 +135,7 @@ class Session:
         cols = ["loss", "objective"]
         if self._accuracy is not None:
             cols.append("accuracy")
-        if dataset.X_test.shape[0]:
+        if dataset.has_test:
             cols.append("test_loss")
             if self._accuracy is not None:
                 cols.append("test_accuracy")
@@ -224,9 +224,7 @@ class Session:
     def uses_seed(self) -> bool:
         """Whether the seed changes anything: drawn starting weights, generated data, the test
         split or the mini-batch shuffle. The notebook's preset uses none of them."""
-        ds = self.dataset
-        return (self._explicit is None or self.batches > 1 or ds.seeded
-                or ds.X_test.shape[0] > 0)
+        return self._explicit is None or self.batches > 1 or self.dataset.uses_seed
 
     # ------------------------------------------------------------------ saving and restoring
 
@@ -570,7 +568,7 @@ class Session:
             pred = np.empty((ds.raw.shape[0], As[-1].shape[1]))
             pred[ds.train_rows] = As[-1]
             test_loss = test_acc = None
-            if ds.X_test.shape[0]:
+            if ds.has_test:
                 Zt, At = net.forward(ds.X_test)
                 pred[ds.test_rows] = At[-1]
                 test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
@@ -591,7 +589,7 @@ class Session:
         true = ds.labels
         conf = metrics.confusion(true[ds.train_rows], cls[ds.train_rows], k)
         test_conf = metrics.confusion(true[ds.test_rows], cls[ds.test_rows], k) \
-            if ds.test_rows.size else None
+            if ds.has_test else None
         return dict(classes=ds.classes, predicted_class=frozen(cls)[0],
                     probability=frozen(prob)[0], confusion=frozen(conf)[0],
                     test_confusion=None if test_conf is None else frozen(test_conf)[0],
