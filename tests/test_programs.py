@@ -281,14 +281,14 @@ def assert_continues_the_session(text: str, session, tmp_path) -> None:
 def _continued(session) -> tuple[str, dict]:
     """What a session prints and ends on when it trains its configured epochs from where it
     is, printed as `train` prints."""
-    from tui.cli import _final_text, _log_line
+    from core.present.train_text import final_text, log_line
 
     e0, b0 = session.epoch, session.batch
     session.undo_budget = 0
     session.run(session.config.epochs)
-    lines = [_log_line(session, e) for e in range(e0 + (1 if b0 else 0), session.epoch)
+    lines = [log_line(session, e) for e in range(e0 + (1 if b0 else 0), session.epoch)
              if e % 100 == 0]
-    text = "".join(f"{line}\n" for line in lines) + _final_text(session) + "\n"
+    text = "".join(f"{line}\n" for line in lines) + final_text(session) + "\n"
     params = {}
     for k, (W, b) in enumerate(zip(session.net.W, session.net.b, strict=True), start=1):
         params[f"W{k}"], params[f"b{k}"] = np.array(W), np.array(b)

@@ -13,11 +13,13 @@ import itertools
 import textwrap
 
 from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
+from ..present.report import PRINTED_ROWS
+from ..present.train_text import Ending
 from . import literals as ct
 from . import words as cw
 from .datasteps import Section, data_sections
 from .embed import metrics_sources, report_sources
-from .plan import PRINTED_ROWS, Plan
+from .plan import Plan
 
 TAB = "    "
 
@@ -168,7 +170,7 @@ OPTIMISER_CODE = {
 def needs_forward(p: Plan) -> bool:
     """A `forward` function, beside the loop's own forward pass: for the log's loss on all
     rows (mini-batches), the test rows, and the report (all but the notebook's own print)."""
-    return not p.full_batch or p.data.has_test or not p.notebook_output
+    return not p.full_batch or p.data.has_test or p.ending is not Ending.NOTEBOOK
 
 
 def _functions(p: Plan) -> Section:
@@ -340,17 +342,16 @@ def log_lines(p: Plan, indent: str, y_hat: str = "y_hat", as_array=_plain,
     if not p.log_every:
         return out
     out.append(f"{indent}if epoch % log_every == 0:")
-    if not log_extras(p):
+    if not p.log_fields:
         return [*out, f'{indent}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
-    args = ["epoch", "loss"]
-    if p.data.has_test:
+    if "test_loss" in p.log_fields:
         out += [f"{indent}    {line}" for line in test_forward]
-        args.append(f"test_loss={test_loss or loss_call(p, 'z_test', 'y_hat_test', 'y_test')}")
-    if p.accuracy:
-        args.append(f"accuracy={p.accuracy}({as_array(y_hat)}, {as_array('y')})")
-        if p.data.has_test:
-            args.append(f"test_accuracy={p.accuracy}({as_array('y_hat_test')}, "
-                        f"{as_array('y_test')})")
+    value = {
+        "test_loss": test_loss or loss_call(p, "z_test", "y_hat_test", "y_test"),
+        "accuracy": f"{p.accuracy}({as_array(y_hat)}, {as_array('y')})",
+        "test_accuracy": f"{p.accuracy}({as_array('y_hat_test')}, {as_array('y_test')})",
+    }
+    args = ["epoch", "loss", *(f"{name}={value[name]}" for name in p.log_fields)]
     call = f"{indent}    print(log_line({', '.join(args)}))"
     if len(call) > ct.WIDTH:
         inner = f",\n{indent}{' ' * 19}".join(args)
@@ -358,21 +359,16 @@ def log_lines(p: Plan, indent: str, y_hat: str = "y_hat", as_array=_plain,
     return [*out, call]
 
 
-def log_extras(p: Plan) -> bool:
-    """Whether the log line has more than the notebook's epoch and loss."""
-    return p.data.has_test or p.accuracy is not None
-
-
 def report_names(p: Plan) -> list[str]:
     """The functions of core.present.report the program prints with."""
-    names = ["log_line"] if p.log_every and log_extras(p) else []
-    return names if p.notebook_output else [*names, "final_report"]
+    names = ["log_line"] if p.log_every and p.log_fields else []
+    return names if p.ending is Ending.NOTEBOOK else [*names, "final_report"]
 
 
 def metric_names(p: Plan) -> list[str]:
     """The functions of core.maths.metrics it counts with."""
     names = [p.accuracy] if p.accuracy else []
-    if p.classes is not None and not p.notebook_output:
+    if p.ending is Ending.CLASSES:
         names += ["predicted", "confusion"]
     return names
 
@@ -496,11 +492,11 @@ def _update_lines(p: Plan) -> list[str]:
 
 def _predictions(p: Plan) -> Section:
     lines = ["# Final Predictions", ""]
-    if p.notebook_output:
+    if p.ending is Ending.NOTEBOOK:
         lines += [*all_predictions(p), 'print("\\nFinal Predictions:\\n", predictions)']
         text = "The trained network's predictions for every row, in the normalised units it " \
             "trains in, printed as the notebook prints them."
-    elif p.data.task == "regression":
+    elif p.ending is Ending.REGRESSION:
         lines += first_rows_report(p, "forward({})[1]")
         text = (f"The first {PRINTED_ROWS} rows of the file through the trained network, "
                 "their predictions back in the target's own units beside the targets.")
@@ -508,7 +504,7 @@ def _predictions(p: Plan) -> Section:
         lines += all_predictions(p) + final_report_lines(p)
         text = ("The trained network's predictions for every row beside its target" +
                 (": the class it picks and the probability it gives it, then the accuracy and "
-                 "the confusion matrix." if p.classes is not None else "."))
+                 "the confusion matrix." if p.ending is Ending.CLASSES else "."))
     return Section("Final Predictions", text, "\n".join(lines) + "\n")
 
 
@@ -552,16 +548,18 @@ def _scaled(kind: str, values: str, v: str) -> str:
 
 
 def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
-    """The report `backprop train` ends a classifier with: each row's class and probability,
-    the accuracy and the confusion matrices. `as_array` turns the name of the training
-    targets into a NumPy array expression."""
+    """The report `backprop train` ends a classifier with (Ending.CLASSES: each row's class
+    and probability, the accuracy and the confusion matrices; Ending.SCORED: each row's
+    predictions and the accuracy), with the arguments `train_text.final_text` passes.
+    `as_array` turns the name of the training targets into a NumPy array expression."""
     d = p.data
+    classes = p.ending is Ending.CLASSES
     out = [""]
     args = ["target_names", "targets", "predictions"]
     if d.has_test:
         out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",
                 "test[test_rows] = True"]
-    if p.classes is not None:
+    if classes:
         out += [f"classes = {list(p.classes)!r}",
                 "target_class = " + ("np.argmax(targets, axis=1)" if len(p.classes) > 2 or
                                      len(d.target_names) > 1 else
@@ -578,11 +576,10 @@ def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
                        f"predicted_class[test_rows], {k})")
     if d.has_test:
         args.append("test=test")
-    if p.accuracy:
-        args.append(f"accuracy={p.accuracy}(y_hat, {as_array('y')})")
-        if d.has_test and p.classes is not None:
-            args.append(f"test_accuracy={p.accuracy}(y_hat_test, {as_array('y_test')})")
-    if p.classes is not None:
+    args.append(f"accuracy={p.accuracy}(y_hat, {as_array('y')})")
+    if classes and d.has_test:
+        args.append(f"test_accuracy={p.accuracy}(y_hat_test, {as_array('y_test')})")
+    if classes:
         args.append("confusion=train_confusion")
         if d.has_test:
             args.append("test_confusion=test_confusion")

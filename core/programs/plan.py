@@ -20,10 +20,10 @@ import numpy as np
 from ..config import Config, flag
 from ..maths.network import param_views
 from ..names import n_params
+from ..present.train_text import Ending, ending, log_fields
 from ..training.session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
-PRINTED_ROWS = 20  # the rows of predictions `backprop train` prints
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,9 @@ class Plan:
     command: str | None  # the `backprop train` command that prints the same, if there is one
     accuracy: str | None  # core.maths.metrics' accuracy function the log uses, when classifying
     classes: tuple[str, ...] | None  # class names, in output order, when classifying
-
-    @property
-    def notebook_output(self) -> bool:
-        """Whether the run ends with the notebook's own print (its preset), not a report."""
-        return self.config.preset == "notebook"
+    # What `backprop train` prints for this session (core.present.train_text decides both):
+    log_fields: tuple[str, ...]  # the log line's numbers beyond the epoch and the loss
+    ending: Ending  # how the report after training ends
 
     @property
     def n_params(self) -> int:
@@ -147,7 +145,8 @@ def plan(session: Session, log_every: int = 100) -> Plan:
         optimizer=cfg.optimizer, l2=float(cfg.l2), batch_size=int(session.batch_size),
         batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
         start=start, command=_command(session, start, log_every),
-        accuracy=_accuracy_name(session), classes=session.dataset.classes)
+        accuracy=_accuracy_name(session), classes=session.dataset.classes,
+        log_fields=log_fields(session), ending=ending(session))
 
 
 def _accuracy_name(session: Session) -> str | None:
