@@ -145,15 +145,8 @@ def plan(session: Session, log_every: int = 100) -> Plan:
         optimizer=cfg.optimizer, l2=float(cfg.l2), batch_size=int(session.batch_size),
         batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
         start=start, command=_command(session, start, log_every),
-        accuracy=_accuracy_name(session), classes=session.dataset.classes,
+        accuracy=session.accuracy_name, classes=session.dataset.classes,
         log_fields=log_fields(session), ending=ending(session))
-
-
-def _accuracy_name(session: Session) -> str | None:
-    """The accuracy the session logs: sigmoid outputs against 0.5, softmax by argmax."""
-    if session.dataset.task != "classification":
-        return None
-    return "accuracy_multiclass" if session.config.loss == "ce" else "accuracy"
 
 
 # ---------------------------------------------------------------- data
@@ -257,9 +250,12 @@ def _start(session: Session) -> Start:
 def _command(session: Session, start: Start, log_every: int) -> str | None:
     """`backprop train …` with the options that differ from what it would fill in itself:
     the command whose output the program reproduces. None for a session changed by hand, or
-    one whose data and weights came from different seeds."""
+    one whose data and weights came from different seeds, or whose weights were drawn where
+    the config reads them (a preset or a weights file, then `n`: train would read them)."""
     cfg = session.config
     if not start.fresh or (start.seed != cfg.seed and session.dataset.uses_seed):
+        return None
+    if start.init_draws and (cfg.preset is not None or cfg.weights is not None):
         return None
     base = Config(data=cfg.data, preset=cfg.preset, seed=cfg.seed).resolve()
     args = ["--preset", cfg.preset] if cfg.preset else ["--data", _quote(cfg.data)]

@@ -99,11 +99,13 @@ def start_words(p: Plan) -> str:
     if not s.fresh:
         return (f"the session's parameters at epoch {s.epoch}" +
                 (f", after {s.batch} of the epoch's {p.batches} updates" if s.batch else ""))
+    if s.init_draws:  # drawn, even where the config names weights (a session started over)
+        return f"{INIT_WORDS[s.init_draws]}, drawn with seed {s.seed}"
     if cfg.preset:
         return PRESET_WEIGHTS.get(cfg.preset, f"the {cfg.preset} preset's")
     if cfg.weights:
         return f"read from {cfg.weights} (--weights)"
-    return f"{INIT_WORDS[s.init_draws or cfg.init]}, drawn with seed {s.seed}"
+    return f"{INIT_WORDS[cfg.init]}, drawn with seed {s.seed}"
 
 
 def steps_md(p: Plan) -> list[str]:

@@ -221,6 +221,11 @@ class Session:
         return self._columns
 
     @property
+    def accuracy_name(self) -> str | None:
+        """The `core.maths.metrics` function the session scores with; None for regression."""
+        return None if self._accuracy is None else self._accuracy.__name__
+
+    @property
     def uses_seed(self) -> bool:
         """Whether the seed changes anything: drawn starting weights, generated data, the test
         split or the mini-batch shuffle. The notebook's preset uses none of them."""
