@@ -9,19 +9,11 @@ same scalings fitted on the training rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..data.dataset import SPLIT_SALT
 from . import literals as ct
 from . import words as cw
+from .parts import Section
 from .plan import Plan
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str  # the heading comment that opens the code, as the notebook's cells do
-    text: str  # markdown explaining the step (the notebook shows it above the code)
-    code: str
 
 
 def data_sections(p: Plan) -> list[Section]:

@@ -16,9 +16,10 @@ from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
 from ..present.train_text import Ending
 from . import literals as ct
 from . import words as cw
-from .datasteps import Section, data_sections
-from .numpy_script import (
+from .datasteps import data_sections
+from .parts import (
     TAB,
+    Section,
     epochs_range,
     final_report_lines,
     first_rows_report,
