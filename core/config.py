@@ -165,14 +165,6 @@ class Config:
             return 1
         return self.batch_size
 
-    def label(self) -> str:
-        act = self.activation if self.activation == self.output_activation \
-            else f"{self.activation}/{self.output_activation}"
-        return f"{act}"
-
-    def changed(self, **kw) -> Config:
-        return replace(self, **kw)
-
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
