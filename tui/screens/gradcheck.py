@@ -57,11 +57,11 @@ def report(check: GradCheck, epoch: int) -> Text:
                style="dim")
     over = f"all {n:,} entries" if compared == n else f"the {compared:,} of {n:,} entries compared"
     if verdict == "pass":
-        out.append(" ✓ PASS: backprop agrees with the finite differences", style="bold")
+        out.append(" ✓ PASS: backprop's gradients match the finite differences", style="bold")
         out.append(_paragraph(f"largest relative error {num(check.max_rel_error, 3)} ≤ "
                               f"tolerance {tol:g}, over {over}"))
     elif verdict == "fail":
-        out.append(" ✗ FAIL: backprop disagrees with the finite differences",
+        out.append(" ✗ FAIL: backprop's gradients do not match the finite differences",
                    style="bold reverse")
         off = int((check.compared & (check.rel_error > tol)).sum())
         out.append(_paragraph(f"largest relative error {num(check.max_rel_error, 3)} > "
