@@ -95,6 +95,9 @@ def single_layer_model(loss: str, output: str) -> str:
 TRANSPOSE = "ᵀ"  # one notation everywhere: Hᵀ, W2ᵀ, Xᵀ
 
 
+# How `backprop graph` writes one row's graph of scalars.
+GRAPH_FORMATS = ("text", "json", "dot")
+
 # What `backprop code` and the export key write: a session as a program.
 CODE_FORMATS = ("numpy", "notebook", "torch")
 CODE_SUFFIXES = {"numpy": "py", "notebook": "ipynb", "torch": "py"}

@@ -115,8 +115,8 @@ def _for_argparse(parse: Parser) -> Parser:
 
 # ---------------------------------------------------------------------------- the table
 
-APP, TRAIN, SERVE, CODE = "backprop", "train", "serve", "code"
-MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE)
+APP, TRAIN, SERVE, CODE, GRAPH = "backprop", "train", "serve", "code", "graph"
+MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE, GRAPH)
 # Groups of options that describe the model (data, network, training): a Config's fields.
 MODEL_GROUPS = ("data", "model", "training")
 
@@ -246,12 +246,14 @@ OPTIONS: tuple[Option, ...] = (
            "data, with --no-header)", "data", parse=parse_int, metavar="N",
            form="skip lines", form_parse=optional(parse_int), hint="CSV only"),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
-           "runs (default 100)", "training", parse=parse_int, metavar="N"),
+           "runs (default 100)", "training", commands=(APP, TRAIN, SERVE, CODE),
+           parse=parse_int, metavar="N"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
            commands=(APP, SERVE), parse=int_in(1), metavar="N"),
-    Option("resume", "--resume", "reopen a saved session file (code: write its program)",
-           "session", commands=(APP, CODE), parse=parse_text, metavar="FILE"),
+    Option("resume", "--resume", "reopen a saved session file (code: write its program; "
+           "graph: draw it where it stopped)", "session", commands=(APP, CODE, GRAPH),
+           parse=parse_text, metavar="FILE"),
     Option("save_to", "--save-to", "where w saves the session (default: "
            "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)", "session",
            commands=(APP,), parse=parse_text, metavar="FILE.json"),
@@ -267,8 +269,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("output", "--output", "where to write it; - for stdout (default: "
            "backprop-<format>-<YYYYmmdd-HHMMSS>.py/.ipynb in this folder)", "program",
            commands=(CODE,), parse=parse_text, metavar="FILE", short="-o"),
-    Option("force", "--force", "replace FILE if it exists", "program", commands=(CODE,),
-           switch=True, default=False),
+    Option("force", "--force", "replace FILE if it exists", "program",
+           commands=(CODE, GRAPH), switch=True, default=False),
+    # backprop graph
+    Option("row", "--row", "which row of the data, numbered as the dataset pane numbers "
+           "them (default 0)", "graph", commands=(GRAPH,), parse=int_in(0), metavar="N",
+           default=0),
+    Option("graph_format", "--format", "text (default: for a terminal or a slide), json, or "
+           "dot (Graphviz source, as micrograd's draw_dot)", "graph", commands=(GRAPH,),
+           choices=names.GRAPH_FORMATS, default="text"),
+    Option("focus", "--focus", "keep only the nodes on the paths from this node to J, e.g. "
+           "W1[0,1]", "graph", commands=(GRAPH,), parse=parse_text, metavar="NODE"),
+    Option("graph_output", "--output", "write to FILE instead of the terminal (- is the "
+           "terminal, the default)", "graph", commands=(GRAPH,), parse=parse_text,
+           metavar="FILE", short="-o"),
     # backprop serve
     Option("host", "--host", "address to bind (default 127.0.0.1, this machine only)",
            "server", commands=(SERVE,), parse=parse_text, metavar="HOST",
@@ -280,7 +294,7 @@ OPTIONS: tuple[Option, ...] = (
 BY_NAME = {o.name: o for o in OPTIONS}
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
                 "screen": "screen", "session": "session files", "output": "output",
-                "program": "program", "server": "server"}
+                "program": "program", "graph": "graph", "server": "server"}
 
 
 def options_of(command: str) -> tuple[Option, ...]:
