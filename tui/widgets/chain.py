@@ -42,16 +42,18 @@ class ChainPane(Pane):
         self.row = 0  # a file row (as the dataset pane numbers them), a training row
         self.step: int | None = None  # the walk's position (0 is J), None: not walking
         self.picked = "W1[0,0]"  # the picked parameter, as the graph names it
-        self._cache: tuple[tuple, Graph | str, bool] | None = None
+        # (view, (row, picked, slots), graph, focused): the view itself, never its id, which
+        # a later view may reuse once this one is gone
+        self._cache: tuple[SessionView, tuple, Graph | str, bool] | None = None
 
     # ------------------------------------------------------------------ the graph
 
     def graph(self, view: SessionView, slots: int = 10**9) -> tuple[Graph | str, bool]:
         """The graph to draw (or why there is none), and whether it is focused on the
         picked parameter: the whole graph when it fits in `slots` lines of nodes."""
-        key = (id(view), self.row, self.picked, slots)
-        if self._cache is not None and self._cache[0] == key:
-            return self._cache[1], self._cache[2]
+        key = (self.row, self.picked, slots)
+        if self._cache is not None and self._cache[0] is view and self._cache[1] == key:
+            return self._cache[2], self._cache[3]
         from core.errors import UserError
         from core.present.chain import view_graph
 
@@ -66,7 +68,7 @@ class ChainPane(Pane):
                 graph = view_graph(view, self.row, self.picked, FOCUS_LIMIT)
         except UserError as exc:
             graph, focused = str(exc), True
-        self._cache = (key, graph, focused)
+        self._cache = (view, key, graph, focused)
         return graph, focused
 
     @staticmethod
