@@ -289,7 +289,7 @@ def test_focus_keeps_the_paths_from_one_node_to_J(kw, focus):
     session = open_session(Config(**kw))
     full = session_graph(session, 0)
     part = session_graph(session, 0, focus=focus)
-    assert set(part.ids) == _descendants(full, focus)
+    assert set(part.ids) == _descendants(full, focus) == full.paths_from(focus)
     assert "J" in part and part.focus == focus
     for node in part.nodes:  # the same numbers as in the whole graph
         assert node.grad == full.node(node.id).grad and node.value == full.node(node.id).value

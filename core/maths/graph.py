@@ -157,6 +157,23 @@ class Graph:
     def ids(self) -> tuple[str, ...]:
         return tuple(node.id for node in self.nodes)
 
+    def paths_from(self, start: str) -> frozenset[str]:
+        """The nodes on the paths from `start` to J: `start` and every node it feeds, and
+        what those feed (empty when `start` is not in the graph)."""
+        if start not in self._index:
+            return frozenset()
+        users: dict[str, list[str]] = {}
+        for node in self.nodes:
+            for src in node.inputs:
+                users.setdefault(src, []).append(node.id)
+        seen, todo = {start}, [start]
+        while todo:
+            for user in users.get(todo.pop(), ()):
+                if user not in seen:
+                    seen.add(user)
+                    todo.append(user)
+        return frozenset(seen)
+
     def steps(self) -> tuple[Step, ...]:
         """The backward walk: J first, then every node after all the nodes it feeds, each
         with its gradient as the sum over those nodes of upstream gradient × local one."""

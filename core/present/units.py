@@ -70,6 +70,19 @@ def _plane(view: SessionView, cols: int, rows: int) -> np.ndarray | None:
     return view.dataset.x_norm.apply(mesh)
 
 
+def _outputs(view: SessionView, cols: int, rows: int) -> \
+        tuple[Network, np.ndarray, list[np.ndarray]] | None:
+    """The network, the grid's inputs and every layer's outputs on them; None without a
+    plane to draw on."""
+    X = _plane(view, cols, rows)
+    if X is None:
+        return None
+    net = view_network(view)
+    with np.errstate(all="ignore"):
+        _, As = net.forward(X)
+    return net, X, As
+
+
 def picture_size(view: SessionView, cols: int, rows: int) -> tuple[int, int]:
     """`cols` × `rows`, or fewer when the network is so big that they would cost more than
     PICTURE_WORK (at least 2 × 2)."""
@@ -82,12 +95,10 @@ def unit_pictures(view: SessionView, cols: int, rows: int) -> UnitPictures | Non
     """Every unit of every layer over the input plane, `cols` × `rows` pixels (fewer for a
     big network: see `picture_size`); None unless the data has two input features."""
     cols, rows = picture_size(view, cols, rows)
-    X = _plane(view, cols, rows)
-    if X is None:
+    found = _outputs(view, cols, rows)
+    if found is None:
         return None
-    net = view_network(view)
-    with np.errstate(all="ignore"):
-        _, As = net.forward(X)
+    net, X, As = found
     acts = tuple(net.activation(k).name for k in range(net.depth))
     values = tuple(A.reshape(rows, cols, -1) for A in As)
     ranges = tuple(value_range(a, v) for a, v in zip(acts, values, strict=True))
@@ -103,12 +114,10 @@ def unit_surface(view: SessionView, layer: int, unit: int) -> Surface | None:
     if sf is None or sf.kind != "plane":
         return None
     rows, cols = sf.values.shape
-    X = _plane(view, cols, rows)
-    if X is None:
+    found = _outputs(view, cols, rows)
+    if found is None:
         return None
-    net = view_network(view)
-    with np.errstate(all="ignore"):
-        _, As = net.forward(X)
+    net, _, As = found
     values = As[layer][:, unit].reshape(rows, cols)
     act = net.activation(layer).name
     return replace(sf, values=values, value_range=value_range(act, values), classes=None,

@@ -219,7 +219,7 @@ class ChainPane(Pane):
         start = (at // per_page) * per_page
         page = nodes[start:start + per_page]
         used = {t.upstream for t in step.terms} if step is not None else set()
-        path = set() if focused or step is not None else _paths(graph, self.picked)
+        path = set() if focused or step is not None else graph.paths_from(self.picked)
         grid: list[Text] = [Text(" ") for _ in range(min(rows, -(-len(page) // cols)))]
         for k, node in enumerate(page):
             line = grid[k % len(grid)]
@@ -264,20 +264,3 @@ def _col_width(id_w: int) -> int:
 
 def _id_width(graph: Graph) -> int:
     return max(len(node.id) for node in graph.nodes)
-
-
-def _paths(graph: Graph, start: str) -> set[str]:
-    """The nodes on the paths from `start` to J (empty when `start` is not in the graph)."""
-    if start not in graph:
-        return set()
-    users: dict[str, list[str]] = {}
-    for node in graph.nodes:
-        for src in node.inputs:
-            users.setdefault(src, []).append(node.id)
-    seen, todo = {start}, [start]
-    while todo:
-        for user in users.get(todo.pop(), ()):
-            if user not in seen:
-                seen.add(user)
-                todo.append(user)
-    return seen
