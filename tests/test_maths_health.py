@@ -222,3 +222,13 @@ def test_flags_at_epoch_0_have_no_update_yet():
     assert all(ly.grad_norm is None and ly.update_ratio is None for ly in health.layers)
     assert [f.text for f in health.flags] == [
         "first loss 0.5; always predicting the mean gives 0.0173"]
+
+
+def test_a_diverged_run_has_health_without_a_crash():
+    """Training that overflowed leaves non-finite figures: written as null, no flag fails."""
+    session = open_session(Config(preset="notebook", lr=50))
+    session.run(100)
+    assert session.diverged
+    doc = health_json(session)
+    json.dumps(doc, allow_nan=False)
+    assert any("no longer a finite number" in w for w in _warnings(session))

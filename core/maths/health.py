@@ -109,17 +109,20 @@ def chance_loss(loss: str, y: np.ndarray) -> float:
         return math.log(y.shape[1])
     if loss == "bce":
         return math.log(2.0)
-    return float(((y - y.mean(axis=0)) ** 2).mean())
+    with np.errstate(all="ignore"):  # values whose squares overflow: inf, shown as such
+        return float(((y - y.mean(axis=0)) ** 2).mean())
 
 
 def _ratio(x: float) -> str:
     """3e-1, 2e-3: an order of magnitude, as CS231n writes these ratios."""
+    if not math.isfinite(x):
+        return str(x)
     mantissa, exp = f"{x:.0e}".split("e")
     return f"{mantissa}e{int(exp)}"
 
 
 def _loss(x: float) -> str:
-    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
+    return f"{x:.3g}" if not math.isfinite(x) or abs(x) >= 1e-3 else f"{x:.2e}"
 
 
 def flags(layers: Sequence[LayerHealth], loss: str, chance: float,
@@ -149,7 +152,8 @@ def flags(layers: Sequence[LayerHealth], loss: str, chance: float,
                                    f"{ly.activation} outputs are saturated ({flat}), where "
                                    f"the slope is nearly 0 and little gradient flows{why}"))
     grads = [ly.grad_norm for ly in layers]
-    if len(layers) >= 3 and all(g is not None for g in grads) and grads[-1] and \
+    if len(layers) >= 3 and all(g is not None and math.isfinite(g) for g in grads) and \
+            grads[-1] and \
             grads[0] < VANISHING * grads[-1]:
         out.append(Flag("warn", f"the gradient vanishes on its way back: ‖dW1‖ is "
                                 f"{_ratio(grads[0] / grads[-1])} of ‖dW{len(layers)}‖"))
@@ -190,6 +194,9 @@ def _chance(loss: str, chance: float, first: float | None, now: float | None,
     elif first is not None and math.isfinite(first):
         out.append(Flag("note", f"first loss {_loss(first)}; always predicting the mean "
                                 f"gives {_loss(chance)}"))
+    if epoch > 0 and now is None:
+        out.append(Flag("warn", "the loss is no longer a finite number (it overflowed): the "
+                                "steps were far too big for these weights; lower the lr"))
     if epoch == 0 or now is None:
         return out
     if _stuck(recent) and now >= (1 - AT_CHANCE) * chance:
@@ -206,7 +213,8 @@ def _chance(loss: str, chance: float, first: float | None, now: float | None,
 def _steps(layers: Sequence[LayerHealth], chance: float, first: float | None,
            now: float | None, recent: list[float], epoch: int) -> list[Flag]:
     """CS231n's update/weight ratio, about 1e-3: a verdict only with the loss's evidence."""
-    ratios = [(ly.layer, ly.update_ratio) for ly in layers if ly.update_ratio is not None]
+    ratios = [(ly.layer, ly.update_ratio) for ly in layers
+              if ly.update_ratio is not None and math.isfinite(ly.update_ratio)]
     if not ratios:
         return []
     top_layer, top = max(ratios, key=lambda lr: lr[1])

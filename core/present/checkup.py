@@ -66,4 +66,4 @@ def health_json(session: Session) -> dict:
     h = session_health(session)
     return {"health": [{k: _finite(v) if isinstance(v, float) else v
                         for k, v in ly.as_dict().items()} for ly in h.layers],
-            "chance_loss": h.chance_loss}
+            "chance_loss": _finite(h.chance_loss)}
