@@ -201,7 +201,7 @@ class ChainPane(Pane):
                                for k, name in enumerate(ds.target_names))
         line = Text(f" row {r}: ", style=self.style("head"))
         line.append(fit(f"{cells} → {target}", max(width - 30, 20)))
-        line.append(fit("   each node: value, ∂J/∂node", max(width - len(line), 0)),
+        line.append(fit("   (value, ∂J/∂node)", max(width - len(line), 0)),
                     style=self.style("dim"))
         return line
 
