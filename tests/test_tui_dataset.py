@@ -98,7 +98,7 @@ async def test_v_shows_the_confusion_matrix_of_the_training_and_test_rows() -> N
                                                   activation="tanh", seed=1,
                                                   test_fraction=0.2)))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("r", "v", "v", "v")
+        await pilot.press("r", "v", "v", "v", "v", "v")  # network, output, chain, health
         await pilot.pause()
         assert app.main.top == "confusion"
         from tui.widgets.confusion import ConfusionPane
@@ -121,7 +121,7 @@ async def test_the_confusion_pane_is_as_tall_as_its_matrices_and_no_taller() -> 
     below starting right under it (no blank lines in it or after it)."""
     app = BackpropApp(session=open_session(Config(data="spiral3", seed=3, test_fraction=0.2)))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("r", "v", "v", "v")
+        await pilot.press("r", "v", "v", "v", "v", "v")
         await pilot.pause()
         pane = app.query_one("#confusion")
         assert app.main.top == "confusion" and pane.region.height == 2 + 1 + 3
@@ -132,10 +132,10 @@ async def test_v_skips_the_confusion_matrix_without_classes() -> None:
     app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)))
     async with app.run_test(size=SIZE) as pilot:
         seen = []
-        for _ in range(3):
+        for _ in range(5):
             await pilot.press("v")
             seen.append(app.main.top)
-        assert seen == ["network", "output", "dataset"]
+        assert seen == ["network", "output", "chain", "health", "dataset"]
 
 
 async def test_the_output_pane_colours_classes_and_names_them() -> None:

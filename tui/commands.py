@@ -51,11 +51,12 @@ KEYS: tuple[Key, ...] = (
     Key("l", "toggle_log", "Toggle log scale", "Loss chart: log or linear scale",
         short="log/linear chart", footer="Log", footer_when=(NORMAL,)),
     Key("f", "next_phase", "Next phase", "Walk one update: forward, loss, output and hidden "
-        "gradients, update", short="next phase (j/k row)"),
+        "gradients, update (in the chain-rule view: one node back from J)",
+        short="next phase (j/k row)"),
     Key("b", "back", "Step back", "One phase while walking, else one epoch or an lr change",
         short="step back", footer="Back", footer_when=(DIVERGED,)),
-    Key("j", "row(1)", "Next row", "Phase walk: the next row of the batch", palette=False),
-    Key("k", "row(-1)", "Previous row", "Phase walk: the previous row of the batch",
+    Key("j", "row(1)", "Next row", "Phase walk or chain rule: the next row", palette=False),
+    Key("k", "row(-1)", "Previous row", "Phase walk or chain rule: the previous row",
         palette=False),
     Key("p", "play", "Play / pause", "Epochs continuously; +/- speed", short="play/pause"),
     Key("plus,right_square_bracket", "speed(1)", "Faster", "More epochs per frame while "
@@ -70,8 +71,9 @@ KEYS: tuple[Key, ...] = (
         short="gradient check"),
     Key("c", "settings", "Settings", "Data, network, loss, optimiser, seed, test share",
         short="settings"),
-    Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output (→ "
-        "confusion matrix, with classes)", short="dataset/network/output/confusion"),
+    Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output → "
+        "chain rule → health (→ confusion matrix, with classes)",
+        short="dataset/network/output/chain rule/health"),
     Key("pagedown", "rows(1)", "Next rows of the dataset", "Dataset pane: the next page",
         show="PgUp/PgDn/Home/End", short="dataset rows"),
     Key("pageup", "rows(-1)", "Previous rows of the dataset", "Dataset pane: the page before"),

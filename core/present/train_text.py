@@ -17,6 +17,7 @@ import numpy as np
 
 from ..training.session import Session
 from . import report
+from .checkup import health_json
 from .report import PRINTED_ROWS
 
 # What a log line may add to the epoch and the loss, in `report.log_line`'s order: the
@@ -163,4 +164,5 @@ def json_doc(session: Session) -> dict:
         if ev.test_accuracy is not None:
             doc["test_accuracy"] = finite_or_none(ev.test_accuracy)
             doc["test_confusion"] = ev.test_confusion.tolist()
+    doc.update(health_json(session))  # per layer, CS231n's figures; and the chance loss
     return doc
