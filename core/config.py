@@ -48,10 +48,13 @@ class Config:
     init: str | None = None
     seed: int | None = None
     lr: float | None = None
+    # e.g. "step:100:0.5", "exp:0.99", "cosine:500" (None: the lr stays as set)
+    lr_schedule: str | None = None
     epochs: int | None = None
     optimizer: str | None = None
     batch_size: int | None = None
     l2: float = 0.0
+    l1: float = 0.0
     test_fraction: float = 0.0
     noise: float = 0.1
     preset: str | None = None
@@ -79,6 +82,8 @@ class Config:
         if cfg.seed is None:
             filled["seed"] = new_seed()
         cfg = replace(cfg, **filled)
+        if cfg.lr_schedule is not None:  # one spelling: `STEP: 100 :0.50` is `step:100:0.5`
+            cfg = replace(cfg, lr_schedule=lr_schedule_text(*parse_lr_schedule(cfg.lr_schedule)))
         cfg.validate()
         return cfg
 
@@ -99,7 +104,10 @@ class Config:
                 raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})",
                                 field="hidden")
         _check_number(self.lr, "lr", names.LR_RANGE)
+        if self.lr_schedule is not None:
+            parse_lr_schedule(self.lr_schedule)
         _check_number(self.l2, "l2", names.L2_RANGE)
+        _check_number(self.l1, "l1", names.L1_RANGE)
         _check_number(self.noise, "noise", names.NOISE_RANGE)
         _check_number(self.test_fraction, "test_fraction", names.TEST_FRACTION_RANGE)
         if not isinstance(self.epochs, int) or not 0 <= self.epochs <= MAX_EPOCHS:
@@ -176,6 +184,45 @@ class Config:
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
+
+
+def parse_lr_schedule(text: str) -> tuple[str, int, float]:
+    """`step:EVERY:GAMMA`, `exp:GAMMA` or `cosine:T` as (kind, epochs, gamma): epochs is
+    EVERY or T (0 for exp), gamma is 1 for cosine. Raises UserError naming the option."""
+    spellings = " or ".join(names.LR_SCHEDULES.values())
+    parts = [p.strip() for p in str(text).split(":")]
+    kind = parts[0].lower()
+    want = {"step": 3, "exp": 2, "cosine": 2}.get(kind)
+    if want is None or len(parts) != want:
+        raise UserError(f"--lr-schedule: expected {spellings}, e.g. step:100:0.5 (got "
+                        f"{text!r})", field="lr_schedule")
+    every, gamma = 0, 1.0
+    try:
+        if kind in ("step", "cosine"):
+            every = int(parts[1])
+        if kind in ("step", "exp"):
+            gamma = float(parts[-1])
+    except ValueError:
+        raise UserError(f"--lr-schedule {text}: {names.LR_SCHEDULES[kind]} needs "
+                        f"{'a whole number of epochs' if kind != 'exp' else 'a number'} "
+                        f"where it has {parts[1]!r}" + (f" or {parts[-1]!r}" if want == 3 else ""),
+                        field="lr_schedule") from None
+    if kind != "exp" and not 1 <= every <= MAX_EPOCHS:
+        what = "EVERY" if kind == "step" else "T"
+        raise UserError(f"--lr-schedule {text}: {what} must be a whole number of epochs from "
+                        f"1 to {MAX_EPOCHS:,}", field="lr_schedule")
+    if not (math.isfinite(gamma) and 0.0 < gamma <= 1.0):
+        raise UserError(f"--lr-schedule {text}: GAMMA, the factor the lr is multiplied by, "
+                        "must be above 0 and at most 1", field="lr_schedule")
+    return kind, every, gamma
+
+
+def lr_schedule_text(kind: str, every: int, gamma: float) -> str:
+    """A schedule as `--lr-schedule` spells it, one way: `step:100:0.5`, `exp:0.99`,
+    `cosine:500`."""
+    if kind == "step":
+        return f"step:{every}:{gamma!r}"
+    return f"exp:{gamma!r}" if kind == "exp" else f"cosine:{every}"
 
 
 def output_for(loss: str | None, default: str) -> str:

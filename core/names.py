@@ -20,6 +20,9 @@ INITS = ("uniform", "xavier", "he")
 NORMALIZERS = ("max", "minmax", "zscore", "none")
 DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine", "spiral3")
 PRESETS = ("notebook",)
+# Learning-rate schedules, as `--lr-schedule` spells them (torch's StepLR, ExponentialLR and
+# CosineAnnealingLR with eta_min 0, stepped once per epoch).
+LR_SCHEDULES = {"step": "step:EVERY:GAMMA", "exp": "exp:GAMMA", "cosine": "cosine:T"}
 
 # What a network may be.
 MAX_UNITS = 1024
@@ -30,6 +33,7 @@ MAX_ACTIVATION_BYTES = 4 * 2**30
 # Numbers a user types: (low, high, low excluded).
 LR_RANGE = (0.0, 1000.0, True)
 L2_RANGE = (0.0, 1e6, False)
+L1_RANGE = (0.0, 1e6, False)
 NOISE_RANGE = (0.0, 10.0, False)
 TEST_FRACTION_RANGE = (0.0, 0.9, False)
 MAX_EPOCHS = 10_000_000

@@ -217,6 +217,11 @@ OPTIONS: tuple[Option, ...] = (
            form_parse=optional(parse_int), hint="blank: default"),
     Option("lr", "--lr", "learning rate (default 0.1)", "training", parse=parse_float,
            metavar="LR", form="learning rate", hint="changes live alone"),
+    Option("lr_schedule", "--lr-schedule", "the lr per epoch: step:EVERY:GAMMA (×GAMMA every "
+           "EVERY epochs), exp:GAMMA (×GAMMA each epoch) or cosine:T (to 0 over T epochs), as "
+           "torch's StepLR, ExponentialLR, CosineAnnealingLR", "training", parse=parse_text,
+           metavar="SCHEDULE", form="lr schedule", form_parse=optional(parse_text),
+           hint="blank: none; e.g. step:100:0.5", values="step:N:G|exp:G|cosine:T"),
     Option("seed", "--seed", "random seed (default: a fresh one, shown)", "model",
            parse=parse_int, metavar="N", form="seed"),
     Option("test_fraction", "--test-fraction", "hold out this share of rows as a test set "
@@ -224,6 +229,8 @@ OPTIONS: tuple[Option, ...] = (
            hint="0 to 0.9"),
     Option("l2", "--l2", "L2 penalty on weights (default 0)", "training", parse=parse_float,
            metavar="λ", form="L2 penalty λ"),
+    Option("l1", "--l1", "L1 penalty λ·Σ|W| on weights (default 0)", "training",
+           parse=parse_float, metavar="λ", form="L1 penalty λ"),
     Option("noise", "--noise", "noise of generated datasets (default 0.1)", "data",
            parse=parse_float, metavar="X", form="noise", hint="generated data"),
     Option("features", "--features", "use only these CSV columns as features (names or "

@@ -53,7 +53,7 @@ from .opening import load_dataset
 from .weights import read_json, require_finite, save_text, stamped_name
 
 FORMAT = "backprop-stepper-session"
-VERSION = 2
+VERSION = 3
 MAX_SESSION_BYTES = 2**30
 _NONFINITE_NAMES = {"NaN", "Infinity", "-Infinity"}
 LATER_COLUMNS = ("test_accuracy",)  # history columns that files of format 1 lack
@@ -97,6 +97,7 @@ def session_doc(session: Session) -> dict:
         "seed": st.seed,
         "initial": None if st.initial is None else _floats_out(st.initial),
         "lr": st.lr,
+        "base_lr": st.base_lr,
         "epoch": st.epoch,
         "batch": st.batch,
         "perm": None if st.perm is None else [int(i) for i in st.perm],
@@ -168,15 +169,20 @@ def load_session(path: str) -> Session:
     params = r.floats(r.get(doc, "params", list, "a list"), "params", n, arch, finite=True)
     opt_state = _opt_state(r.get(doc, "opt_state", dict, "an object"), s, n, r)
     lr = r.get(doc, "lr", float, "a number")
-    if not lr_ok(lr):
+    # with a schedule the lr of an epoch may be 0 (cosine at its end); its base may not
+    if not (lr_ok(lr) or (s.schedule is not None and lr == 0)):
         raise r.damaged(f'"lr" must be {lr_limits()}')
+    base_lr = r.get(doc, "base_lr", float, "a number") if "base_lr" in doc else lr
+    if not lr_ok(base_lr):
+        raise r.damaged(f'"base_lr" must be {lr_limits()}')
     epoch, batch, perm = _position(doc, s, r)
     history = _history(r.get(doc, "history", dict, "an object"), s, epoch, batch, r, version)
     diverged = r.get(doc, "diverged_at", (int, None), "an epoch or null")
     if diverged is not None and diverged < 0:
         raise r.damaged('"diverged_at" is negative')
     rng = _rng(r.get(doc, "rng", dict, "an object"), r)
-    s.restore(SessionState(seed=seed, initial=initial, lr=float(lr), epoch=epoch, batch=batch,
+    s.restore(SessionState(seed=seed, initial=initial, lr=float(lr), base_lr=float(base_lr),
+                           epoch=epoch, batch=batch,
                            perm=perm, rng=rng, params=params, opt_state=opt_state,
                            history=history, diverged_at=diverged,
                            hand_changes=_hand_changes(doc, r)))
@@ -279,10 +285,13 @@ CONFIG_KINDS: dict[str, tuple] = {
     "preset": (str, None), "weights": (str, None),
     "features": (list, None), "drop": (list, None), "sep": (str, None), "decimal": (str, None),
     "no_header": (bool,), "skip_rows": (int,),
+    "l1": (float,), "lr_schedule": (str, None),
 }
 # Settings format 1 did not have: a file of that format reads them as their defaults.
 SINCE_2 = {"features": None, "drop": None, "sep": None, "decimal": None, "no_header": False,
            "skip_rows": 0}
+# And those formats 1 and 2 did not have.
+SINCE_3 = {"l1": 0.0, "lr_schedule": None}
 _ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),
           "hidden": (int, "whole numbers")}
 _NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null",
@@ -295,6 +304,8 @@ def _config(raw: dict, r: _Reader, version: int) -> Config:
         raise r.damaged(f'unknown setting "config.{extra[0]}"')
     if version == 1:
         raw = {**SINCE_2, **raw}
+    if version <= 2:
+        raw = {**SINCE_3, **raw}
     values = {}
     for key, kind in CONFIG_KINDS.items():
         value = r.get(raw, key, kind, " or ".join(_NAMES[k] for k in kind), "config")
