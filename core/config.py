@@ -40,6 +40,7 @@ class Config:
     decimal: str | None = None
     no_header: bool = False  # the first line is data; columns are named by position
     skip_rows: int = 0  # lines to skip before the header (or the data, with no_header)
+    missing: str | None = None  # a CSV's gaps: None stops at the first; see names.MISSING
     normalize: str | None = None
     hidden: tuple[int, ...] | None = None
     activation: str | None = None
@@ -140,6 +141,8 @@ class Config:
         if self.sep is not None and (len(self.sep) != 1 or self.sep in '"\r\n0123456789.'):
             raise UserError(f"--sep must be one character such as , ; | or \\t (got "
                             f"{self.sep!r})", field="sep")
+        if self.missing is not None:
+            _check_choice(self.missing, names.MISSING, "missing")
         if self.decimal is not None and self.decimal not in names.DECIMALS:
             raise UserError(f"--decimal must be . or , (got {self.decimal!r})", field="decimal")
         if self.sep is not None and self.sep == self.decimal:

@@ -18,6 +18,7 @@ LOSS_OUTPUT = {"bce": "sigmoid", "ce": "softmax"}
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 INITS = ("uniform", "xavier", "he")
 NORMALIZERS = ("max", "minmax", "zscore", "none")
+MISSING = ("drop", "mean", "median", "zero")  # what --missing does with a CSV's gaps
 DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine", "spiral3")
 PRESETS = ("notebook",)
 # Learning-rate schedules, as `--lr-schedule` spells them (torch's StepLR, ExponentialLR and

@@ -248,6 +248,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("no_header", "--no-header", "the CSV's first line is data; columns are named by "
            "position 0, 1, …", "data", switch=True, form="no header row",
            form_choices=("no", "yes")),
+    Option("missing", "--missing", "a CSV's empty cells: drop leaves those rows out; mean, "
+           "median or zero fill a feature's gaps (from the training rows); rows without a "
+           "target are left out (default: stop at the first gap)", "data",
+           choices=names.MISSING, form="missing values",
+           form_choices=("stop", *names.MISSING)),
     Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
            "data, with --no-header)", "data", parse=parse_int, metavar="N",
            form="skip lines", form_parse=optional(parse_int), hint="CSV only"),

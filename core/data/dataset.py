@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..names import NORMALIZERS
+from . import gaps
 
 
 @dataclass(frozen=True, eq=False)  # arrays: no field-wise ==
@@ -90,6 +91,8 @@ class Dataset:
     # The column the classes were read from, when its one-hot outputs are the targets
     # (target_names are then `column=class`), else None.
     label_column: str | None = None
+    # The feature cells `--missing` filled (rows × features, file order), or None.
+    filled: np.ndarray | None = None
     _frame: list = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -142,11 +145,19 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
           normalize: str, test_fraction: float, rng: np.random.Generator | None,
           task: str = "regression", classes: tuple[str, ...] | None = None,
           notices: tuple[str, ...] = (), seeded: bool = False,
-          label_column: str | None = None, raw: np.ndarray | None = None) -> Dataset:
-    """Split off a seeded test share, fit the normalisers on the training rows, apply them.
-    `raw`, when given, is features and targets side by side already (saves a copy)."""
+          label_column: str | None = None, raw: np.ndarray | None = None,
+          fill: str | None = None, sources: tuple[str, ...] | None = None) -> Dataset:
+    """Split off a seeded test share, fill the features' gaps (`fill`: mean, median or zero,
+    over the training rows), fit the normalisers on the training rows, apply them. `raw`,
+    when given, is features and targets side by side already (saves a copy)."""
     n = features.shape[0]
     train_rows, test_rows = _split(n, test_fraction, rng)
+    filled = None
+    if fill is not None:
+        features, filled, filled_notice = gaps.fill(features, train_rows, fill,
+                                                    tuple(feature_names), sources)
+        if filled is not None:
+            raw, notices = None, (*notices, *filled_notice)
     if normalize in ("minmax", "zscore") and train_rows.size < 2:
         raise UserError(f"--normalize {normalize} needs at least 2 training rows to measure a "
                         f"spread (there is {train_rows.size}); use --normalize max or none",
@@ -166,7 +177,7 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
         X_test=x_norm.apply(features[test_rows]), y_test=y_norm.apply(targets[test_rows]),
         train_rows=train_rows, test_rows=test_rows, x_norm=x_norm, y_norm=y_norm, task=task,
         classes=_binary_classes(task, targets) if classes is None else tuple(classes),
-        notices=tuple(notices), seeded=seeded, label_column=label_column)
+        notices=tuple(notices), seeded=seeded, label_column=label_column, filled=filled)
 
 
 def _split(n: int, test_fraction: float,

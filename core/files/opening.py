@@ -32,13 +32,14 @@ def load_dataset(cfg: Config) -> Dataset:
     from ..data import table  # CSV files only: a built-in dataset needs none of it
 
     return table.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
-                         loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options)
+                         loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options,
+                         missing=cfg.missing)
 
 
 # Config fields that only mean something for a CSV file, and their flags.
 CSV_ONLY = (("targets", "--target"), ("features", "--features"), ("drop", "--drop"),
             ("sep", "--sep"), ("decimal", "--decimal"), ("no_header", "--no-header"),
-            ("skip_rows", "--skip-rows"))
+            ("skip_rows", "--skip-rows"), ("missing", "--missing"))
 
 
 def initial_params(cfg: Config, sizes: tuple[int, ...]) -> np.ndarray | None:

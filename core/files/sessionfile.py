@@ -285,13 +285,13 @@ CONFIG_KINDS: dict[str, tuple] = {
     "preset": (str, None), "weights": (str, None),
     "features": (list, None), "drop": (list, None), "sep": (str, None), "decimal": (str, None),
     "no_header": (bool,), "skip_rows": (int,),
-    "l1": (float,), "lr_schedule": (str, None),
+    "l1": (float,), "lr_schedule": (str, None), "missing": (str, None),
 }
 # Settings format 1 did not have: a file of that format reads them as their defaults.
 SINCE_2 = {"features": None, "drop": None, "sep": None, "decimal": None, "no_header": False,
            "skip_rows": 0}
 # And those formats 1 and 2 did not have.
-SINCE_3 = {"l1": 0.0, "lr_schedule": None}
+SINCE_3 = {"l1": 0.0, "lr_schedule": None, "missing": None}
 _ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),
           "hidden": (int, "whole numbers")}
 _NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null",

@@ -88,7 +88,8 @@ class Choice(Widget, can_focus=True):
 DATASET_FIELDS = ("normalize", "hidden", "activation", "output_activation", "loss", "init",
                   "optimizer", "batch_size", "lr")
 # What only a CSV file has: cleared when the dataset changes (a built-in one refuses them).
-CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows")
+CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows",
+              "missing")
 CSV_DEFAULTS = {name: field.default for name, field in core.Config.__dataclass_fields__.items()
                 if name in CSV_FIELDS}
 # Fields whose change makes a preset's or a weights file's starting weights meaningless.
