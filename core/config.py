@@ -43,6 +43,9 @@ class Config:
     missing: str | None = None  # a CSV's gaps: None stops at the first; see names.MISSING
     normalize: str | None = None
     hidden: tuple[int, ...] | None = None
+    # the network's inputs: crosses of two features, e.g. ("x1", "x2", "x1^2", "x2^2")
+    # (None: the features as they are)
+    inputs: tuple[str, ...] | None = None
     activation: str | None = None
     output_activation: str | None = None
     loss: str | None = None
@@ -104,6 +107,7 @@ class Config:
             if not 1 <= h <= MAX_UNITS:
                 raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})",
                                 field="hidden")
+        self._check_inputs()
         _check_number(self.lr, "lr", names.LR_RANGE)
         if self.lr_schedule is not None:
             parse_lr_schedule(self.lr_schedule)
@@ -124,6 +128,19 @@ class Config:
                             "--batch-size", field="batch_size")
         self._check_output()
         self._check_csv_options()
+
+    def _check_inputs(self) -> None:
+        if self.inputs is None:
+            return
+        if not self.inputs:
+            raise UserError("--inputs needs at least one input, e.g. x1,x2", field="inputs")
+        for name in self.inputs:
+            if name not in names.INPUTS:
+                raise UserError(f"--inputs: unknown input {name!r}; choose from "
+                                f"{','.join(names.INPUTS)}", field="inputs")
+        dupes = sorted({n for n in self.inputs if self.inputs.count(n) > 1})
+        if dupes:
+            raise UserError(f"--inputs lists {dupes[0]!r} twice", field="inputs")
 
     def _check_output(self) -> None:
         """bce trains a sigmoid output and ce a softmax one; softmax is for ce alone."""

@@ -19,6 +19,8 @@ OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 INITS = ("uniform", "xavier", "he")
 NORMALIZERS = ("max", "minmax", "zscore", "none")
 MISSING = ("drop", "mean", "median", "zero")  # what --missing does with a CSV's gaps
+# The network's inputs `--inputs` may list, from two features (Playground's crosses).
+INPUTS = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine", "spiral3")
 PRESETS = ("notebook",)
 # Learning-rate schedules, as `--lr-schedule` spells them (torch's StepLR, ExponentialLR and

@@ -86,6 +86,16 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return found
 
 
+def parse_inputs(text: str) -> tuple[str, ...]:
+    """The network's inputs, `x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2)`: spaces ignored, and
+    x1² or x1**2 read as x1^2."""
+    found = tuple(p for p in (q.strip().lower().replace(" ", "").replace("²", "^2")
+                              .replace("**2", "^2") for q in text.split(",")) if p)
+    if not found:
+        raise OptionError(f"expected inputs such as x1,x2,x1^2 (from {','.join(names.INPUTS)})")
+    return found
+
+
 def parse_sep(text: str) -> str:
     """A field separator; a tab may be typed as `\\t` or `tab`, as a shell makes it hard to
     type one."""
@@ -217,11 +227,6 @@ OPTIONS: tuple[Option, ...] = (
            form_parse=optional(parse_int), hint="blank: default"),
     Option("lr", "--lr", "learning rate (default 0.1)", "training", parse=parse_float,
            metavar="LR", form="learning rate", hint="changes live alone"),
-    Option("lr_schedule", "--lr-schedule", "the lr per epoch: step:EVERY:GAMMA (×GAMMA every "
-           "EVERY epochs), exp:GAMMA (×GAMMA each epoch) or cosine:T (to 0 over T epochs), as "
-           "torch's StepLR, ExponentialLR, CosineAnnealingLR", "training", parse=parse_text,
-           metavar="SCHEDULE", form="lr schedule", form_parse=optional(parse_text),
-           hint="blank: none; e.g. step:100:0.5", values="step:N:G|exp:G|cosine:T"),
     Option("seed", "--seed", "random seed (default: a fresh one, shown)", "model",
            parse=parse_int, metavar="N", form="seed"),
     Option("test_fraction", "--test-fraction", "hold out this share of rows as a test set "
@@ -229,8 +234,6 @@ OPTIONS: tuple[Option, ...] = (
            hint="0 to 0.9"),
     Option("l2", "--l2", "L2 penalty on weights (default 0)", "training", parse=parse_float,
            metavar="λ", form="L2 penalty λ"),
-    Option("l1", "--l1", "L1 penalty λ·Σ|W| on weights (default 0)", "training",
-           parse=parse_float, metavar="λ", form="L1 penalty λ"),
     Option("noise", "--noise", "noise of generated datasets (default 0.1)", "data",
            parse=parse_float, metavar="X", form="noise", hint="generated data"),
     Option("features", "--features", "use only these CSV columns as features (names or "
@@ -248,14 +251,25 @@ OPTIONS: tuple[Option, ...] = (
     Option("no_header", "--no-header", "the CSV's first line is data; columns are named by "
            "position 0, 1, …", "data", switch=True, form="no header row",
            form_choices=("no", "yes")),
+    Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
+           "data, with --no-header)", "data", parse=parse_int, metavar="N",
+           form="skip lines", form_parse=optional(parse_int), hint="CSV only"),
+    Option("lr_schedule", "--lr-schedule", "the lr per epoch: step:EVERY:GAMMA (×GAMMA every "
+           "EVERY epochs), exp:GAMMA (×GAMMA each epoch) or cosine:T (to 0 over T epochs), as "
+           "torch's StepLR, ExponentialLR, CosineAnnealingLR", "training", parse=parse_text,
+           metavar="SCHEDULE", form="lr schedule", form_parse=optional(parse_text),
+           hint="blank: none; e.g. step:100:0.5", values="step:N:G|exp:G|cosine:T"),
+    Option("l1", "--l1", "L1 penalty λ·Σ|W| on weights (default 0)", "training",
+           parse=parse_float, metavar="λ", form="L1 penalty λ"),
+    Option("inputs", "--inputs", "the network's inputs from two features, as Playground's "
+           f"crosses: any of {','.join(names.INPUTS)} (default x1,x2)", "model",
+           parse=parse_inputs, metavar="x1,x2,…", form="inputs",
+           form_parse=optional(parse_inputs), hint="2 features; e.g. x1,x2,x1^2,x2^2"),
     Option("missing", "--missing", "a CSV's empty cells: drop leaves those rows out; mean, "
            "median or zero fill a feature's gaps (from the training rows); rows without a "
            "target are left out (default: stop at the first gap)", "data",
            choices=names.MISSING, form="missing values",
            form_choices=("stop", *names.MISSING)),
-    Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
-           "data, with --no-header)", "data", parse=parse_int, metavar="N",
-           form="skip lines", form_parse=optional(parse_int), hint="CSV only"),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
            "runs (default 100)", "training", parse=parse_int, metavar="N"),
     # the stepper (and the app serve starts)

@@ -93,11 +93,28 @@ class Dataset:
     label_column: str | None = None
     # The feature cells `--missing` filled (rows × features, file order), or None.
     filled: np.ndarray | None = None
+    # The network's inputs when they are crosses of two features (`--inputs`): their names,
+    # and the dataset without them (X, X_test are then the crosses); None: the features.
+    inputs: tuple[str, ...] | None = None
+    base: Dataset | None = None
     _frame: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.feature_names + self.target_names
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """What the network's input units are called: the features, or the crosses."""
+        return self.inputs or self.feature_names
+
+    def network_inputs(self, F: np.ndarray) -> np.ndarray:
+        """The network's inputs for rows of normalised features (the crosses, if any)."""
+        if self.inputs is None:
+            return F
+        from .crosses import expand
+
+        return expand(F, self.inputs)
 
     @property
     def X_all(self) -> np.ndarray:

@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from ..config import Config
-from ..data import builtin
+from ..data import builtin, crosses
 from ..data.dataset import Dataset
 from ..errors import UserError
 from ..presets import preset_layers
@@ -15,7 +15,12 @@ from ..training.session import Session
 
 
 def load_dataset(cfg: Config) -> Dataset:
-    """The dataset a resolved config names: built-in by name, else a CSV path."""
+    """The dataset a resolved config names (built-in by name, else a CSV path), with the
+    network inputs it asks for."""
+    return crosses.with_inputs(_load_table(cfg), cfg.inputs)
+
+
+def _load_table(cfg: Config) -> Dataset:
     if cfg.is_builtin:
         for name, flag in CSV_ONLY:
             if getattr(cfg, name) not in (None, False, 0):

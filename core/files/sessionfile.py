@@ -286,13 +286,15 @@ CONFIG_KINDS: dict[str, tuple] = {
     "features": (list, None), "drop": (list, None), "sep": (str, None), "decimal": (str, None),
     "no_header": (bool,), "skip_rows": (int,),
     "l1": (float,), "lr_schedule": (str, None), "missing": (str, None),
+    "inputs": (list, None),
 }
 # Settings format 1 did not have: a file of that format reads them as their defaults.
 SINCE_2 = {"features": None, "drop": None, "sep": None, "decimal": None, "no_header": False,
            "skip_rows": 0}
 # And those formats 1 and 2 did not have.
-SINCE_3 = {"l1": 0.0, "lr_schedule": None, "missing": None}
+SINCE_3 = {"l1": 0.0, "lr_schedule": None, "missing": None, "inputs": None}
 _ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),
+          "inputs": (str, "text"),
           "hidden": (int, "whole numbers")}
 _NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null",
           bool: "true or false"}

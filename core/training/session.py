@@ -640,9 +640,11 @@ class Session:
             return pred, ds.to_original(pred)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """ŷ for normalised inputs X: what the output pane draws over the input plane."""
+        """ŷ for rows of normalised features X (crossed, when the inputs are crosses): what
+        the output pane draws over the input plane."""
+        X = self.dataset.network_inputs(np.asarray(X, dtype=float))
         with np.errstate(all="ignore"):
-            return self.net.forward(np.asarray(X, dtype=float))[1][-1]
+            return self.net.forward(X)[1][-1]
 
 
 def check_session(session: Session, h: float = H) -> GradCheck:

@@ -93,7 +93,7 @@ CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "ski
 CSV_DEFAULTS = {name: field.default for name, field in core.Config.__dataclass_fields__.items()
                 if name in CSV_FIELDS}
 # Fields whose change makes a preset's or a weights file's starting weights meaningless.
-NEW_START = {"data", "hidden", "init", *CSV_FIELDS}
+NEW_START = {"data", "hidden", "init", "inputs", *CSV_FIELDS}
 
 
 class SettingsScreen(ModalScreen[None]):
