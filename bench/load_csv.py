@@ -78,7 +78,7 @@ def stages(path: str, repeats: int = 5) -> None:
 
     from core import Config, open_session
     from core.data.csvfile import CsvOptions, sniff
-    from tui.cli import _final_text
+    from core.present.train_text import final_text
 
     config = Config(data=path, targets=("y",), seed=1, epochs=0)
     times: dict[str, list[float]] = {"read_csv (bare)": [], "open_session": [], "sniff": []}
@@ -94,7 +94,7 @@ def stages(path: str, repeats: int = 5) -> None:
         print(f"  {label:<22} {1000 * v:7.1f} ms")
     print(f"  in-process ratio       {m['open_session'] / m['read_csv (bare)']:7.2f}")
     s = open_session(config)
-    for label, fn in (("final table", lambda: _final_text(s)),
+    for label, fn in (("final table", lambda: final_text(s)),
                       ("evaluate (--json)", s.evaluate)):
         t = time.perf_counter()
         fn()

@@ -72,11 +72,11 @@ def child_steps(which: str, steps: int) -> None:
         s = Session(cfg, ds)
     s.step()
     s.step()
-    before, counted = current_rss(), s._mark_bytes
+    before, counted = current_rss(), s._marks.nbytes
     for _ in range(steps):
         s.step()
     grown = current_rss() - before
-    accounted = (s._mark_bytes - counted) / steps  # what the session counts per step
+    accounted = (s._marks.nbytes - counted) / steps  # what the session counts per step
     print(json.dumps({
         "arch": s.architecture, "rows": int(s.dataset.X.shape[0]), "budget": UNDO_BUDGET,
         "undo_depth": s.undo_depth, "accounted": accounted, "steps": steps,

@@ -28,7 +28,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "gradient_check": ("maths.gradcheck", "gradient_check"),
     "export": ("files.weights", "export"),
     "history_csv": ("files.weights", "history_csv"),
-    "layers_json": ("files.weights", "layers_json"),
+    "layers_json": ("present.train_text", "layers_json"),
     "load_weights": ("files.weights", "load_weights"),
     "stamped_name": ("files.weights", "stamped_name"),
     "weights_text": ("files.weights", "weights_text"),
@@ -80,15 +80,9 @@ if TYPE_CHECKING:
     from .files.opening import load_dataset, open_session
     from .files.sessionfile import default_session_name, load_session, save_session
     from .files.sessionfile import load_session as open_resumed
-    from .files.weights import (
-        export,
-        history_csv,
-        layers_json,
-        load_weights,
-        stamped_name,
-        weights_text,
-    )
+    from .files.weights import export, history_csv, load_weights, stamped_name, weights_text
     from .maths.gradcheck import GradCheck, gradient_check
+    from .present.train_text import layers_json
     from .present.views import SessionView, view
     from .programs.write import code_text, default_code_name, export_code
     from .training.record import Evaluation, RunResult, StepRecord

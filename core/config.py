@@ -244,6 +244,18 @@ def lr_schedule_text(kind: str, every: int, gamma: float) -> str:
         return f"step:{every}:{gamma!r}"
     return f"exp:{gamma!r}" if kind == "exp" else f"cosine:{every}"
 
+# The fields that only mean something for a CSV file: a built-in dataset has its own columns
+# and refuses them, and a new table starts them afresh (their defaults: detect, use all).
+CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows",
+              "missing")
+CSV_DEFAULTS = {f.name: f.default for f in fields(Config) if f.name in CSV_FIELDS}
+
+
+def flag(name: str) -> str:
+    """The command-line option that sets a Config field: `--skip-rows`; `--target` (given
+    once per target column) for `targets`."""
+    return "--target" if name == "targets" else "--" + name.replace("_", "-")
+
 
 def output_for(loss: str | None, default: str) -> str:
     """The output activation when none is given: the one the loss needs (bce: sigmoid, ce:
@@ -256,17 +268,15 @@ def output_for(loss: str | None, default: str) -> str:
 
 def _check_choice(value, choices, name: str) -> None:
     if value not in choices:
-        flag = "--" + name.replace("_", "-")
-        raise UserError(f"{flag}: unknown value {value!r}; choose one of {', '.join(choices)}",
-                        field=name)
+        raise UserError(f"{flag(name)}: unknown value {value!r}; choose one of "
+                        f"{', '.join(choices)}", field=name)
 
 
 def _check_number(value, name: str, limits: tuple[float, float, bool]) -> None:
     low, high, open_low = limits
-    flag = "--" + name.replace("_", "-")
     ok = isinstance(value, (int, float)) and math.isfinite(value) and value <= high \
         and (value > low if open_low else value >= low)
     if not ok:
         bound = f"above {low:g}" if open_low else f"at least {low:g}"
-        raise UserError(f"{flag} must be a number {bound} and at most {high:g} (got {value})",
+        raise UserError(f"{flag(name)} must be a number {bound} and at most {high:g} (got {value})",
                         field=name)

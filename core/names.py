@@ -54,9 +54,15 @@ MAX_CATEGORIES = 20  # distinct values of a text feature, one-hot encoded
 MAX_CLASSES = 50  # classes of a ce target
 
 
+def layer_params(sizes: tuple[int, ...]) -> list[int]:
+    """Weights and biases of each layer of a dense network with these layer sizes: an
+    i-by-o W and an o-wide b."""
+    return [i * o + o for i, o in itertools.pairwise(sizes)]
+
+
 def n_params(sizes: tuple[int, ...]) -> int:
     """Weights and biases of a dense network with these layer sizes."""
-    return sum(i * o + o for i, o in itertools.pairwise(sizes))
+    return sum(layer_params(sizes))
 
 
 def lr_ok(lr: object) -> bool:

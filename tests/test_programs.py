@@ -132,6 +132,17 @@ def test_numpy_script_prints_what_train_prints(opts, tmp_path):
     assert_same_params(final_params(path), json_params(opts), 1e-12)
 
 
+def test_one_hot_targets_under_mse_are_scored_as_train_scores_them(tmp_path):
+    """spiral3's classes are one-hot columns whatever the loss: with mse the log's accuracy
+    is still the largest output's class (the session's rule, which the program follows)."""
+    opts = ("--data spiral3 --loss mse --output-activation sigmoid --epochs 3 --log-every 1 "
+            "--seed 1")
+    path = tmp_path / "s.py"
+    assert run_main("code", *shlex.split(opts), "--format", "numpy", "-o", str(path))[0] == 0
+    assert "accuracy_multiclass(y_hat, y)" in path.read_text()
+    assert run_script(path) == train(opts)
+
+
 def test_the_notebook_preset_reads_like_the_notebook(tmp_path):
     text = code_text(open_session(Config(preset="notebook")), "numpy")
     for line in ("W1 = np.array([[0.53478669, 0.44097337], [0.23139675, 0.47830704]])",
@@ -281,14 +292,14 @@ def assert_continues_the_session(text: str, session, tmp_path) -> None:
 def _continued(session) -> tuple[str, dict]:
     """What a session prints and ends on when it trains its configured epochs from where it
     is, printed as `train` prints."""
-    from tui.cli import _final_text, _log_line
+    from core.present.train_text import final_text, log_line
 
     e0, b0 = session.epoch, session.batch
     session.undo_budget = 0
     session.run(session.config.epochs)
-    lines = [_log_line(session, e) for e in range(e0 + (1 if b0 else 0), session.epoch)
+    lines = [log_line(session, e) for e in range(e0 + (1 if b0 else 0), session.epoch)
              if e % 100 == 0]
-    text = "".join(f"{line}\n" for line in lines) + _final_text(session) + "\n"
+    text = "".join(f"{line}\n" for line in lines) + final_text(session) + "\n"
     params = {}
     for k, (W, b) in enumerate(zip(session.net.W, session.net.b, strict=True), start=1):
         params[f"W{k}"], params[f"b{k}"] = np.array(W), np.array(b)
@@ -341,6 +352,18 @@ def test_a_session_only_stepped_starts_at_epoch_0(tmp_path):
     path.write_text(text)
     opts = "--data sine --optimizer sgd --batch-size 4 --seed 4 --epochs 20"
     assert run_script(path) == train(opts)
+
+
+def test_a_preset_session_started_over_names_its_drawn_weights(tmp_path):
+    """`n` on the notebook preset draws new weights: the program starts from those, and
+    names neither the preset's weights nor a `train` command (train would use the preset's)."""
+    s = open_session(Config(preset="notebook", seed=1))
+    s.reset(5)
+    text = code_text(s, "numpy")
+    header = " ".join(text.split('"""')[1].split())
+    assert "drawn with seed 5" in header and "printed ones" not in header
+    assert "It prints what" not in header
+    assert_continues_the_session(text, s, tmp_path)
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "adam"])

@@ -200,8 +200,8 @@ def test_parse_layers_near_valid(data, sizes):
 @FUZZ
 @given(sizes=SIZES, seed=st.integers(0, 2**32 - 1))
 def test_valid_layers_round_trip_exactly(sizes, seed):
-    from core.files.weights import layers_json
     from core.maths.network import param_views
+    from core.present.train_text import layers_json
 
     flat = np.random.default_rng(seed).normal(0, 10, n_params(sizes))
     doc = json.loads(json.dumps({"layers": layers_json(*param_views(flat, sizes))}))

@@ -1,4 +1,5 @@
-"""Sessions: determinism, step vs run, stepping back bit for bit, divergence."""
+"""Sessions: determinism, step vs run, preview, divergence, evaluation. Stepping back is
+in test_training_undo.py."""
 
 import numpy as np
 import pytest
@@ -53,73 +54,6 @@ def test_steps_and_runs_agree(opt, bs):
     b.run(7)
     assert_same(state(a), state(b))
     assert np.array_equal(a.last.dW[0], b.last.dW[0])
-
-
-@pytest.mark.parametrize("opt,bs", OPTIMISERS)
-def test_undo_then_redo_is_bit_identical(opt, bs):
-    s = session(opt, bs, test_fraction=0.2)
-    s.run(4)
-    s.step_update()
-    before = state(s)
-    s.run(3)
-    s.step()
-    after, last = state(s), s.last
-    while s.t > 4 * s.batches + 1:
-        assert s.undo_update()
-    assert_same(state(s), before)
-    s.run(3)
-    s.step()
-    assert_same(state(s), after)
-    assert np.array_equal(s.last.W_change[0], last.W_change[0])
-
-
-def test_undo_epoch_granularity_and_depth():
-    s = open_session(Config(preset="notebook"))
-    start = s.net.flat.copy()
-    s.run(1000)
-    s.step()
-    s.step()
-    mid = []
-    for _ in range(1002):
-        assert s.undo()
-        mid.append(s.epoch)
-    assert mid[:3] == [1001, 1000, 999] and s.epoch == 0
-    assert np.array_equal(s.net.flat, start) and len(s.history) == 0
-    assert not s.undo() and not s.can_undo
-
-
-def test_undo_mid_epoch_goes_to_the_epoch_start():
-    s = session("sgd", 5)
-    s.run(2)
-    s.step_update()
-    s.step_update()
-    assert (s.epoch, s.batch) == (2, 2)
-    s.undo()
-    assert (s.epoch, s.batch) == (2, 0)
-
-
-def test_lr_change_is_live_and_undoable():
-    s = open_session(Config(preset="notebook"))
-    s.step()
-    s.set_lr(0.4)
-    rec = s.step()
-    assert rec.lr == 0.4
-    np.testing.assert_array_equal(rec.W_change[0], rec.dW[0] * -0.4)
-    s.undo()  # the step
-    s.undo()  # the lr change
-    assert s.lr == 0.1 and s.epoch == 1
-    with pytest.raises(UserError):
-        s.set_lr(float("nan"))
-
-
-def test_edit_a_weight_and_undo_it():
-    s = open_session(Config(preset="notebook"))
-    s.step()
-    old = s.net.W[0][1, 0]
-    s.set_param(0, "W", 1, 0, 2.5)
-    assert s.net.W[0][1, 0] == 2.5
-    s.undo()
-    assert s.net.W[0][1, 0] == old and s.epoch == 1
 
 
 @pytest.mark.parametrize("opt,bs", OPTIMISERS)
@@ -217,16 +151,3 @@ def test_evaluation_predicts_every_row_in_file_order(kw) -> None:
     assert ev.predictions.shape == expect.shape == (ds.raw.shape[0], 1)
     np.testing.assert_allclose(ev.predictions, expect, rtol=0, atol=1e-12)
     np.testing.assert_allclose(ev.predictions_original, ds.to_original(expect), rtol=1e-12)
-
-
-def test_undo_to_an_epoch_replays_to_the_same_bits():
-    s = open_session(Config(preset="notebook", optimizer="momentum", seed=7))
-    twin = open_session(Config(preset="notebook", optimizer="momentum", seed=7))
-    s.run(50)
-    assert s.undo_to(20)
-    twin.run(20)
-    assert s.epoch == 20 and np.array_equal(s.net.flat, twin.net.flat)
-    assert np.array_equal(s.opt_state["v"], twin.opt_state["v"])
-    assert np.array_equal(s.history.values(), twin.history.values())
-    assert not s.undo_to(20) and not s.undo_to(30)  # only backwards
-    assert s.undo_to(0) and s.epoch == 0

@@ -123,38 +123,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def train(ns: argparse.Namespace) -> int:
-    """The notebook's loop, headless: its log lines, then the final predictions. Every line
-    of text comes from `core.present.report`, so exported scripts can print the same bytes."""
+    """The notebook's loop, headless: its log lines, then the final predictions (or one JSON
+    object). `core.present.train_text` decides every line; this prints them."""
     from core import open_session
-    from core.present import report
+    from core.present.train_text import train_lines
 
     session = open_session(config_from(ns))
-    session.undo_budget = 0  # headless: nobody steps back, so keep no snapshots
-    for notice in session.dataset.notices:
-        print(report.notice_line(notice), file=sys.stderr)
-    if ns.seed is None and session.uses_seed:
-        print(report.seed_line(session.seed), file=sys.stderr)
-    epochs, every = session.config.epochs, ns.log_every
-    chunk = max(every, 1000) if every and not ns.json else max(epochs, 1)
-    done = 0
-    while done < epochs:
-        result = session.run(min(chunk, epochs - done))
-        if every and not ns.json:
-            first = -(-done // every) * every
-            for e in range(first, done + result.epochs, every):
-                print(_log_line(session, e))
-        done += result.epochs
-        if result.diverged_at is not None:
-            break
-    if ns.json:
-        _print_json(session, session.evaluate())
-    elif not session.diverged:
-        print(_final_text(session))
+    for line in train_lines(session, ns.log_every, seed_given=ns.seed is not None,
+                            as_json=ns.json):
+        print(line.text, file=sys.stderr if line.err else sys.stdout)
     _spare_the_exit()
-    if session.diverged:
-        print(report.diverged_line(session.diverged_at, session.lr), file=sys.stderr)
-        return EXIT_DIVERGED
-    return 0
+    return EXIT_DIVERGED if session.diverged else 0
 
 
 def _spare_the_exit() -> None:
@@ -164,82 +143,6 @@ def _spare_the_exit() -> None:
     started, never in a program that calls train() itself."""
     if sys.argv[1:2] == ["train"]:
         gc.freeze()
-
-
-def _log_line(session, epoch: int) -> str:
-    """One log line from the history's row for `epoch` (that epoch's first forward pass)."""
-    from core.present import report
-
-    h = session.history
-    cols = h.columns
-    get = {c: h.at(epoch, c) for c in ("test_loss", "accuracy", "test_accuracy") if c in cols}
-    return report.log_line(epoch, h.at(epoch, "loss"), get.get("test_loss"),
-                           get.get("accuracy"), get.get("test_accuracy"))
-
-
-def _final_text(session) -> str:
-    """The notebook's own print for its preset; else predictions beside targets (and, when
-    classifying, the accuracy and the confusion matrix). A regression prints its first rows
-    only, so only those go through the network here."""
-    from core.present import report
-
-    ds = session.dataset
-    test = ds.test_mask if ds.test_rows.size else None
-    if session.config.preset == "notebook":
-        return report.notebook_predictions(session.evaluate().predictions)
-    if ds.task == "regression":
-        head = slice(0, PRINTED_ROWS)
-        _, orig = session.predict_rows(head)
-        return report.final_report(list(ds.target_names), ds.targets_original[head], orig,
-                                   test=None if test is None else test[head],
-                                   limit=PRINTED_ROWS, total=ds.raw.shape[0])
-    ev = session.evaluate()
-    if ev.classes is None:  # several 0/1 targets: scored, but no classes to tabulate
-        return report.final_report(list(ds.target_names), ds.targets_original,
-                                   ev.predictions_original, test=test, accuracy=ev.accuracy,
-                                   limit=PRINTED_ROWS)
-    return report.final_report(
-        list(ds.target_names), ds.targets_original, ev.predictions_original,
-        classes=list(ev.classes), target_class=ds.labels, predicted_class=ev.predicted_class,
-        probability=ev.probability, test=test, accuracy=ev.accuracy,
-        test_accuracy=ev.test_accuracy, confusion=ev.confusion,
-        test_confusion=ev.test_confusion, limit=PRINTED_ROWS)
-
-
-PRINTED_ROWS = 20  # rows of predictions `train` prints; a line says how many more there are
-
-
-def _print_json(session, ev) -> None:
-    """One JSON object: the run's state, history and predictions (see the README)."""
-    import json  # only here: the TUI's start-up does not pay for it
-
-    from core import layers_json
-    from core.files.weights import finite_or_none
-
-    last = session.last
-    doc = {
-        "epoch": session.epoch,
-        "seed": session.seed,
-        "loss": finite_or_none(ev.loss),
-        "objective": finite_or_none(ev.objective),
-        "loss_name": session.loss_fn.name,
-        "layers": layers_json(session.net.W, session.net.b),
-        "gradients": layers_json(last.dW, last.db) if last else None,
-        "history": [finite_or_none(float(v)) for v in session.history.values()],
-        "predictions": ev.predictions.tolist() if ev.finite else None,
-        "diverged_at": session.diverged_at,
-    }
-    if ev.accuracy is not None:
-        doc["accuracy"] = finite_or_none(ev.accuracy)
-    if ev.test_loss is not None:
-        doc["test_loss"] = finite_or_none(ev.test_loss)
-    if ev.classes is not None:
-        doc["classes"] = list(ev.classes)
-        doc["confusion"] = ev.confusion.tolist()
-        if ev.test_accuracy is not None:
-            doc["test_accuracy"] = finite_or_none(ev.test_accuracy)
-            doc["test_confusion"] = ev.test_confusion.tolist()
-    print(json.dumps(doc))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .dataset import Dataset, build
+from .dataset import Dataset, build, split_rng
 
 NOTEBOOK = {
     "Hours_Studied": [2, 4, 6, 8],
@@ -89,7 +89,7 @@ def builtin(name: str, seed: int, noise: float, normalize: str, test_fraction: f
     """A built-in dataset; generated ones are drawn from `seed`, so the same seed, same data.
     A multi-class one (spiral3) has one-hot targets, one output per class."""
     # a fixed table with no test share draws nothing: it needs no generator (nor numpy.random)
-    rng = None if name in FIXED and not test_fraction else np.random.default_rng([seed, 0xDA7A])
+    rng = None if name in FIXED and not test_fraction else split_rng(seed)
     f, t, fnames, tnames, task = BUILTIN[name](rng, noise, rows or BUILTIN_ROWS.get(name, 4))
     classes = label = None
     if task == "classes":

@@ -27,7 +27,7 @@ SAMPLE_BYTES = 64 * 1024  # what the layout is decided from
 SAMPLE_ROWS = 200  # rows the header and decimal mark are judged on
 SEP_ROWS = 50  # rows each candidate separator is tried on
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan|infinity)", re.I)
-_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")  # `0,75`: a decimal comma
 _DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
@@ -172,10 +172,15 @@ def _rows(text: str, sep: str, path: str, limit: int = SAMPLE_ROWS) -> list[list
     return out
 
 
+def is_comma_number(cell: str) -> bool:
+    """Whether a cell is a number written with a decimal comma (`0,75`, `-1,5e3`)."""
+    return bool(_COMMA_NUMBER.fullmatch(cell.strip()))
+
+
 def _is_number(cell: str, decimal: str = ".") -> bool:
     cell = cell.strip()
     if decimal == ",":
-        return bool(_COMMA_NUMBER.fullmatch(cell)) or (
+        return is_comma_number(cell) or (
             "." not in cell and bool(_NUMBER.fullmatch(cell)))
     return bool(_NUMBER.fullmatch(cell))
 
@@ -208,7 +213,7 @@ def _detect_decimal(rows: list[list[str]], sep: str) -> str:
     if sep == ",":
         return "."
     cells = [c.strip() for r in rows for c in r]
-    commas = any(_COMMA_NUMBER.fullmatch(c) for c in cells)
+    commas = any(is_comma_number(c) for c in cells)
     dots = any(_DOT_DECIMAL.fullmatch(c) for c in cells)
     return "," if commas and not dots else "."
 

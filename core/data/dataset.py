@@ -14,6 +14,15 @@ from ..errors import UserError
 from ..names import NORMALIZERS
 from . import gaps
 
+# Mixed into the seed for the data's own generator (a generated table's rows, the test
+# split), so that those draws never share a stream with the weights' and the shuffles'.
+SPLIT_SALT = 0xDA7A
+
+
+def split_rng(seed: int) -> np.random.Generator:
+    """The generator a dataset draws its rows and its test split from."""
+    return np.random.default_rng([seed, SPLIT_SALT])
+
 
 @dataclass(frozen=True, eq=False)  # arrays: no field-wise ==
 class Normalizer:
@@ -144,6 +153,17 @@ class Dataset:
             return None
         t = self.targets_original
         return np.argmax(t, axis=1) if t.shape[1] > 1 else (t[:, 0] > 0.5).astype(np.intp)
+
+    @property
+    def has_test(self) -> bool:
+        """Whether some rows are held out as a test set."""
+        return self.test_rows.size > 0
+
+    @property
+    def uses_seed(self) -> bool:
+        """Whether the seed decides any of this data: a generated table's rows, or which rows
+        the test share holds out."""
+        return self.seeded or self.has_test
 
     def to_original(self, y_norm: np.ndarray) -> np.ndarray:
         """Predictions back in the targets' own units (a score of 64.8, not 0.762)."""

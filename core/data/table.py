@@ -15,11 +15,10 @@ import numpy as np
 from ..errors import UserError
 from ..names import MAX_CATEGORIES, MAX_CLASSES, MAX_ROWS
 from . import csvfile, gaps
-from .dataset import Dataset, build
+from .dataset import Dataset, build, split_rng
 from .gaps import MISSING_WORDS
 
 _INDEX_NAME = re.compile(r"Unnamed: 0")  # pandas' name for a column without one
-_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+")
 
 
 @dataclass
@@ -138,7 +137,7 @@ def handle_gaps(ch: Chosen, missing: str | None) -> Chosen:
 def to_dataset(ch: Chosen, normalize: str, test_fraction: float, seed: int,
                loss: str) -> Dataset:
     """Features as numbers (text one-hot encoded), targets as the loss needs them."""
-    rng = np.random.default_rng([seed, 0xDA7A])
+    rng = split_rng(seed)
     fill = ch.missing if ch.missing != "drop" else None
     if loss == "mse" and all(_is_numeric(ch.df[c]) for c in (*ch.features, *ch.targets)):
         # A numeric table: one conversion gives the raw table, features and targets are
@@ -228,7 +227,7 @@ def _text(ch: Chosen, c: str):
                             f"{row + 1}; {gaps.HINT}", field="missing")
         value = text.iloc[row]
         hint = ""
-        if _COMMA_NUMBER.fullmatch(value):
+        if csvfile.is_comma_number(value):
             hint = " (for decimal commas use --decimal ,)"
         elif not any(char.isalnum() for char in value):  # `?`, `-`: a mark for a missing value
             hint = f" (a mark for a missing value? leave the column out with --drop {c})"

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from ..config import Config
+from ..config import CSV_DEFAULTS, Config, flag
 from ..data import builtin, crosses
 from ..data.dataset import Dataset
 from ..errors import UserError
@@ -22,10 +22,10 @@ def load_dataset(cfg: Config) -> Dataset:
 
 def _load_table(cfg: Config) -> Dataset:
     if cfg.is_builtin:
-        for name, flag in CSV_ONLY:
-            if getattr(cfg, name) not in (None, False, 0):
-                raise UserError(f"{flag} applies to CSV files; built-in datasets have their "
-                                "own columns", field=name)
+        for name, default in CSV_DEFAULTS.items():
+            if getattr(cfg, name) != default:
+                raise UserError(f"{flag(name)} applies to CSV files; built-in datasets have "
+                                "their own columns", field=name)
         return builtin.builtin(cfg.data, cfg.seed, cfg.noise, cfg.normalize, cfg.test_fraction)
     if not os.path.exists(cfg.data) and not cfg.data.lower().endswith(".csv"):
         raise UserError(f"--data {cfg.data!r}: no such file, and not a built-in dataset "
@@ -39,12 +39,6 @@ def _load_table(cfg: Config) -> Dataset:
     return table.load_csv(cfg.data, cfg.targets, cfg.normalize, cfg.test_fraction, cfg.seed,
                          loss=cfg.loss, features=cfg.features, drop=cfg.drop, options=options,
                          missing=cfg.missing)
-
-
-# Config fields that only mean something for a CSV file, and their flags.
-CSV_ONLY = (("targets", "--target"), ("features", "--features"), ("drop", "--drop"),
-            ("sep", "--sep"), ("decimal", "--decimal"), ("no_header", "--no-header"),
-            ("skip_rows", "--skip-rows"), ("missing", "--missing"))
 
 
 def initial_params(cfg: Config, sizes: tuple[int, ...]) -> np.ndarray | None:

@@ -44,7 +44,7 @@ from datetime import datetime
 
 import numpy as np
 
-from ..config import Config
+from ..config import CSV_DEFAULTS, Config
 from ..data.dataset import Dataset
 from ..errors import UserError
 from ..names import PRESETS, lr_limits, lr_ok, n_params
@@ -288,9 +288,9 @@ CONFIG_KINDS: dict[str, tuple] = {
     "l1": (float,), "lr_schedule": (str, None), "missing": (str, None),
     "inputs": (list, None),
 }
-# Settings format 1 did not have: a file of that format reads them as their defaults.
-SINCE_2 = {"features": None, "drop": None, "sep": None, "decimal": None, "no_header": False,
-           "skip_rows": 0}
+# Settings format 1 did not have (it had the target columns, none of the other CSV options):
+# a file of that format reads them as their defaults.
+SINCE_2 = {name: value for name, value in CSV_DEFAULTS.items() if name != "targets"}
 # And those formats 1 and 2 did not have.
 SINCE_3 = {"l1": 0.0, "lr_schedule": None, "missing": None, "inputs": None}
 _ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),

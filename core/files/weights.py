@@ -4,7 +4,6 @@ the exports (`x`): the current parameters as a weights file, the loss history as
 from __future__ import annotations
 
 import json
-import math
 import os
 import stat
 from datetime import datetime
@@ -14,17 +13,12 @@ import numpy as np
 
 from ..errors import UserError
 from ..maths.network import n_params, param_views
+from ..present.train_text import layers_json
 
 if TYPE_CHECKING:
     from ..training.session import Session
 
 MAX_WEIGHTS_BYTES = 64 * 2**20
-
-
-def layers_json(W, b) -> list[dict]:
-    """`{"weights": [[…]], "bias": […]}` per layer, as `--weights` reads it."""
-    return [{"weights": np.asarray(w).tolist(), "bias": np.asarray(bb).ravel().tolist()}
-            for w, bb in zip(W, b, strict=True)]
 
 
 def read_json(path: str, what: str, max_bytes: int = MAX_WEIGHTS_BYTES) -> object:
@@ -109,11 +103,6 @@ def write_atomic(path: str, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def finite_or_none(x: float | None) -> float | None:
-    """JSON has no NaN: a non-finite number is written as null, never as if it were a result."""
-    return x if x is not None and math.isfinite(x) else None
 
 
 def save_text(path: str, text: str, what: str) -> None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..names import layer_params
 from .network import Network
 
 H = 1e-3
@@ -162,8 +163,7 @@ def param_weights(sizes: tuple[int, ...]) -> np.ndarray:
 
 def param_layers(sizes: tuple[int, ...]) -> np.ndarray:
     """The layer (0-based) each entry of the flat parameter vector belongs to."""
-    return np.repeat(np.arange(len(sizes) - 1),
-                     [i * o + o for i, o in itertools.pairwise(sizes)])
+    return np.repeat(np.arange(len(sizes) - 1), layer_params(sizes))
 
 
 def rel_error(a: np.ndarray, n: np.ndarray, floor: float | np.ndarray = 1e-6) -> np.ndarray:

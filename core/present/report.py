@@ -5,11 +5,14 @@ module, so that an exported script can embed their source (`inspect.getsource`) 
 byte for byte, what `backprop train` prints. The names are stable and every docstring gives
 the exact text a function returns. Nothing here ends a line with spaces, and every fixed word
 is ASCII; only names taken from the data (columns, class labels) may be anything else.
+A module constant a function reads (PRINTED_ROWS) is embedded as its value.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+PRINTED_ROWS = 20  # rows of predictions `backprop train` prints; a line says how many more
 
 
 def seed_line(seed: int) -> str:
@@ -79,7 +82,7 @@ def more_rows_line(shown: int, total: int) -> str:
 
 
 def regression_table(target_names: list[str], targets: np.ndarray, predictions: np.ndarray,
-                     test: np.ndarray | None = None, limit: int = 20,
+                     test: np.ndarray | None = None, limit: int = PRINTED_ROWS,
                      total: int | None = None) -> list[str]:
     """Each row's targets beside the network's predictions, in the targets' own units, for
     the first `limit` rows (file order) and a `more_rows_line` for the rest:
@@ -118,7 +121,7 @@ def regression_table(target_names: list[str], targets: np.ndarray, predictions: 
 
 def classification_table(classes: list[str], target_class: np.ndarray,
                          predicted_class: np.ndarray, probability: np.ndarray,
-                         test: np.ndarray | None = None, limit: int = 20) -> list[str]:
+                         test: np.ndarray | None = None, limit: int = PRINTED_ROWS) -> list[str]:
     """Each row's class beside the predicted class and the probability the network gives
     it, for the first `limit` rows (file order) and a `more_rows_line` for the rest:
 
@@ -186,7 +189,7 @@ def final_report(target_names: list[str], targets: np.ndarray, predictions: np.n
                  probability: np.ndarray | None = None, test: np.ndarray | None = None,
                  accuracy: float | None = None, test_accuracy: float | None = None,
                  confusion: np.ndarray | None = None, test_confusion: np.ndarray | None = None,
-                 limit: int = 20, total: int | None = None) -> str:
+                 limit: int = PRINTED_ROWS, total: int | None = None) -> str:
     """Everything `backprop train` prints after training, as one string without the final
     newline. With `classes`: the `classification_table`, then an empty line, the
     `accuracy_line`s (`Accuracy`, and `Test accuracy` with a test set) and the confusion

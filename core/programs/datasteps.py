@@ -9,18 +9,11 @@ same scalings fitted on the training rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from ..data.dataset import SPLIT_SALT
 from . import literals as ct
 from . import words as cw
+from .parts import Section
 from .plan import Plan
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str  # the heading comment that opens the code, as the notebook's cells do
-    text: str  # markdown explaining the step (the notebook shows it above the code)
-    code: str
 
 
 def data_sections(p: Plan) -> list[Section]:
@@ -152,16 +145,19 @@ def _encoding_words(p: Plan) -> str:
 
 # ---------------------------------------------------------------- test split
 
+SALT = f"0x{SPLIT_SALT:X}"  # as the program writes the data's salt (the core's own value)
+
+
 def split_section(p: Plan) -> Section:
     d = p.data
     lines = ["# Splitting the data: a test set the network never trains on", ""]
     if d.seeded:
         lines += ["# the rows the session held out (drawn with the data itself from "
-                  f"default_rng([{d.split_seed}, 0xDA7A]))",
+                  f"default_rng([{d.split_seed}, {SALT}]))",
                   f"test_rows = np.array({ct.ints(d.test_rows)})",
                   "train_rows = np.setdiff1d(np.arange(len(features)), test_rows)"]
     else:
-        lines += [f"order = np.random.default_rng([{d.split_seed}, 0xDA7A])"
+        lines += [f"order = np.random.default_rng([{d.split_seed}, {SALT}])"
                   ".permutation(len(features))",
                   f"n_test = round(len(features) * {d.test_fraction!r})",
                   "test_rows, train_rows = np.sort(order[:n_test]), np.sort(order[n_test:])"]

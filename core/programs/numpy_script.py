@@ -10,16 +10,30 @@ last bit, and it prints what `backprop train` prints, byte for byte.
 from __future__ import annotations
 
 import itertools
-import textwrap
 
 from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
+from ..present.report import PRINTED_ROWS
+from ..present.train_text import Ending
 from . import literals as ct
 from . import words as cw
-from .datasteps import Section, data_sections
-from .embed import metrics_sources, report_sources
-from .plan import PRINTED_ROWS, Plan
-
-TAB = "    "
+from .datasteps import data_sections
+from .parts import (
+    TAB,
+    Section,
+    epochs_range,
+    final_report_lines,
+    first_rows_report,
+    header,
+    log_lines,
+    metric_names,
+    mini_batch_head,
+    report_names,
+    reporting,
+    resumes_mid_epoch,
+    settings_lines,
+    tidy,
+)
+from .plan import Plan
 
 
 def sections(p: Plan) -> list[Section]:
@@ -35,38 +49,6 @@ def script(p: Plan) -> str:
     """One `.py` file: a docstring that describes the session, then every section's code."""
     body = "\n\n\n".join(s.code.rstrip("\n") for s in sections(p))
     return tidy(f'"""{header(p)}"""\n\n{body}\n')
-
-
-def tidy(source: str) -> str:
-    """No trailing spaces (blank lines inside indented blocks leave some)."""
-    return "\n".join(line.rstrip() for line in source.split("\n"))
-
-
-def header(p: Plan, runner: str = "numpy") -> str:
-    """The docstring: what the session was, how to run the program, what it prints."""
-    lines = ["Backpropagation from scratch: a backprop-stepper session as a program you can run "
-             "and change.", ""]
-    lines += [f"{label + ':':<11}{text}" for label, text in cw.settings(p)]
-    lines.append(f"{'Weights:':<11}{cw.start_words(p)}")
-    lines.append("")
-    needs = "NumPy and pandas" if p.data.source == "file" else "NumPy"
-    if runner == "torch":
-        needs = f"PyTorch and {needs}"
-    lines.append(f"Needs only {needs}: python this_file.py")
-    if p.command:
-        lines.append(f"It prints what `{p.command}` prints.")
-    if not p.start.fresh:
-        why, changes = cw.continuation(p)
-        lines += ["", why, *(f"  - {c}" for c in changes)]
-    return "\n".join(_wrap_prose(line) for line in lines) + "\n"
-
-
-def _wrap_prose(line: str, width: int = 92) -> str:
-    if len(line) <= width:
-        return line
-    indent = "    " if line.startswith("  - ") else " " * 11 if line[:11].endswith(" ") and \
-        ":" in line[:11] else ""
-    return textwrap.fill(line, width, subsequent_indent=indent)
 
 
 # ---------------------------------------------------------------- data
@@ -93,7 +75,7 @@ def _network(p: Plan) -> Section:
     w = " + ".join(f"{i}x{o}" for i, o in itertools.pairwise(sizes))
     b = " + ".join(str(o) for o in sizes[1:])
     lines.append(f" Total Trainable Parameters = {w} (weights) + {b} (biases) = "
-                 f"{cw.n_params(p)}")
+                 f"{p.n_params}")
     lines += ['"""', ""]
     lines += ct.comment(f"Starting weights and biases: {cw.start_words(p)}")
     lines += param_lines(p, p.start.params)
@@ -168,7 +150,7 @@ OPTIMISER_CODE = {
 def needs_forward(p: Plan) -> bool:
     """A `forward` function, beside the loop's own forward pass: for the log's loss on all
     rows (mini-batches), the test rows, and the report (all but the notebook's own print)."""
-    return not p.full_batch or p.data.has_test or not p.notebook_output
+    return not p.full_batch or p.data.has_test or p.ending is not Ending.NOTEBOOK
 
 
 def _functions(p: Plan) -> Section:
@@ -235,47 +217,6 @@ def _settings(p: Plan) -> Section:
     return Section("Training settings", text, "\n".join(lines) + "\n")
 
 
-INIT_DRAWS = {
-    "uniform": ["rng.random(({i}, {o}))", "rng.random((1, {o}))"],
-    "xavier": ["rng.uniform(-np.sqrt(6.0 / ({i} + {o})), np.sqrt(6.0 / ({i} + {o})), "
-               "({i}, {o}))"],
-    "he": ["rng.normal(0.0, np.sqrt(2.0 / {i}), ({i}, {o}))"],
-}
-
-
-def settings_lines(p: Plan, after_lr: list[str]) -> list[str]:
-    """The training settings every format opens its loop with: epochs, lr (then
-    `after_lr`), the batch size, the log interval, where training starts, the generator."""
-    s = p.start
-    lines = ["# Training settings", "", f"epochs = {p.epochs}", f"lr = {s.lr!r}", *after_lr]
-    if not p.full_batch:
-        lines.append(f"batch_size = {p.batch_size}")
-    if p.log_every:
-        lines.append(f"log_every = {p.log_every}")
-    if not s.fresh:
-        lines.append(f"start_epoch = {s.epoch}")
-    return lines + rng_lines(p)
-
-
-def rng_lines(p: Plan) -> list[str]:
-    if not p.uses_rng:
-        return []
-    s = p.start
-    if not s.fresh:
-        return ["", "# the session's random generator, exactly as it was: it shuffles the rows",
-                "rng = np.random.default_rng()",
-                f"rng.bit_generator.state = {ct.mapping(s.rng_state)}"]
-    out = ["", "# one random generator shuffles the rows each epoch",
-           f"rng = np.random.default_rng({s.seed})"]
-    if s.init_draws:
-        out.append("# the session drew the starting weights from it first (they are written "
-                   "out above): make")
-        out.append("# the same draws, so that the shuffles below are the session's")
-        for i, o in itertools.pairwise(p.sizes):
-            out += [d.format(i=i, o=o) for d in INIT_DRAWS[s.init_draws]]
-    return out
-
-
 def _optimiser_state(p: Plan) -> list[str]:
     opt, s = p.optimizer, p.start
     if opt in ("gd", "sgd"):
@@ -320,77 +261,6 @@ def _training(p: Plan) -> Section:
     return Section("Training", text, "\n".join(lines) + "\n")
 
 
-def epochs_range(p: Plan) -> str:
-    return "range(epochs)" if p.start.fresh else "range(start_epoch, start_epoch + epochs)"
-
-
-def _plain(name: str) -> str:
-    return name
-
-
-def log_lines(p: Plan, indent: str, y_hat: str = "y_hat", as_array=_plain,
-              test_forward: tuple[str, ...] = ("z_test, y_hat_test = forward(X_test)",),
-              test_loss: str | None = None) -> list[str]:
-    """The divergence check, then every `log_every` epochs the log line of `backprop train`:
-    the loss, and the test loss and accuracies the run has. `as_array` turns a name into a
-    NumPy array expression, `test_forward` and `test_loss` say how to get the test rows'
-    numbers (the torch script passes its own)."""
-    out = [f"{indent}if not np.isfinite(loss):",
-           f'{indent}    raise SystemExit(f"diverged at epoch {{epoch}}: try a lower lr")']
-    if not p.log_every:
-        return out
-    out.append(f"{indent}if epoch % log_every == 0:")
-    if not log_extras(p):
-        return [*out, f'{indent}    print(f"Epoch {{epoch}}, Loss: {{loss:.5f}}")']
-    args = ["epoch", "loss"]
-    if p.data.has_test:
-        out += [f"{indent}    {line}" for line in test_forward]
-        args.append(f"test_loss={test_loss or loss_call(p, 'z_test', 'y_hat_test', 'y_test')}")
-    if p.accuracy:
-        args.append(f"accuracy={p.accuracy}({as_array(y_hat)}, {as_array('y')})")
-        if p.data.has_test:
-            args.append(f"test_accuracy={p.accuracy}({as_array('y_hat_test')}, "
-                        f"{as_array('y_test')})")
-    call = f"{indent}    print(log_line({', '.join(args)}))"
-    if len(call) > ct.WIDTH:
-        inner = f",\n{indent}{' ' * 19}".join(args)
-        call = f"{indent}    print(log_line({inner}))"
-    return [*out, call]
-
-
-def log_extras(p: Plan) -> bool:
-    """Whether the log line has more than the notebook's epoch and loss."""
-    return p.data.has_test or p.accuracy is not None
-
-
-def report_names(p: Plan) -> list[str]:
-    """The functions of core.present.report the program prints with."""
-    names = ["log_line"] if p.log_every and log_extras(p) else []
-    return names if p.notebook_output else [*names, "final_report"]
-
-
-def metric_names(p: Plan) -> list[str]:
-    """The functions of core.maths.metrics it counts with."""
-    names = [p.accuracy] if p.accuracy else []
-    if p.classes is not None and not p.notebook_output:
-        names += ["predicted", "confusion"]
-    return names
-
-
-def reporting(p: Plan) -> Section:
-    parts = []
-    if metric_names(p):
-        parts.append(metrics_sources(metric_names(p)))
-    if report_names(p):
-        parts.append(report_sources(report_names(p)))
-    code = "# Printing the results\n\n\n" + "\n\n".join(parts)
-    text = ("What the program prints comes from the same small functions that `backprop train` "
-            "prints with (backprop-stepper's core/present/report.py" +
-            (" and core/maths/metrics.py" if metric_names(p) else "") +
-            "), copied here, so the two print the same text.")
-    return Section("Printing the results", text, code)
-
-
 def _full_batch_loop(p: Plan) -> list[str]:
     rows = str(p.n_train)
     out = ["ones = np.ones((1, X.shape[0]))  # ones·delta: delta summed over the rows", "",
@@ -398,31 +268,14 @@ def _full_batch_loop(p: Plan) -> list[str]:
     out += [TAB + line for line in forward_lines(p, "X", rows)]
     out += ["", f"    # 2. Loss ({p.loss.upper()})",
             f"    loss = {loss_call(p, z_out(p), 'y_hat', 'y')}"]
-    out += log_lines(p, TAB)
+    out += _log(p, TAB)
     out += [TAB + line for line in backprop_lines(p, "X", "y", "X.shape[0]")]
     return out
 
 
-def resumes_mid_epoch(p: Plan) -> bool:
-    return not p.start.fresh and p.start.batch > 0
-
-
-def mini_batch_head(p: Plan) -> tuple[list[str], str]:
-    """The epoch loop's opening, and the indent of the epoch's first lines. A session
-    stopped mid-epoch resumes there: that epoch's shuffle is written out, its done updates
-    skipped, and its log line (the epoch's first forward pass) was printed already."""
-    s = p.start
-    mid = resumes_mid_epoch(p)
-    out = []
-    if mid:
-        out += [f"start_batch = {s.batch}  # updates already done in epoch {s.epoch}",
-                f"perm = np.array({ct.ints(s.perm)})  # epoch {s.epoch}'s shuffle", ""]
-    out.append(f"for epoch in {epochs_range(p)}:")
-    if not mid:
-        return out, TAB
-    out += ["    first_batch = start_batch if epoch == start_epoch else 0",
-            "    if first_batch == 0:"]
-    return out, TAB * 2
+def _log(p: Plan, indent: str) -> list[str]:
+    return log_lines(p, indent, test_forward=("z_test, y_hat_test = forward(X_test)",),
+                     test_loss=loss_call(p, "z_test", "y_hat_test", "y_test"))
 
 
 def _mini_batch_loop(p: Plan) -> list[str]:
@@ -430,7 +283,7 @@ def _mini_batch_loop(p: Plan) -> list[str]:
     mid = resumes_mid_epoch(p)
     out += [f"{ind}# 2. Loss on all the training rows before this epoch's updates (the log's)",
             f"{ind}z, y_hat = forward(X)", f"{ind}loss = {loss_call(p, 'z', 'y_hat', 'y')}"]
-    out += log_lines(p, ind)
+    out += _log(p, ind)
     out += ["", f"{ind}# a new shuffle of the training rows: mini-batches of {p.batch_size}",
             f"{ind}perm = rng.permutation(X.shape[0])"]
     first = "first_batch * batch_size" if mid else "0"
@@ -496,11 +349,11 @@ def _update_lines(p: Plan) -> list[str]:
 
 def _predictions(p: Plan) -> Section:
     lines = ["# Final Predictions", ""]
-    if p.notebook_output:
+    if p.ending is Ending.NOTEBOOK:
         lines += [*all_predictions(p), 'print("\\nFinal Predictions:\\n", predictions)']
         text = "The trained network's predictions for every row, in the normalised units it " \
             "trains in, printed as the notebook prints them."
-    elif p.data.task == "regression":
+    elif p.ending is Ending.REGRESSION:
         lines += first_rows_report(p, "forward({})[1]")
         text = (f"The first {PRINTED_ROWS} rows of the file through the trained network, "
                 "their predictions back in the target's own units beside the targets.")
@@ -508,7 +361,7 @@ def _predictions(p: Plan) -> Section:
         lines += all_predictions(p) + final_report_lines(p)
         text = ("The trained network's predictions for every row beside its target" +
                 (": the class it picks and the probability it gives it, then the accuracy and "
-                 "the confusion matrix." if p.classes is not None else "."))
+                 "the confusion matrix." if p.ending is Ending.CLASSES else "."))
     return Section("Final Predictions", text, "\n".join(lines) + "\n")
 
 
@@ -524,76 +377,3 @@ def all_predictions(p: Plan) -> list[str]:
     return [*forward_lines(p, "X"), "predictions = y_hat"]
 
 
-def first_rows_report(p: Plan, predict: str) -> list[str]:
-    """A regression's report: its first rows (the ones it shows) through the network, their
-    inputs normalised as the training rows were, the predictions back in the target's units.
-    `predict` turns the name of the inputs into the expression for ŷ."""
-    d = p.data
-    first = f"features[:{PRINTED_ROWS}]"
-    out = [f"# the first {PRINTED_ROWS} rows of the file, the ones the report shows",
-           f"X_first = {_scaled(d.x_normalize, first, 'x')}",
-           f"predictions_original = {_unscaled(d.y_normalize, predict.format('X_first'))}"]
-    args = ["target_names", f"targets[:{PRINTED_ROWS}]", "predictions_original"]
-    if d.has_test:
-        out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",
-                "test[test_rows] = True"]
-        args.append(f"test=test[:{PRINTED_ROWS}]")
-    args += [f"limit={PRINTED_ROWS}", "total=len(features)"]
-    return [*out, "print(final_report(", *(f"    {a}," for a in args), "))"]
-
-
-def _scaled(kind: str, values: str, v: str) -> str:
-    """Inputs normalised with the scaling fitted on the training rows."""
-    if kind == "none":
-        return values
-    if kind == "max":
-        return f"{values} / {v}_scale"
-    return f"({values} - {v}_offset) / {v}_scale"
-
-
-def final_report_lines(p: Plan, as_array=_plain) -> list[str]:
-    """The report `backprop train` ends a classifier with: each row's class and probability,
-    the accuracy and the confusion matrices. `as_array` turns the name of the training
-    targets into a NumPy array expression."""
-    d = p.data
-    out = [""]
-    args = ["target_names", "targets", "predictions"]
-    if d.has_test:
-        out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",
-                "test[test_rows] = True"]
-    if p.classes is not None:
-        out += [f"classes = {list(p.classes)!r}",
-                "target_class = " + ("np.argmax(targets, axis=1)" if len(p.classes) > 2 or
-                                     len(d.target_names) > 1 else
-                                     "(targets[:, 0] > 0.5).astype(np.intp)"),
-                "predicted_class, probability = predicted(predictions)"]
-        k = len(p.classes)
-        train = "[train_rows]" if d.has_test else ""
-        out.append(f"train_confusion = confusion(target_class{train}, "
-                   f"predicted_class{train}, {k})")
-        args += ["classes=classes", "target_class=target_class",
-                 "predicted_class=predicted_class", "probability=probability"]
-        if d.has_test:
-            out.append("test_confusion = confusion(target_class[test_rows], "
-                       f"predicted_class[test_rows], {k})")
-    if d.has_test:
-        args.append("test=test")
-    if p.accuracy:
-        args.append(f"accuracy={p.accuracy}(y_hat, {as_array('y')})")
-        if d.has_test and p.classes is not None:
-            args.append(f"test_accuracy={p.accuracy}(y_hat_test, {as_array('y_test')})")
-    if p.classes is not None:
-        args.append("confusion=train_confusion")
-        if d.has_test:
-            args.append("test_confusion=test_confusion")
-    args.append(f"limit={PRINTED_ROWS}")
-    return [*out, "print(final_report(", *(f"    {a}," for a in args), "))"]
-
-
-def _unscaled(kind: str, values: str) -> str:
-    """Normalised predictions back in the target's units, as the core's inverse does."""
-    if kind == "none":
-        return values
-    if kind == "max":
-        return f"{values} * y_scale"
-    return f"{values} * y_scale + y_offset"

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import Config
-from ..data.builtin import FIXED
+from ..config import Config, flag
 from ..maths.network import param_views
+from ..names import n_params
+from ..present.train_text import Ending, ending, log_fields
 from ..training.session import Session
 
 INLINE_ROWS = 1000  # data with at most this many rows is written into the program
-PRINTED_ROWS = 20  # the rows of predictions `backprop train` prints
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class DataPlan:
     train_rows: np.ndarray
     test_rows: np.ndarray
     test_fraction: float
-    split_seed: int  # the test split is drawn from default_rng([split_seed, 0xDA7A])
+    split_seed: int  # the test split is drawn from core.data.dataset.split_rng(split_seed)
     x_normalize: str
     y_normalize: str
     task: str
@@ -105,11 +105,13 @@ class Plan:
     command: str | None  # the `backprop train` command that prints the same, if there is one
     accuracy: str | None  # core.maths.metrics' accuracy function the log uses, when classifying
     classes: tuple[str, ...] | None  # class names, in output order, when classifying
+    # What `backprop train` prints for this session (core.present.train_text decides both):
+    log_fields: tuple[str, ...]  # the log line's numbers beyond the epoch and the loss
+    ending: Ending  # how the report after training ends
 
     @property
-    def notebook_output(self) -> bool:
-        """Whether the run ends with the notebook's own print (its preset), not a report."""
-        return self.config.preset == "notebook"
+    def n_params(self) -> int:
+        return n_params(self.sizes)
 
     @property
     def depth(self) -> int:
@@ -143,14 +145,8 @@ def plan(session: Session, log_every: int = 100) -> Plan:
         optimizer=cfg.optimizer, l2=float(cfg.l2), batch_size=int(session.batch_size),
         batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
         start=start, command=_command(session, start, log_every),
-        accuracy=_accuracy_name(session), classes=session.dataset.classes)
-
-
-def _accuracy_name(session: Session) -> str | None:
-    """The accuracy the session logs: sigmoid outputs against 0.5, softmax by argmax."""
-    if session.dataset.task != "classification":
-        return None
-    return "accuracy_multiclass" if session.config.loss == "ce" else "accuracy"
+        accuracy=session.accuracy_name, classes=session.dataset.classes,
+        log_fields=log_fields(session), ending=ending(session))
 
 
 # ---------------------------------------------------------------- data
@@ -254,9 +250,12 @@ def _start(session: Session) -> Start:
 def _command(session: Session, start: Start, log_every: int) -> str | None:
     """`backprop train …` with the options that differ from what it would fill in itself:
     the command whose output the program reproduces. None for a session changed by hand, or
-    one whose data and weights came from different seeds."""
+    one whose data and weights came from different seeds, or whose weights were drawn where
+    the config reads them (a preset or a weights file, then `n`: train would read them)."""
     cfg = session.config
-    if not start.fresh or (start.seed != cfg.seed and _seed_matters_for_data(cfg)):
+    if not start.fresh or (start.seed != cfg.seed and session.dataset.uses_seed):
+        return None
+    if start.init_draws and (cfg.preset is not None or cfg.weights is not None):
         return None
     base = Config(data=cfg.data, preset=cfg.preset, seed=cfg.seed).resolve()
     args = ["--preset", cfg.preset] if cfg.preset else ["--data", _quote(cfg.data)]
@@ -266,7 +265,7 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
         value = getattr(cfg, f.name)
         if value != getattr(base, f.name):
             args += _flag(f.name, value)
-    if _seed_matters(session):
+    if session.uses_seed:
         args += ["--seed", str(start.seed)]
     if log_every != 100:
         args += ["--log-every", str(log_every)]
@@ -274,34 +273,23 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
 
 
 def _flag(name: str, value) -> list[str]:
-    flag = "--" + name.replace("_", "-")
+    option = flag(name)
     if name == "targets":
-        return [p for t in value for p in ("--target", _quote(t))]
+        return [p for t in value for p in (option, _quote(t))]
     if name in ("features", "drop"):
-        return [flag, _quote(",".join(value))]
+        return [option, _quote(",".join(value))]
     if isinstance(value, bool):
-        return [flag] if value else []
+        return [option] if value else []
     if name == "hidden":
-        return [flag, ",".join(map(str, value))]
+        return [option, ",".join(map(str, value))]
     if value is None:
         return []
     if isinstance(value, float):
-        return [flag, f"{value!r}"]
-    return [flag, _quote(str(value))]
+        return [option, f"{value!r}"]
+    return [option, _quote(str(value))]
 
 
 def _quote(text: str) -> str:
     import shlex
 
     return shlex.quote(text)
-
-
-def _seed_matters_for_data(cfg: Config) -> bool:
-    return (cfg.is_builtin and cfg.data not in FIXED) or cfg.test_fraction > 0
-
-
-def _seed_matters(session: Session) -> bool:
-    cfg = session.config
-    explicit = cfg.preset is not None or cfg.weights is not None
-    return not explicit or session.batches > 1 or _seed_matters_for_data(cfg)
-

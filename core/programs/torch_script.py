@@ -13,11 +13,13 @@ update, and our conventions kept so that the numbers are the session's.
 from __future__ import annotations
 
 from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
+from ..present.train_text import Ending
 from . import literals as ct
 from . import words as cw
-from .datasteps import Section, data_sections
-from .numpy_script import (
+from .datasteps import data_sections
+from .parts import (
     TAB,
+    Section,
     epochs_range,
     final_report_lines,
     first_rows_report,
@@ -194,7 +196,7 @@ def _log(p: Plan, ind: str) -> list[str]:
 
 def _predictions(p: Plan) -> Section:
     lines = ["# Final Predictions", ""]
-    if p.data.task == "regression" and not p.notebook_output:
+    if p.ending is Ending.REGRESSION:
         lines += first_rows_report(
             p, "forward(torch.from_numpy({}))[1].detach().numpy()")
         return Section("Final Predictions", "", "\n".join(lines) + "\n")
@@ -206,7 +208,7 @@ def _predictions(p: Plan) -> Section:
                   "predictions[test_rows] = y_hat_test"]
     else:
         lines.append("predictions = y_hat")
-    if p.notebook_output:
+    if p.ending is Ending.NOTEBOOK:
         lines.append('print("\\nFinal Predictions:\\n", predictions)')
     else:
         lines += final_report_lines(p, as_array=lambda name: f"{name}.numpy()")

@@ -7,8 +7,6 @@ a session the same way.
 
 from __future__ import annotations
 
-import itertools
-
 from ..maths.activations import OUTPUT_ACTIVATIONS
 from ..maths.losses import LOSSES
 from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
@@ -58,11 +56,7 @@ def data_words(p: Plan) -> str:
 def network_words(p: Plan) -> str:
     arch = "-".join(map(str, p.sizes))
     hidden = f"{p.hidden} hidden layer{'s' if p.depth > 2 else ''}"
-    return f"{arch}: {hidden}, a {p.output} output; {n_params(p)} trainable parameters"
-
-
-def n_params(p: Plan) -> int:
-    return sum(i * o + o for i, o in itertools.pairwise(p.sizes))
+    return f"{arch}: {hidden}, a {p.output} output; {p.n_params} trainable parameters"
 
 
 def loss_words(p: Plan) -> str:
@@ -105,11 +99,13 @@ def start_words(p: Plan) -> str:
     if not s.fresh:
         return (f"the session's parameters at epoch {s.epoch}" +
                 (f", after {s.batch} of the epoch's {p.batches} updates" if s.batch else ""))
+    if s.init_draws:  # drawn, even where the config names weights (a session started over)
+        return f"{INIT_WORDS[s.init_draws]}, drawn with seed {s.seed}"
     if cfg.preset:
         return PRESET_WEIGHTS.get(cfg.preset, f"the {cfg.preset} preset's")
     if cfg.weights:
         return f"read from {cfg.weights} (--weights)"
-    return f"{INIT_WORDS[s.init_draws or cfg.init]}, drawn with seed {s.seed}"
+    return f"{INIT_WORDS[cfg.init]}, drawn with seed {s.seed}"
 
 
 def steps_md(p: Plan) -> list[str]:

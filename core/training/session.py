@@ -1,10 +1,10 @@
 """A training session: network + optimiser + RNG + position + history, stepped forwards
-and back.
+and back, and evaluated on its data.
 
 Position is (epoch, batch); `t` counts parameter updates. Every action first pushes a mark
-(a full snapshot). Going back restores the nearest mark at or before the target and replays
-forwards: replays run the same code on the same RNG state, so they are bit-identical, and
-undo depth is bounded by memory (`undo_budget`), not by a fixed count.
+(a full snapshot, kept by `core.training.undo`). Going back restores the nearest mark at or
+before the target and replays forwards: replays run the same code on the same RNG state, so
+they are bit-identical, and undo depth is bounded by memory (`undo_budget`), not by a count.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..maths.gradcheck import GradCheck, H, gradient_check
 from ..maths.network import Network, init_params, param_views
 from .history import History
 from .record import Evaluation, RunResult, StepRecord, frozen
+from .undo import MARK_OVERHEAD, Mark, Snapshots, record_bytes, record_estimate
 
 UNDO_BUDGET = names.UNDO_BUDGET
 
@@ -38,48 +39,6 @@ def _quiet(method):
             return method(*args, **kwargs)
 
     return wrapper
-
-
-@dataclass(eq=False)
-class _Mark:
-    t: int
-    epoch: int
-    batch: int
-    flat: np.ndarray
-    opt_state: dict[str, np.ndarray]
-    rng_state: dict
-    perm: np.ndarray | None
-    lr: float
-    base_lr: float
-    hist_len: int
-    hand_len: int | None  # how many hand changes had been made (None: not known)
-    last: StepRecord | None
-    diverged_at: int | None
-    diverged_lr: float | None
-    event: bool  # an edit or lr change at this position, undone on its own
-
-    own_record: bool = True  # False when the previous mark already holds the same record
-
-    @property
-    def nbytes(self) -> int:
-        extra = sum(a.nbytes for a in self.opt_state.values())
-        if self.own_record and self.last is not None:
-            extra += _record_bytes(self.last)
-        perm = self.perm.nbytes if self.perm is not None else 0
-        return self.flat.nbytes + extra + perm + MARK_OVERHEAD
-
-
-ARRAY_OVERHEAD = 128  # what an ndarray object costs beyond its data (header, shape, strides)
-MARK_OVERHEAD = 2048  # a snapshot's own objects: the RNG state dict, the dataclass, the list
-
-
-def _record_bytes(rec: StepRecord | None) -> int:
-    if rec is None:
-        return 0
-    arrays = [v for v in vars(rec).values() if isinstance(v, np.ndarray)]
-    arrays += [a for v in vars(rec).values() if isinstance(v, tuple) for a in v
-               if isinstance(a, np.ndarray)]
-    return 1024 + sum(a.nbytes + ARRAY_OVERHEAD for a in arrays)
 
 
 @dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
@@ -138,12 +97,12 @@ class Session:
         self.batch_size = min(bs, n)
         self.batches = -(-n // self.batch_size)
         self._ones = np.ones((1, n))
-        self.undo_budget = undo_budget
+        self._marks = Snapshots(undo_budget)
         self._accuracy = _accuracy_for(dataset)
         cols = ["loss", "objective"]
         if self._accuracy is not None:
             cols.append("accuracy")
-        if dataset.X_test.shape[0]:
+        if dataset.has_test:
             cols.append("test_loss")
             if self._accuracy is not None:
                 cols.append("test_accuracy")
@@ -172,8 +131,7 @@ class Session:
         self.diverged_lr: float | None = None  # the lr it diverged with
         # what was changed by hand since the start, in words (None: not known)
         self.hand_changes: list[str] | None = []
-        self._marks: list[_Mark] = []
-        self._mark_bytes = 0
+        self._marks.clear()
 
     def reset(self, seed: int | None = None) -> int:
         """New random seed, new initial weights drawn with the configured init scheme."""
@@ -194,6 +152,15 @@ class Session:
     @property
     def diverged(self) -> bool:
         return self.diverged_at is not None
+
+    @property
+    def undo_budget(self) -> int:
+        """Bytes of snapshots kept for stepping back (0: none, as `backprop train` runs)."""
+        return self._marks.budget
+
+    @undo_budget.setter
+    def undo_budget(self, budget: int) -> None:
+        self._marks.budget = budget
 
     @property
     def architecture(self) -> str:
@@ -230,12 +197,15 @@ class Session:
         return self._columns
 
     @property
+    def accuracy_name(self) -> str | None:
+        """The `core.maths.metrics` function the session scores with; None for regression."""
+        return None if self._accuracy is None else self._accuracy.__name__
+
+    @property
     def uses_seed(self) -> bool:
         """Whether the seed changes anything: drawn starting weights, generated data, the test
         split or the mini-batch shuffle. The notebook's preset uses none of them."""
-        ds = self.dataset
-        return (self._explicit is None or self.batches > 1 or ds.seeded
-                or ds.X_test.shape[0] > 0)
+        return self._explicit is None or self.batches > 1 or self.dataset.uses_seed
 
     # ------------------------------------------------------------------ saving and restoring
 
@@ -405,7 +375,7 @@ class Session:
         start_epoch = self.epoch
         while self.t < target:
             if self.t == target - 1 or self.t == next_mark:
-                if self.t != self._marks[-1].t:
+                if self.t != self._marks.newest:
                     self._push_mark()
                 next_mark = self.t + stride
             if self._update(keep=self.t == target - 1) is False:
@@ -487,8 +457,7 @@ class Session:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self._marks) and (self.t > self._marks[0].t or
-                                      (self._marks[-1].event and self._marks[-1].t == self.t))
+        return self._marks.can_undo(self.t)
 
     @_quiet
     def undo(self) -> bool:
@@ -496,22 +465,18 @@ class Session:
         the previous one at an epoch boundary). False if nothing that old is kept."""
         if not self.can_undo:
             return False
-        top = self._marks[-1]
-        if top.event and top.t == self.t:
-            self._marks.pop()
-            self._mark_bytes -= top.nbytes
-            self._restore(top)
+        if self._marks.event_at(self.t):
+            self._restore(self._marks.pop())
             return True
         target = self.epoch * self.batches if self.batch else (self.epoch - 1) * self.batches
-        return self._rewind(max(target, self._marks[0].t))
+        return self._rewind(max(target, self._marks.oldest))
 
     @_quiet
     def undo_update(self) -> bool:
         """Go back one parameter update (one mini-batch)."""
         if not self.can_undo:
             return False
-        top = self._marks[-1]
-        if top.event and top.t == self.t:
+        if self._marks.event_at(self.t):
             return self.undo()
         return self._rewind(self.t - 1)
 
@@ -520,29 +485,25 @@ class Session:
         """Go back to the start of `epoch` (as far as the kept snapshots reach); False if
         nothing that old is kept."""
         target = epoch * self.batches
-        if not self.can_undo or not self._marks or target < self._marks[0].t or \
-                target >= self.t:
+        if not self.can_undo or target < self._marks.oldest or target >= self.t:
             return False
         return self._rewind(target)
 
     def _rewind(self, target: int, pop_exact: bool = True) -> bool:
-        while self._marks and self._marks[-1].t > target:
-            self._mark_bytes -= self._marks.pop().nbytes
-        if not self._marks:
+        """Back to update `target`: restore the newest snapshot at or before it, replay the
+        updates in between (the last with its record)."""
+        mark = self._marks.back_to(target, pop_exact)
+        if mark is None:
             return False
-        mark = self._marks[-1]
         self._restore(mark)
-        if mark.t == target and pop_exact:
-            self._marks.pop()
-            self._mark_bytes -= mark.nbytes
         while self.t < target:
             self._update(keep=self.t == target - 1)
         return True
 
     # ------------------------------------------------------------------ snapshots
 
-    def _snapshot(self, event: bool) -> _Mark:
-        return _Mark(
+    def _snapshot(self, event: bool) -> Mark:
+        return Mark(
             t=self.t, epoch=self.epoch, batch=self.batch, flat=self.net.flat.copy(),
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             rng_state=self.rng.bit_generator.state, perm=self._perm, lr=self.lr,
@@ -551,11 +512,12 @@ class Session:
             hand_len=None if self.hand_changes is None else len(self.hand_changes),
             diverged_lr=self.diverged_lr, event=event)
 
-    def _restore(self, m: _Mark) -> None:
+    def _restore(self, m: Mark) -> None:
         self.net.flat[...] = m.flat
         self.opt_state = {k: v.copy() for k, v in m.opt_state.items()}
         self.rng.bit_generator.state = m.rng_state
-        self._perm, self.lr, self.base_lr = m.perm, m.lr, m.base_lr
+        self._perm, self.lr = m.perm, m.lr
+        self.base_lr = m.lr if m.base_lr is None else m.base_lr
         self.epoch, self.batch = m.epoch, m.batch
         self.history.truncate(m.hist_len)
         if self.hand_changes is not None and m.hand_len is not None:
@@ -563,33 +525,16 @@ class Session:
         self.last, self.diverged_at, self.diverged_lr = m.last, m.diverged_at, m.diverged_lr
 
     def _push_mark(self, event: bool = False) -> None:
-        mark = self._snapshot(event)
-        # runs push several marks that all hold the record from before the run: count it once
-        mark.own_record = not (self._marks and self._marks[-1].last is mark.last)
-        self._marks.append(mark)
-        self._mark_bytes += mark.nbytes
-        while self._mark_bytes > self.undo_budget and len(self._marks) > 1:
-            self._mark_bytes -= self._marks.pop(0).nbytes
-            head = self._marks[0]
-            if not head.own_record:  # it now holds its record alone
-                head.own_record = True
-                self._mark_bytes += _record_bytes(head.last)
+        self._marks.push(self._snapshot(event))
 
     @property
     def undo_depth(self) -> int:
         """How many single steps the undo budget holds for this network and data: each step
         keeps a snapshot and its update's record (runs keep a few and replay between)."""
         per = self.net.flat.nbytes * (1 + len(self.opt_state)) + MARK_OVERHEAD
-        per += _record_bytes(self.last) if self.last is not None else self._record_estimate()
+        per += record_bytes(self.last) if self.last is not None else \
+            record_estimate(self.batch_size, self.sizes, self.net.flat.nbytes)
         return self.undo_budget // per
-
-    def _record_estimate(self) -> int:
-        """A record's size before there is one: Z, A and delta per layer for one batch, the
-        batch itself, and five copies of the parameters (dW/db, before, change, after)."""
-        rows = self.batch_size
-        per_layer = 3 * rows * sum(self.sizes[1:]) * 8
-        return 1024 + per_layer + rows * (self.sizes[0] + self.sizes[-1]) * 8 + \
-            5 * self.net.flat.nbytes + 40 * ARRAY_OVERHEAD
 
     # ------------------------------------------------------------------ reading
 
@@ -604,7 +549,7 @@ class Session:
             pred = np.empty((ds.raw.shape[0], As[-1].shape[1]))
             pred[ds.train_rows] = As[-1]
             test_loss = test_acc = None
-            if ds.X_test.shape[0]:
+            if ds.has_test:
                 Zt, At = net.forward(ds.X_test)
                 pred[ds.test_rows] = At[-1]
                 test_loss = self.loss_fn.value(At[-1], ds.y_test, Zt[-1])[0]
@@ -625,7 +570,7 @@ class Session:
         true = ds.labels
         conf = metrics.confusion(true[ds.train_rows], cls[ds.train_rows], k)
         test_conf = metrics.confusion(true[ds.test_rows], cls[ds.test_rows], k) \
-            if ds.test_rows.size else None
+            if ds.has_test else None
         return dict(classes=ds.classes, predicted_class=frozen(cls)[0],
                     probability=frozen(prob)[0], confusion=frozen(conf)[0],
                     test_confusion=None if test_conf is None else frozen(test_conf)[0],

@@ -26,7 +26,7 @@ from textual.widgets import Input, Static
 
 import core
 from core import names
-from core.config import defaults_for, output_for
+from core.config import CSV_DEFAULTS, CSV_FIELDS, defaults_for, output_for
 from core.errors import UserError
 
 from ..messages import ChoiceChanged, SessionBuilt
@@ -87,11 +87,6 @@ class Choice(Widget, can_focus=True):
 # What a dataset brings its own defaults for (the rest, such as the seed, stays as it was).
 DATASET_FIELDS = ("normalize", "hidden", "activation", "output_activation", "loss", "init",
                   "optimizer", "batch_size", "lr")
-# What only a CSV file has: cleared when the dataset changes (a built-in one refuses them).
-CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows",
-              "missing")
-CSV_DEFAULTS = {name: field.default for name, field in core.Config.__dataclass_fields__.items()
-                if name in CSV_FIELDS}
 # Fields whose change makes a preset's or a weights file's starting weights meaningless.
 NEW_START = {"data", "hidden", "init", "inputs", *CSV_FIELDS}
 
@@ -174,7 +169,7 @@ class SettingsScreen(ModalScreen[None]):
             fill = {name: form_text(value) for name, value in defaults_for(data).items()
                     if name in DATASET_FIELDS}
             fill.update(batch_size="")
-            # a new table: how to read the last one's columns no longer applies
+            # a new table: how to read the last one's columns (CSV_FIELDS) no longer applies
             fill.update({f.name: f.show_form(CSV_DEFAULTS[f.name]) for f in self.fields
                          if f.name in CSV_FIELDS})
         else:

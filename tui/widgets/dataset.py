@@ -83,7 +83,7 @@ class DatasetPane(Pane):
 
     @staticmethod
     def _has_test(view: SessionView) -> bool:
-        return view.dataset.test_rows.size > 0
+        return view.dataset.has_test
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
         table = self._fitted(view, width, height)
