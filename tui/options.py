@@ -106,6 +106,53 @@ def parse_text(text: str) -> str:
     return text.strip()
 
 
+def parse_compare(text: str) -> str:
+    """`--compare "--lr 1.0"`: the model options run B changes, as one piece of text, checked
+    here against the table (their values against the core when run B opens)."""
+    compare_given(text)
+    return text.strip()
+
+
+class _CompareParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise OptionError(message)
+
+
+def compare_given(text: str) -> dict[str, Any]:
+    """The Config fields `--compare`'s text sets, parsed with the model options' own table."""
+    import shlex
+
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise OptionError(f"cannot read {text!r}: {exc}") from None
+    if not words:
+        raise OptionError("give the options run B changes, e.g. --compare \"--lr 1.0\"")
+    parser = _CompareParser(prog="--compare", add_help=False)
+    models = [o for o in OPTIONS if o.model]
+    for o in models:
+        if o.switch:
+            parser.add_argument(o.flag, dest=o.name, action="store_true", default=None)
+            continue
+        kw: dict[str, Any] = {"dest": o.name, "default": None}
+        if o.choices:
+            kw["choices"] = o.choices
+        if o.parse is not None:
+            kw["type"] = _for_argparse(o.parse)
+        if o.repeat:
+            kw["action"] = "append"
+        parser.add_argument(o.flag, **kw)
+    try:
+        ns, extra = parser.parse_known_args(words)
+    except OptionError as exc:
+        raise OptionError(f"in {text!r}: {exc}") from None
+    if extra:
+        raise OptionError(f"in {text!r}: {' '.join(extra)} is not a model option (run B "
+                          "changes options such as --lr 1.0 or --activation relu)")
+    given = {o.name: getattr(ns, o.name) for o in models if getattr(ns, o.name) is not None}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+
+
 def optional(parse: Parser) -> Parser:
     """Blank means "the default" (None); anything else must parse."""
     return lambda text: None if not text.strip() else parse(text.strip())
@@ -272,6 +319,13 @@ OPTIONS: tuple[Option, ...] = (
            form_choices=("stop", *names.MISSING)),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
            "runs (default 100)", "training", parse=parse_int, metavar="N"),
+    # a second run beside the first
+    Option("compare", "--compare", "a second run, B: these options changed (quoted), the "
+           "same seed, data and (where the layers match) starting weights", "compare",
+           parse=parse_compare, metavar='"OPTIONS"'),
+    Option("run", "--run", "which run of a --compare (or of a two-run session file) to "
+           "write: A (default) or B", "compare", commands=(CODE,), choices=("A", "B"),
+           default="A"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
            commands=(APP, SERVE), parse=int_in(1), metavar="N"),
@@ -304,7 +358,8 @@ OPTIONS: tuple[Option, ...] = (
 
 BY_NAME = {o.name: o for o in OPTIONS}
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
-                "screen": "screen", "session": "session files", "output": "output",
+                "compare": "two runs", "screen": "screen", "session": "session files",
+                "output": "output",
                 "program": "program", "server": "server"}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
@@ -11,6 +12,7 @@ from ..data import builtin, crosses
 from ..data.dataset import Dataset
 from ..errors import UserError
 from ..presets import preset_layers
+from ..training.compare import Comparison, compare_config, shared_start
 from ..training.session import Session
 
 
@@ -66,3 +68,41 @@ def open_session(config: Config) -> Session:
     cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
     return Session(cfg, ds, initial_params(cfg, sizes))
 
+
+
+def open_compare(a: Session, given: dict[str, object], text: str) -> Comparison:
+    """Run B beside `a`: `a`'s settings (and its lr now) with the `given` fields on top, on
+    `a`'s rows, with `a`'s seed and, where the layers match, `a`'s starting weights."""
+    base = a.config if "lr" in given else replace(a.config, lr=a.base_lr)
+    cfg = compare_config(base, given)
+    ds = compare_dataset(a, cfg)
+    sizes = (ds.X.shape[1], *cfg.hidden, ds.y.shape[1])
+    cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
+    try:
+        initial = initial_params(cfg, sizes)
+    except UserError:
+        if cfg.weights:
+            raise
+        initial = None  # the preset's weights do not fit B: it draws, sharing what fits
+    start = shared_start(a, cfg, sizes, initial)
+    b = Session(cfg, ds, start)
+    if b.seed != a.seed:  # A started over with a new seed (n): B uses it too
+        b.start_from(a.seed, start)
+    return Comparison(a, b, text)
+
+
+def compare_dataset(a: Session, cfg: Config) -> Dataset:
+    """Run B's data: `a`'s rows, with B's network inputs. A CSV's targets are read for the
+    loss (classes for ce, 0/1 for bce), so another loss reads them again, from the same
+    rows; if that gives other rows or features, B is refused."""
+    base = a.dataset.base or a.dataset
+    if cfg.is_builtin or cfg.loss == a.config.loss:
+        return crosses.with_inputs(base, cfg.inputs)
+    ds = load_dataset(cfg)
+    other = ds.base or ds
+    same = other.X.shape == base.X.shape and np.array_equal(other.X, base.X) and \
+        np.array_equal(other.train_rows, base.train_rows)
+    if not same:
+        raise UserError(f"--compare --loss {cfg.loss}: {base.name} would give run B other rows "
+                        "or features than run A's, and B trains on A's rows", field="loss")
+    return ds

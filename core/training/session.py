@@ -139,6 +139,17 @@ class Session:
         self._start(new_seed() if seed is None else seed, None)
         return self.seed
 
+    def start_from(self, seed: int, initial: np.ndarray | None) -> None:
+        """Epoch 0 with `seed`, from explicit parameters `initial` (which restart returns
+        to) or, with None, the seed's draw."""
+        self._explicit = None if initial is None else np.array(initial, dtype=float)
+        self._start(seed, self._explicit)
+
+    @property
+    def initial(self) -> np.ndarray | None:
+        """The explicit starting parameters (a preset's, a weights file's), or None: drawn."""
+        return self._explicit
+
     def restart(self) -> None:
         """Back to epoch 0 with the same seed and the same starting weights."""
         self._start(self.seed, self._explicit)
