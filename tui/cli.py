@@ -76,12 +76,24 @@ def code_parser() -> _Parser:
 def code(ns: argparse.Namespace) -> int:
     """`backprop code`: the session as a program; prints the path it wrote."""
     # the core's computing parts (NumPy) load here, once the command line has been read
-    from core import code_text, default_code_name, export_code, open_resumed, open_session
+    from core import code_text, default_code_name, export_code, open_session
 
     if ns.resume and given_model(ns):
         print(f"backprop: the session file decides the model; ignored: "
               f"{' '.join(given_model(ns))}", file=sys.stderr)
-    session = open_resumed(ns.resume) if ns.resume else open_session(config_from(ns))
+    from core import load_runs, open_compare
+
+    if ns.resume:
+        session, pair = load_runs(ns.resume)
+    else:
+        session = open_session(config_from(ns))
+        pair = open_compare(session, compare_given(ns.compare), ns.compare) \
+            if ns.compare else None
+    if ns.run == "B":
+        if pair is None:
+            raise UserError("--run B writes run B of a comparison: give --compare \"OPTIONS\" "
+                            "or a session file of two runs", field="run")
+        session = pair.b
     if ns.output == "-":
         sys.stdout.write(code_text(session, ns.format, ns.log_every))
         return 0

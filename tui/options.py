@@ -153,6 +153,26 @@ def compare_given(text: str) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
 
 
+def compare_text(given: dict[str, Any]) -> str:
+    """Config fields as `--compare`'s text gives them: `--lr 1.0 --activation relu`, in the
+    table's order (what `compare_given` reads back)."""
+    import shlex
+
+    words: list[str] = []
+    for o in OPTIONS:
+        if o.name not in given:
+            continue
+        value = given[o.name]
+        if o.switch:
+            words += [o.flag] if value else []
+        elif o.repeat:
+            for v in value or ():
+                words += [o.flag, shlex.quote(_arg(v))]
+        elif value is not None:
+            words += [o.flag, shlex.quote(_arg(value))]
+    return " ".join(words)
+
+
 def optional(parse: Parser) -> Parser:
     """Blank means "the default" (None); anything else must parse."""
     return lambda text: None if not text.strip() else parse(text.strip())
@@ -409,8 +429,10 @@ def config_from(ns: argparse.Namespace):
 
 
 def given_model(ns: argparse.Namespace) -> list[str]:
-    """The flags of the model options given: what `--resume` ignores (the file decides)."""
-    return [o.flag for o in OPTIONS if o.model and getattr(ns, o.name, None) is not None]
+    """The flags of the model options given (and --compare): what `--resume` ignores (the
+    file decides)."""
+    return [o.flag for o in OPTIONS if (o.model or o.name == "compare")
+            and getattr(ns, o.name, None) is not None]
 
 
 def child_args(ns: argparse.Namespace, parent: str = SERVE, child: str = APP) -> list[str]:
