@@ -88,6 +88,8 @@ class Config:
         cfg = replace(cfg, **filled)
         if cfg.lr_schedule is not None:  # one spelling: `STEP: 100 :0.50` is `step:100:0.5`
             cfg = replace(cfg, lr_schedule=lr_schedule_text(*parse_lr_schedule(cfg.lr_schedule)))
+        if cfg.hidden == (0,):  # `--hidden 0`: no hidden layer, inputs straight to outputs
+            cfg = replace(cfg, hidden=())
         cfg.validate()
         return cfg
 
@@ -99,14 +101,16 @@ class Config:
         _check_choice(self.output_activation, names.OUTPUT_ACTIVATIONS, "output_activation")
         _check_choice(self.loss, names.LOSSES, "loss")
         _check_choice(self.optimizer, names.OPTIMIZERS, "optimizer")
-        if not self.hidden:
-            raise UserError("--hidden needs at least one layer, e.g. --hidden 2", field="hidden")
+        if self.hidden is None or not isinstance(self.hidden, tuple):
+            raise UserError("--hidden needs layer sizes, e.g. --hidden 2 (or 0: no hidden "
+                            "layer)", field="hidden")
         if len(self.hidden) > MAX_LAYERS:
             raise UserError(f"--hidden: at most {MAX_LAYERS} hidden layers", field="hidden")
         for h in self.hidden:
             if not 1 <= h <= MAX_UNITS:
-                raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})",
-                                field="hidden")
+                alone = "; 0 alone (--hidden 0) means no hidden layer" if h == 0 else ""
+                raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})"
+                                f"{alone}", field="hidden")
         self._check_inputs()
         _check_number(self.lr, "lr", names.LR_RANGE)
         if self.lr_schedule is not None:

@@ -62,7 +62,7 @@ def int_in(low: int, high: int | None = None, what: str = "") -> Parser:
 
 
 def parse_int_list(text: str) -> tuple[int, ...]:
-    """Layer sizes: `4` or `8,8`."""
+    """Layer sizes: `4` or `8,8`; `0` alone is no hidden layer (Config makes it `()`)."""
     try:
         values = tuple(int(p) for p in text.replace(" ", "").split(",") if p != "")
     except ValueError:
@@ -274,8 +274,9 @@ OPTIONS: tuple[Option, ...] = (
            hint="CSV only; blank: last"),
     Option("normalize", "--normalize", "per-column scaling (default: max, as the notebook)",
            "data", choices=names.NORMALIZERS, form="normalisation"),
-    Option("hidden", "--hidden", "hidden layer sizes (default 2)", "model",
-           parse=parse_int_list, metavar="N,N…", form="hidden layers", hint="e.g. 2 or 8,8"),
+    Option("hidden", "--hidden", "hidden layer sizes (default 2); 0: no hidden layer (linear, "
+           "logistic or softmax regression)", "model", parse=parse_int_list, metavar="N,N…",
+           form="hidden layers", hint="e.g. 2 or 8,8; 0: none"),
     Option("activation", "--activation", "hidden-layer activation (default linear)", "model",
            choices=_ACTS, form="activation"),
     Option("output_activation", "--output-activation", "output activation (default: what "
@@ -474,8 +475,8 @@ def form_text(value: object) -> str:
     """A Config value as the form shows it (and reads it back)."""
     if value is None:
         return ""
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
+    if isinstance(value, tuple):  # the one empty tuple a Config holds: --hidden 0
+        return ",".join(str(v) for v in value) or "0"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
