@@ -49,7 +49,7 @@ async def test_settings_refuse_bad_values_beside_the_field() -> None:
         await pilot.press("c")
         screen = app.screen
         assert isinstance(screen, SettingsScreen)
-        cases = [("hidden", "0", "--hidden: each layer needs 1 to"),
+        cases = [("hidden", "2,0", "--hidden: each layer needs 1 to"),
                  ("hidden", "two", "expected whole numbers"),
                  ("lr", "-1", "learning rate must be above 0"),
                  ("lr", "fast", "expected a number"),

@@ -503,7 +503,10 @@ class Stepper:
         done: list[Session] = []
         try:
             for s in self.runs:
-                s.scale_lr(factor)
+                if s.schedule is None:
+                    s.set_lr(s.lr * factor)
+                else:  # the schedule's base, and this epoch's lr with it
+                    s.scale_lr(factor)
                 done.append(s)
         except UserError as exc:
             for s in done:  # both runs or neither
