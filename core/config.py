@@ -197,14 +197,6 @@ class Config:
             return 1
         return self.batch_size
 
-    def label(self) -> str:
-        act = self.activation if self.activation == self.output_activation \
-            else f"{self.activation}/{self.output_activation}"
-        return f"{act}"
-
-    def changed(self, **kw) -> Config:
-        return replace(self, **kw)
-
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
@@ -250,8 +242,8 @@ def lr_schedule_text(kind: str, every: int, gamma: float) -> str:
 
 # The fields that only mean something for a CSV file: a built-in dataset has its own columns
 # and refuses them, and a new table starts them afresh (their defaults: detect, use all).
-CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows",
-              "missing")
+CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "missing",
+              "no_header", "skip_rows")
 CSV_DEFAULTS = {f.name: f.default for f in fields(Config) if f.name in CSV_FIELDS}
 
 

@@ -12,3 +12,15 @@ def test_config_refuses_instead_of_clamping():
         with pytest.raises(UserError) as err:
             open_session(Config(**bad))
         assert err.value.field is not None
+
+
+def test_messages_name_the_flag_the_options_table_declares():
+    """The core names a field's option in its messages (`config.flag`); the CLI's table
+    declares it: they agree for every model option."""
+    from core.config import Config, flag
+    from tui.options import OPTIONS
+
+    model = [o for o in OPTIONS if o.model]
+    assert {o.name for o in model} <= set(Config.field_names())
+    for option in model:
+        assert flag(option.name) == option.flag, option.name

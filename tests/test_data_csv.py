@@ -231,7 +231,7 @@ def test_real_layouts_train_to_a_sound_accuracy(name, kw):
     ev = s.evaluate()
     assert ev.accuracy > 0.9 and ev.classes == CLASSES
     assert ev.confusion.sum() == s.dataset.train_rows.size
-    assert ev.predicted_label(0) == "setosa" and 1 / 3 < ev.probability[0] <= 1
+    assert ev.classes[ev.predicted_class[0]] == "setosa" and 1 / 3 < ev.probability[0] <= 1
 
 
 def test_builtin_data_refuses_csv_options():

@@ -13,7 +13,7 @@ import pytest
 
 import tui.stepper as stepper_module
 from core import Config, load_session, open_session
-from tui.stepper import PLAY_SPEEDS, Busy, Job, Stepper
+from tui.stepper import PLAY_SPEEDS, Busy, Job, JobKind, Stepper
 
 
 def notebook(**kw) -> Stepper:
@@ -57,7 +57,7 @@ def test_step_and_run_train_on_the_spot_when_small() -> None:
 def test_a_big_run_becomes_a_job_that_owns_the_session() -> None:
     st = threaded()
     out = st.run()
-    assert out.job == Job("run", epochs=1000) and st.busy is Busy.RUNNING
+    assert out.job == Job(JobKind.RUN, epochs=1000) and st.busy is Busy.RUNNING
     assert st.progress == (0, 1000)
     # while it runs, nothing else may touch the session: a bell and a note for each key
     for refused in (st.step(), st.reset(), st.restart(), st.back(), st.next_phase(),
@@ -116,7 +116,7 @@ def test_a_stop_before_the_thread_starts_still_ends_the_run() -> None:
     assert halted and done == 0
     st.finish_run(done, 10_000_000, halted)
     assert st.idle
-    assert st.step().job == Job("run", epochs=1)  # free again: the next key is taken
+    assert st.step().job == Job(JobKind.RUN, epochs=1)  # free again: the next key is taken
 
 
 def test_a_divergence_refuses_training_and_names_the_way_back() -> None:
@@ -297,7 +297,7 @@ def test_a_small_gradient_check_is_done_at_once() -> None:
 def test_a_big_gradient_check_is_a_job() -> None:
     st = threaded()
     out = st.gradcheck()
-    assert out.job == Job("check") and st.busy is Busy.CHECKING
+    assert out.job == Job(JobKind.CHECK) and st.busy is Busy.CHECKING
     assert "gradient check" in st.step().note
     assert st.check_job().ok
     st.finish_check()
@@ -322,12 +322,25 @@ def test_a_long_history_is_saved_by_a_job_and_the_session_waits(tmp_path,
     st.save_to = str(tmp_path / "long.json")
     st.run()
     out = st.save()
-    assert out.job == Job("save", path=st.save_to) and st.busy is Busy.SAVING
+    assert out.job == Job(JobKind.SAVE, path=st.save_to) and st.busy is Busy.SAVING
     assert "being saved" in st.step().note and st.session.epoch == 100
     assert "being saved" in st.set_lr(0.5).error
     out = st.finish_save(st.save_to, st.save_job(st.save_to))
     assert st.idle and out.message[0] == "Saved"
     assert load_session(st.save_to).epoch == 100
+
+
+def test_a_program_is_written_by_a_job_that_says_what_it_waits_for(tmp_path,
+                                                                   monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    st = notebook()
+    job = st.export_code("torch").job
+    assert job.kind is JobKind.CODE and job.fmt == "torch" and st.busy is Busy.WRITING_CODE
+    for refused in (st.step().note, st.save().note, st.set_lr(0.5).error):
+        assert "the program is being written" in refused
+    out = st.finish_code(job.path, "torch", st.code_job(job.path, "torch"))
+    assert st.idle and out.message[0] == "Exported"
+    assert (tmp_path / job.path).read_text().startswith('"""')
 
 
 def test_files_are_never_written_during_a_run(tmp_path, monkeypatch) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core import Config, load_runs, open_compare, open_session
-from tests.tui_helpers import screen_text, status_text, wait_idle, wait_until
+from tests.tui_helpers import screen_text, status_text, wait_until
 from tui.app import BackpropApp
 from tui.stepper import Stepper
 
@@ -131,7 +131,7 @@ def test_save_keeps_both_runs(tmp_path) -> None:
 async def test_the_screen_shows_both_runs(size) -> None:
     app = BackpropApp(pair())
     async with app.run_test(size=size) as pilot:
-        await wait_idle(pilot, app)
+        await wait_until(pilot, lambda: app.stepper.idle)
         await pilot.press("r")
         await wait_until(pilot, lambda: app.stepper.session.epoch == 100)
         await pilot.pause()
@@ -153,7 +153,7 @@ async def test_the_screen_shows_both_runs(size) -> None:
 async def test_c_opens_run_bs_form_and_applying_it_starts_b() -> None:
     app = BackpropApp(alone())
     async with app.run_test(size=(100, 40)) as pilot:
-        await wait_idle(pilot, app)
+        await wait_until(pilot, lambda: app.stepper.idle)
         await pilot.press("C")
         await wait_until(pilot, lambda: app.screen is not app.main)
         assert "run B" in str(app.screen.query_one("#settings-box").border_title)

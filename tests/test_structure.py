@@ -188,3 +188,28 @@ def test_the_reference_finder_finds_one() -> None:
     assert ISSUE_REFERENCE.search(f"# added for issue {number}")
     assert ISSUE_REFERENCE.search(f'"""Fixes the hang (#{number})."""')
     assert not ISSUE_REFERENCE.search('color: "#123456"  # hex, not an issue')
+
+
+def test_the_torch_script_builds_on_shared_parts_not_on_the_numpy_script() -> None:
+    known = modules()
+    deps = imports_of("core.programs.torch_script", known["core.programs.torch_script"], known)
+    assert "core.programs.parts" in deps and "core.programs.numpy_script" not in deps
+
+
+# Rules that were once written in several places, as the text that writes each: one place.
+RULES = {
+    "the data's split salt": r"0x[dD][aA]7[aA]",
+    "how many rows train prints": r"\bPRINTED_ROWS\s*=|\blimit: int = 20\b",
+    "a decimal comma": r"\\d\*,\\d\+",
+    "a layer's parameter count": r"i \* o \+ o",
+    "the CSV-only fields": r"\"no_header\", \"skip_rows\"\)",
+}
+
+
+def test_each_rule_is_written_once() -> None:
+    sources = {path: path.read_text(encoding="utf-8") for pkg in PACKAGES
+               for path in (ROOT / pkg).rglob("*.py")}
+    for rule, pattern in RULES.items():
+        found = [f"{path.relative_to(ROOT)}: {m.group(0)}" for path, text in sources.items()
+                 for m in re.finditer(pattern, text)]
+        assert len(found) == 1, (rule, found)

@@ -51,13 +51,6 @@ async def wait_until(pilot, condition: Callable[[], bool], timeout: float = 30.0
         await pilot.pause(0.01)
 
 
-async def wait_idle(pilot, app: BackpropApp, timeout: float = 30.0) -> None:
-    """Until no background job owns the session and every message it posted is handled."""
-    await wait_until(pilot, lambda: app.stepper.session is not None and app.stepper.idle,
-                     timeout)
-    await pilot.pause()
-
-
 class NotifyingApp(BackpropApp):
     """The app, keeping the text of every notification it shows (title and message), so a
     test can read what a user was told without reaching into Textual's toasts."""

@@ -128,7 +128,7 @@ def palette() -> list[Key]:
 
 def palette_title(key: Key, run_epochs: int = 100) -> str:
     """`Step one epoch (s)`: the title with the key that does the same."""
-    return f"{_with_epochs(key.title, run_epochs)} ({key.display.replace('/', ' or ')})"
+    return f"{with_epochs(key.title, run_epochs)} ({key.display.replace('/', ' or ')})"
 
 
 def footer_shows(key: str, action: str, state: str, runs: str = ONE) -> bool | None:
@@ -141,19 +141,16 @@ def footer_shows(key: str, action: str, state: str, runs: str = ONE) -> bool | N
     return None
 
 
-def footer_label(key: Key, run_epochs: int) -> str:
-    return _with_epochs(key.footer, run_epochs)
-
-
-def _with_epochs(text: str, run_epochs: int) -> str:
-    """`Run 100` says how many epochs `r` runs (`--epochs` changes it)."""
+def with_epochs(text: str, run_epochs: int) -> str:
+    """`Run 100` says how many epochs `r` runs (`--epochs` changes it): in the footer, the
+    palette and the help screen."""
     return text.replace("100", f"{run_epochs:,}") if text.startswith("Run") else text
 
 
 def help_keys(width: int = 78, run_epochs: int = 100) -> str:
     """The help screen's list of keys: `key few words` entries, filled to `width`, keys in
     bold (Rich markup)."""
-    entries = [(k.display, _with_epochs(k.short, run_epochs)) for k in KEYS if k.short]
+    entries = [(k.display, with_epochs(k.short, run_epochs)) for k in KEYS if k.short]
     entries.append(("ctrl+p", "every command"))
     lines, line, used = [], "", 0
     for keys, words in entries:

@@ -377,7 +377,6 @@ OPTIONS: tuple[Option, ...] = (
            parse=int_in(1, 65535, "; the default is 8000"), metavar="PORT", default=8000),
 )
 
-BY_NAME = {o.name: o for o in OPTIONS}
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
                 "compare": "two runs", "screen": "screen", "session": "session files",
                 "output": "output",

@@ -2,12 +2,12 @@
 calls an operation for each key, and each returns an `Outcome` that says what the screen
 should do (draw the session again, show a note, ring the bell, start a background job).
 
-One busy state decides everything: while a job (a long run, a gradient check, a save) owns
-the session in a thread, nothing else may touch it; the screen's keys get a bell and a note
-saying what to do instead. Small jobs (the notebook's 100 epochs take a millisecond) run on
-the caller's thread and come back with `redraw=True`; big ones come back with a `job` for
-the screen to run in a worker, which reports through `run_job`'s callback and ends with one
-of the `finish_*` operations, on the UI thread again.
+One busy state decides everything: while a job (a long run, a gradient check, a save, a
+program being written) owns the session in a thread, nothing else may touch it; the screen's
+keys get a bell and a note saying what to do instead. Small jobs (the notebook's 100 epochs
+take a millisecond) run on the caller's thread and come back with `redraw=True`; big ones
+come back with a `job` for the screen to run in a worker, which reports through `run_job`'s
+callback and ends with one of the `finish_*` operations, on the UI thread again.
 """
 
 from __future__ import annotations
@@ -53,16 +53,33 @@ class Busy(enum.Enum):
     RUNNING = "running"
     SAVING = "saving"
     CHECKING = "checking"
+    WRITING_CODE = "writing code"
+
+
+# What a key pressed meanwhile is told to wait for (a run is stopped instead).
+WAIT_FOR = {
+    Busy.SAVING: "the session is being saved",
+    Busy.CHECKING: "the gradient check is running",
+    Busy.WRITING_CODE: "the program is being written",
+}
+
+
+class JobKind(enum.Enum):
+    """What a job in a thread does."""
+
+    RUN = "run"  # train `epochs` epochs
+    CHECK = "check"  # the gradient check
+    SAVE = "save"  # write the session to `path`
+    CODE = "code"  # write the session as a program in format `fmt` to `path`
 
 
 class Job(NamedTuple):
-    """Work for a thread: `kind` is "run" (epochs), "check", "save" (path) or "code" (path,
-    fmt)."""
+    """Work for a thread, and what it needs."""
 
-    kind: str
+    kind: JobKind
     epochs: int = 0
     path: str = ""
-    fmt: str = ""  # "code": the program's format
+    fmt: str = ""  # CODE: the program's format
 
 
 class Outcome(NamedTuple):
@@ -167,12 +184,10 @@ class Stepper:
         """Why the session may not be touched now, as an outcome; None if it may."""
         if self.session is None:
             return NOTHING
-        if self.busy is Busy.SAVING:
-            return Outcome(bell=True, note="wait: the session is being saved")
-        if self.busy is Busy.CHECKING:
-            return Outcome(bell=True, note="wait: the gradient check is running")
         if self.busy is Busy.RUNNING:
             return Outcome(bell=True, note="stop the run first (r or escape)")
+        if self.busy is not Busy.IDLE:
+            return Outcome(bell=True, note=f"wait: {WAIT_FOR[self.busy]}")
         return None
 
     def _training_refusal(self) -> Outcome | None:
@@ -213,7 +228,7 @@ class Stepper:
         if sum(_work(s, epochs) for s in self.runs) > self.sync_work:
             self.busy, self.progress = Busy.RUNNING, (0, epochs)
             self._stop.clear()
-            return Outcome(job=Job("run", epochs=epochs))
+            return Outcome(job=Job(JobKind.RUN, epochs=epochs))
         alive = [name for name, s in self.named_runs if not s.diverged]
         try:
             for s in self.runs:
@@ -536,8 +551,8 @@ class Stepper:
         """A form's change waits for the session to be free; the form says so."""
         if self.idle:
             return None
-        what = "the session is being saved" if self.busy is Busy.SAVING else \
-            "training is running: close this, stop it (r or escape)"
+        what = "training is running: close this, stop it (r or escape)" if self.running \
+            else WAIT_FOR.get(self.busy, "the session is not open yet")
         return Outcome(error=f"{what}, then apply again")
 
     def set_param(self, layer: int, kind: str, i: int, j: int, value: float,
@@ -626,7 +641,7 @@ class Stepper:
         if _work(shown, 4 * shown.net.flat.size) <= self.sync_work:
             return Outcome(check=core.check_session(shown))
         self.busy = Busy.CHECKING
-        return Outcome(job=Job("check"))
+        return Outcome(job=Job(JobKind.CHECK))
 
     def check_job(self) -> GradCheck:
         """In the worker thread."""
@@ -649,7 +664,8 @@ class Stepper:
         if len(self.session.history) > SAVE_SYNC_EPOCHS:
             self.busy = Busy.SAVING
             epochs = len(self.session.history)
-            return Outcome(job=Job("save", path=path), note=f"saving {epochs} epochs to {path}…")
+            return Outcome(job=Job(JobKind.SAVE, path=path),
+                           note=f"saving {epochs} epochs to {path}…")
         return self.saved(path, self.save_job(path))
 
     def save_job(self, path: str) -> UserError | None:
@@ -693,8 +709,8 @@ class Stepper:
         if refused is not None:
             return refused
         path = core.default_code_name(fmt, now or datetime.now())
-        self.busy = Busy.SAVING
-        return Outcome(job=Job("code", path=path, fmt=fmt), note=f"writing {path}…")
+        self.busy = Busy.WRITING_CODE
+        return Outcome(job=Job(JobKind.CODE, path=path, fmt=fmt), note=f"writing {path}…")
 
     def code_job(self, path: str, fmt: str) -> UserError | None:
         """In the worker thread: write the program; a user's error is returned."""

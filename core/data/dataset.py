@@ -1,12 +1,9 @@
 """The Dataset record: a table split into training and test rows, normalised invertibly.
-
-pandas is imported only when a DataFrame is asked for, so that opening the app on a
-built-in dataset does not pay for it before the first frame.
-"""
+NumPy only: pandas reads CSV files (core.data.csvfile, core.data.table), never a Dataset."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -106,7 +103,6 @@ class Dataset:
     # and the dataset without them (X, X_test are then the crosses); None: the features.
     inputs: tuple[str, ...] | None = None
     base: Dataset | None = None
-    _frame: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -168,14 +164,6 @@ class Dataset:
     def to_original(self, y_norm: np.ndarray) -> np.ndarray:
         """Predictions back in the targets' own units (a score of 64.8, not 0.762)."""
         return self.y_norm.invert(y_norm)
-
-    def frame(self):
-        """The raw table as a pandas DataFrame, built on first use."""
-        if not self._frame:
-            import pandas as pd
-
-            self._frame.append(pd.DataFrame(self.raw, columns=list(self.columns)))
-        return self._frame[0]
 
 
 def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, target_names,

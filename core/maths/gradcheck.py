@@ -142,10 +142,6 @@ class GradCheck:
         """PASS: some entries were compared, and every one agreed."""
         return self.verdict == "pass"
 
-    def agrees(self) -> np.ndarray:
-        """Per entry: compared and within tolerance."""
-        return self.compared & (self.rel_error <= self.tolerance)
-
 
 def param_names(sizes: tuple[int, ...]) -> tuple[str, ...]:
     names = []

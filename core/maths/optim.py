@@ -45,17 +45,16 @@ class Optimizer:
     name: str
     update: Callable[[np.ndarray, float, State], np.ndarray]
     state_names: tuple[str, ...]
-    formula: str
 
     def init_state(self, n: int) -> State:
         return {k: np.zeros(1 if k == "t" else n) for k in self.state_names}
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
-    "gd": Optimizer("gd", _gd, (), "θ −= lr·dθ  (full batch)"),
-    "sgd": Optimizer("sgd", _gd, (), "θ −= lr·dθ  (per mini-batch)"),
-    "momentum": Optimizer("momentum", _momentum, ("v",), "v = 0.9·v + dθ;  θ −= lr·v"),
-    "adam": Optimizer("adam", _adam, ("m", "v", "t"), "θ −= lr·m̂/(√v̂ + ε)"),
+    "gd": Optimizer("gd", _gd, ()),
+    "sgd": Optimizer("sgd", _gd, ()),
+    "momentum": Optimizer("momentum", _momentum, ("v",)),
+    "adam": Optimizer("adam", _adam, ("m", "v", "t")),
 }
 
 

@@ -39,7 +39,6 @@ class SessionView:
     optimizer: str
     batch_size: int
     loss_name: str  # "mse"
-    loss_formula: str  # "MSE = mean((ŷ−y)²)"
     objective_formula: str  # "J = (1/2N)·Σ(ŷ−y)²"
     W: tuple[np.ndarray, ...]  # current parameters
     b: tuple[np.ndarray, ...]
@@ -59,10 +58,7 @@ class SessionView:
     # ŷ sampled over the input plane (2 features) or along the input (1 feature); None when
     # the data has more features or targets than a picture can show.
     surface: Surface | None = None
-    # Classification: accuracy at each epoch's forward pass (training and test rows), the
-    # class names (the data's own); None otherwise.
-    accuracy_history: np.ndarray | None = None
-    test_accuracy_history: np.ndarray | None = None
+    # Classification: the class names (the data's own); None otherwise.
     classes: tuple[str, ...] | None = None
     # Why the output layer's delta has its form (softmax with ce, sigmoid with bce, mse).
     delta_note: str = ""
@@ -109,8 +105,6 @@ def view(session: Session) -> SessionView:
     if prev is not None and ev.finite and math.isfinite(prev):
         change = ev.loss - prev
     test = hist.values("test_loss") if "test_loss" in hist.columns else None
-    acc = hist.values("accuracy") if "accuracy" in hist.columns else None
-    test_acc = hist.values("test_accuracy") if "test_accuracy" in hist.columns else None
     best = hist.best("loss")
     best_so_far = best
     if ev.finite and (best is None or ev.loss <= best[1]):
@@ -119,13 +113,13 @@ def view(session: Session) -> SessionView:
         epoch=session.epoch, batch=session.batch, batches=session.batches, seed=session.seed,
         lr=session.lr, description=session.description, architecture=session.architecture,
         optimizer=session.opt.name, batch_size=session.batch_size,
-        loss_name=session.loss_fn.name, loss_formula=session.loss_fn.formula,
+        loss_name=session.loss_fn.name,
         objective_formula=session.loss_fn.objective_formula,
         W=frozen(*session.net.W), b=frozen(*session.net.b), evaluation=ev, last=session.last,
         history=hist.values("loss"), test_history=test, best=best,
         loss_change=change, diverged_at=session.diverged_at, can_undo=session.can_undo,
         undo_depth=session.undo_depth, dataset=session.dataset, best_so_far=best_so_far,
-        surface=_surface(session), accuracy_history=acc, test_accuracy_history=test_acc,
+        surface=_surface(session),
         classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
         notices=session.dataset.notices, hidden_activation=session.config.activation,
         output_activation=session.config.output_activation, diverged_lr=session.diverged_lr,

@@ -54,9 +54,10 @@ def source(module: ModuleType, name: str) -> str:
     indent = len(text) - len(text.lstrip(" "))  # what dedent took off each line
     for node in sorted(found, key=lambda n: (n.lineno, n.col_offset), reverse=True):
         i, col = node.lineno - 1, node.col_offset + indent  # col_offset counts UTF-8 bytes
-        line = lines[i].encode()
+        line, name = lines[i].encode(), node.id.encode()
+        assert line[col:col + len(name)] == name, f"{node.id} not where ast puts it"
         value = repr(getattr(module, node.id)).encode()
-        lines[i] = (line[:col] + value + line[col + len(node.id):]).decode()
+        lines[i] = (line[:col] + value + line[col + len(name):]).decode()
     return "".join(lines)
 
 

@@ -79,12 +79,6 @@ class Evaluation:
     test_confusion: np.ndarray | None = None  # the same on the test rows (with a test set)
     class_accuracy: np.ndarray | None = None  # training rows, per class (NaN: no rows of it)
 
-    def predicted_label(self, row: int) -> str | None:
-        """Row `row`'s predicted class by name (file order), or None when not classifying."""
-        if self.classes is None or self.predicted_class is None:
-            return None
-        return self.classes[int(self.predicted_class[row])]
-
 
 @dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class RunResult:

@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from .. import commands
 from ..messages import CodeWritten, GradChecked, RunFinished, RunProgress, SessionSaved
 from ..phasewalk import marks_for
-from ..stepper import PLAY_FPS, Job, Outcome, Stepper
+from ..stepper import PLAY_FPS, Job, JobKind, Outcome, Stepper
 from ..widgets.dataset import DatasetPane
 from ..widgets.gradients import GradientsPane
 from ..widgets.loss import LossPane
@@ -271,10 +271,8 @@ class MainScreen(Screen[None]):
             binding = active.binding
             shows = commands.footer_shows(binding.key, binding.action, state, runs)
             if shows is not None:
-                label = binding.description
-                if binding.action == "run":
-                    label = f"Run {self.stepper.run_epochs:,}"
-                elif binding.action == "compare" and runs == commands.TWO:
+                label = commands.with_epochs(binding.description, self.stepper.run_epochs)
+                if binding.action == "compare" and runs == commands.TWO:
                     label = "Change B"
                 active = active._replace(binding=replace(binding, show=shows, description=label))
             out[key] = active
@@ -412,19 +410,21 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ workers
 
     def _start(self, job: Job) -> None:
-        if job.kind == "run":
-            self.show(self.view)  # the status line's progress line, before the first report
-            self._run_in_thread(job.epochs)
-        elif job.kind == "check":
-            from .gradcheck import GradCheckScreen
+        """Start the worker for a job the stepper handed back."""
+        match job.kind:
+            case JobKind.RUN:
+                self.show(self.view)  # the status line's progress line, before any report
+                self._run_in_thread(job.epochs)
+            case JobKind.CHECK:
+                from .gradcheck import GradCheckScreen
 
-            screen = GradCheckScreen(None, self._epoch(), self._params())
-            self.app.push_screen(screen)
-            self._check_in_thread(screen)
-        elif job.kind == "save":
-            self._save_in_thread(job.path)
-        elif job.kind == "code":
-            self._code_in_thread(job.path, job.fmt)
+                screen = GradCheckScreen(None, self._epoch(), self._params())
+                self.app.push_screen(screen)
+                self._check_in_thread(screen)
+            case JobKind.SAVE:
+                self._save_in_thread(job.path)
+            case JobKind.CODE:
+                self._code_in_thread(job.path, job.fmt)
 
     @work(thread=True, exclusive=True, group="train")
     def _run_in_thread(self, epochs: int) -> None:
