@@ -104,8 +104,8 @@ def test_drop_matches_dropna_with_text_and_words(tmp_path):
     want = pd.read_csv(path).dropna()
     assert ds.raw.shape[0] == len(want) == 9
     np.testing.assert_array_equal(features(ds)[:, :2], want[["age", "fare"]].to_numpy(float))
-    assert "--missing drop: left out 5 rows of 14 with a gap (age 3, fare 1, embarked 1, " \
-           "survived 1)" in ds.notices
+    assert "--missing drop: 5 of 14 rows left out, each with a gap (age 3, fare 1, " \
+           "embarked 1, survived 1)" in ds.notices
 
 
 def test_no_gaps_no_change(tmp_path):
@@ -146,8 +146,8 @@ def test_the_command_line(tmp_path):
     assert stop.returncode == 2 and "--missing" in stop.stderr
     ok = subprocess.run([*base, "--missing", "median"], capture_output=True, text=True)
     assert ok.returncode == 0
-    assert "backprop: --missing median: left out 1 row of 14 without a target value " \
+    assert "backprop: --missing median: 1 of 14 rows left out, without a target value " \
            "(survived)\n" in ok.stderr
-    assert "backprop: --missing median: filled 5 empty cells with the column's median " \
+    assert "backprop: --missing median: 5 empty cells filled with the column's median " \
            "(age 3 with 24.5, fare 1 with 18.885, embarked=C 1 with 0, embarked=Q 1 with 0, " \
            "embarked=S 1 with 1)\n" in ok.stderr

@@ -77,11 +77,11 @@ def handle(name: str, df, features: list[str], targets: list[str], how: str):
         if how == "drop":
             counts = ", ".join(f"{c} {int((gaps[c] & drop).sum())}"
                                for c in (*features, *targets) if gaps[c].any())
-            notices.append(f"--missing drop: left out {_rows(int(drop.sum()))} of {n:,} with a "
-                           f"gap ({counts})")
+            notices.append(f"--missing drop: {int(drop.sum()):,} of {_rows(n)} left out, each "
+                           f"with a gap ({counts})")
         else:
             cols = ", ".join(c for c in targets if gaps[c].any())
-            notices.append(f"--missing {how}: left out {_rows(int(drop.sum()))} of {n:,} "
+            notices.append(f"--missing {how}: {int(drop.sum()):,} of {_rows(n)} left out, "
                            f"without a target value ({cols})")
     if drop.all():
         raise UserError(f"{name}: every row has a gap, so --missing {how} leaves none; fill "
@@ -133,6 +133,6 @@ def fill(features: np.ndarray, train_rows: np.ndarray, how: str, names: tuple[st
     n = sum(int(np.any([gaps[:, j] for j in range(len(names)) if sources[j] == src],
                        axis=0).sum()) for src in dict.fromkeys(sources))
     what = "0" if how == "zero" else f"the column's {how}{where}"
-    return out, gaps, [f"--missing {how}: filled {n:,} empty cell{'s' * (n != 1)} with {what} "
+    return out, gaps, [f"--missing {how}: {n:,} empty cell{'s' * (n != 1)} filled with {what} "
                        f"({parts})"]
 
