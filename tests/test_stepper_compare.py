@@ -156,7 +156,7 @@ async def test_c_opens_run_bs_form_and_applying_it_starts_b() -> None:
         await wait_until(pilot, lambda: app.stepper.idle)
         await pilot.press("C")
         await wait_until(pilot, lambda: app.screen is not app.main)
-        assert "run B" in str(app.screen.query_one("#settings-box").border_title)
+        assert "Run B's settings" in str(app.screen.query_one("#settings-box").border_title)
         lr = app.screen.query_one("#set-lr")
         lr.value = "0.7"
         await pilot.press("enter")

@@ -118,7 +118,7 @@ class SettingsScreen(ModalScreen[None]):
         self.initial = self._texts(config, lr)
         self.run_b = run_b  # run A, when this is run B's form
         self.a_texts = self._texts(run_b.config, run_b.base_lr) if run_b is not None else {}
-        self.title = "run B: what differs from run A" if run_b is not None else title
+        self.title = "run B" if run_b is not None else title
         self.busy = False
 
     def _texts(self, config: Config, lr: float) -> dict[str, str]:
@@ -127,7 +127,8 @@ class SettingsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="settings-box", can_focus=False) as box:
-            what = f"Settings, {self.title}" if self.title else "Settings"
+            what = f"{self.title[:1].upper()}{self.title[1:]}'s settings" if self.title else \
+                "Settings"
             box.border_title = f"{what}: enter applies · escape cancels · tab moves"
             for f in self.fields:
                 with Horizontal(classes="settings-row"):
@@ -138,8 +139,17 @@ class SettingsScreen(ModalScreen[None]):
                         yield Input(self.initial[f.name], compact=True, id=f"set-{f.name}",
                                     suggester=SuggestFromList(self._suggestions(f)),
                                     select_on_focus=False)
-                    yield Static(f.hint, id=f"err-{f.name}", classes="settings-note")
+                    yield Static(self._hint(f), id=f"err-{f.name}", classes="settings-note")
             yield Static("", id="settings-error")
+
+    def _hint(self, f: Option) -> str:
+        """Beside a field: the table's hint; on run B's form, a change to a data field is
+        refused, and the lr does not change live (B opens anew)."""
+        if self.run_b is None:
+            return f.hint
+        if f.group == "data":
+            return "A's data: B trains on A's rows"
+        return "" if f.name == "lr" else f.hint
 
     @staticmethod
     def _suggestions(f: Option) -> list[str]:
@@ -219,7 +229,7 @@ class SettingsScreen(ModalScreen[None]):
         for f in self.fields:
             note = self.query_one(f"#err-{f.name}", Static)
             note.remove_class("-error")
-            note.update(f.hint)
+            note.update(self._hint(f))
         self.query_one("#settings-error", Static).update("")
 
     def _error(self, field: str | None, message: str) -> None:

@@ -178,11 +178,17 @@ class LossPane(Pane):
         # each curve as wide as its share of the epochs, both on one scale
         values = [downsample(c, max(round(plot_w * len(c) / longest), 1) if len(c) else 0,
                              log=self.log_scale) for c in curves]
-        shown = [v for v in values if v]
-        finite = np.concatenate([c[np.isfinite(c)] for c in curves if len(c)])
-        if not shown or not finite.size:
+        # the scale is the runs' that train on: a diverged run's blow-up (1e270) would
+        # flatten the other's curve; its last values sit at the top, where `!` marks its end
+        scaled = [k for k, r in enumerate(compare.runs) if values[k] and not r.diverged] or \
+            [k for k in range(len(values)) if values[k]]
+        finite = np.concatenate([curves[k][np.isfinite(curves[k])] for k in scaled]) \
+            if scaled else np.empty(0)
+        if not scaled or not finite.size:
             return [Text(" no history yet: s steps both", style=self.style("dim"))]
-        low, high = min(min(v) for v in shown), max(max(v) for v in shown)
+        low = min(min(values[k]) for k in scaled)
+        high = max(max(values[k]) for k in scaled)
+        values = [[min(max(x, low), high) for x in v] for v in values]
         bars = _bars(values[0], rows, low, high) if values[0] else [""] * rows
         marks = _bars(values[1], rows, low, high, mark=True) if values[1] else [""] * rows
         ends = [len(v) - 1 if r.diverged and v else None for r, v in zip(compare.runs, values,
