@@ -249,7 +249,7 @@ class MainScreen(Screen[None]):
         return self.view.epoch if self.view is not None else 0
 
     def _params(self) -> int:
-        session = self.stepper.session
+        session = self.stepper.shown_session  # the run the gradient check is of
         return session.net.flat.size if session is not None else 0
 
     # ------------------------------------------------------------------ the footer
