@@ -35,6 +35,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "check_session": ("training.session", "check_session"),
     "load_dataset": ("files.opening", "load_dataset"),
     "open_session": ("files.opening", "open_session"),
+    "open_compare": ("files.opening", "open_compare"),
+    "load_runs": ("files.sessionfile", "load_runs"),
+    "Comparison": ("training.compare", "Comparison"),
     "Evaluation": ("training.record", "Evaluation"),
     "RunResult": ("training.record", "RunResult"),
     "StepRecord": ("training.record", "StepRecord"),
@@ -50,12 +53,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
-    "Config", "Evaluation", "GradCheck", "RunResult", "Session", "SessionState",
+    "Comparison", "Config", "Evaluation", "GradCheck", "RunResult", "Session", "SessionState",
     "SessionView", "StepRecord", "UserError",
     "check_session", "code_text", "default_code_name", "default_session_name", "export",
     "export_code", "gradient_check", "history_csv",
-    "layers_json", "load_dataset", "load_session", "load_weights", "new_seed", "open_resumed",
-    "open_session", "save_session", "stamped_name", "view", "weights_text",
+    "layers_json", "load_dataset", "load_runs", "load_session", "load_weights", "new_seed",
+    "open_compare", "open_resumed", "open_session", "save_session", "stamped_name", "view",
+    "weights_text",
 ]
 
 
@@ -77,13 +81,14 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from .config import Config, new_seed
     from .errors import UserError
-    from .files.opening import load_dataset, open_session
-    from .files.sessionfile import default_session_name, load_session, save_session
+    from .files.opening import load_dataset, open_compare, open_session
+    from .files.sessionfile import default_session_name, load_runs, load_session, save_session
     from .files.sessionfile import load_session as open_resumed
     from .files.weights import export, history_csv, load_weights, stamped_name, weights_text
     from .maths.gradcheck import GradCheck, gradient_check
     from .present.train_text import layers_json
     from .present.views import SessionView, view
     from .programs.write import code_text, default_code_name, export_code
+    from .training.compare import Comparison
     from .training.record import Evaluation, RunResult, StepRecord
     from .training.session import Session, SessionState, check_session

@@ -40,18 +40,25 @@ class Config:
     decimal: str | None = None
     no_header: bool = False  # the first line is data; columns are named by position
     skip_rows: int = 0  # lines to skip before the header (or the data, with no_header)
+    missing: str | None = None  # a CSV's gaps: None stops at the first; see names.MISSING
     normalize: str | None = None
     hidden: tuple[int, ...] | None = None
+    # the network's inputs: crosses of two features, e.g. ("x1", "x2", "x1^2", "x2^2")
+    # (None: the features as they are)
+    inputs: tuple[str, ...] | None = None
     activation: str | None = None
     output_activation: str | None = None
     loss: str | None = None
     init: str | None = None
     seed: int | None = None
     lr: float | None = None
+    # e.g. "step:100:0.5", "exp:0.99", "cosine:500" (None: the lr stays as set)
+    lr_schedule: str | None = None
     epochs: int | None = None
     optimizer: str | None = None
     batch_size: int | None = None
     l2: float = 0.0
+    l1: float = 0.0
     test_fraction: float = 0.0
     noise: float = 0.1
     preset: str | None = None
@@ -79,6 +86,8 @@ class Config:
         if cfg.seed is None:
             filled["seed"] = new_seed()
         cfg = replace(cfg, **filled)
+        if cfg.lr_schedule is not None:  # one spelling: `STEP: 100 :0.50` is `step:100:0.5`
+            cfg = replace(cfg, lr_schedule=lr_schedule_text(*parse_lr_schedule(cfg.lr_schedule)))
         if cfg.hidden == (0,):  # `--hidden 0`: no hidden layer, inputs straight to outputs
             cfg = replace(cfg, hidden=())
         cfg.validate()
@@ -102,8 +111,12 @@ class Config:
                 alone = "; 0 alone (--hidden 0) means no hidden layer" if h == 0 else ""
                 raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})"
                                 f"{alone}", field="hidden")
+        self._check_inputs()
         _check_number(self.lr, "lr", names.LR_RANGE)
+        if self.lr_schedule is not None:
+            parse_lr_schedule(self.lr_schedule)
         _check_number(self.l2, "l2", names.L2_RANGE)
+        _check_number(self.l1, "l1", names.L1_RANGE)
         _check_number(self.noise, "noise", names.NOISE_RANGE)
         _check_number(self.test_fraction, "test_fraction", names.TEST_FRACTION_RANGE)
         if not isinstance(self.epochs, int) or not 0 <= self.epochs <= MAX_EPOCHS:
@@ -119,6 +132,19 @@ class Config:
                             "--batch-size", field="batch_size")
         self._check_output()
         self._check_csv_options()
+
+    def _check_inputs(self) -> None:
+        if self.inputs is None:
+            return
+        if not self.inputs:
+            raise UserError("--inputs needs at least one input, e.g. x1,x2", field="inputs")
+        for name in self.inputs:
+            if name not in names.INPUTS:
+                raise UserError(f"--inputs: unknown input {name!r}; choose from "
+                                f"{','.join(names.INPUTS)}", field="inputs")
+        dupes = sorted({n for n in self.inputs if self.inputs.count(n) > 1})
+        if dupes:
+            raise UserError(f"--inputs lists {dupes[0]!r} twice", field="inputs")
 
     def _check_output(self) -> None:
         """bce trains a sigmoid output and ce a softmax one; softmax is for ce alone."""
@@ -136,6 +162,8 @@ class Config:
         if self.sep is not None and (len(self.sep) != 1 or self.sep in '"\r\n0123456789.'):
             raise UserError(f"--sep must be one character such as , ; | or \\t (got "
                             f"{self.sep!r})", field="sep")
+        if self.missing is not None:
+            _check_choice(self.missing, names.MISSING, "missing")
         if self.decimal is not None and self.decimal not in names.DECIMALS:
             raise UserError(f"--decimal must be . or , (got {self.decimal!r})", field="decimal")
         if self.sep is not None and self.sep == self.decimal:
@@ -174,9 +202,48 @@ class Config:
         return tuple(f.name for f in fields(cls))
 
 
+def parse_lr_schedule(text: str) -> tuple[str, int, float]:
+    """`step:EVERY:GAMMA`, `exp:GAMMA` or `cosine:T` as (kind, epochs, gamma): epochs is
+    EVERY or T (0 for exp), gamma is 1 for cosine. Raises UserError naming the option."""
+    spellings = " or ".join(names.LR_SCHEDULES.values())
+    parts = [p.strip() for p in str(text).split(":")]
+    kind = parts[0].lower()
+    want = {"step": 3, "exp": 2, "cosine": 2}.get(kind)
+    if want is None or len(parts) != want:
+        raise UserError(f"--lr-schedule: expected {spellings}, e.g. step:100:0.5 (got "
+                        f"{text!r})", field="lr_schedule")
+    every, gamma = 0, 1.0
+    try:
+        if kind in ("step", "cosine"):
+            every = int(parts[1])
+        if kind in ("step", "exp"):
+            gamma = float(parts[-1])
+    except ValueError:
+        raise UserError(f"--lr-schedule {text}: {names.LR_SCHEDULES[kind]} needs "
+                        f"{'a whole number of epochs' if kind != 'exp' else 'a number'} "
+                        f"where it has {parts[1]!r}" + (f" or {parts[-1]!r}" if want == 3 else ""),
+                        field="lr_schedule") from None
+    if kind != "exp" and not 1 <= every <= MAX_EPOCHS:
+        what = "EVERY" if kind == "step" else "T"
+        raise UserError(f"--lr-schedule {text}: {what} must be a whole number of epochs from "
+                        f"1 to {MAX_EPOCHS:,}", field="lr_schedule")
+    if not (math.isfinite(gamma) and 0.0 < gamma <= 1.0):
+        raise UserError(f"--lr-schedule {text}: GAMMA, the factor the lr is multiplied by, "
+                        "must be above 0 and at most 1", field="lr_schedule")
+    return kind, every, gamma
+
+
+def lr_schedule_text(kind: str, every: int, gamma: float) -> str:
+    """A schedule as `--lr-schedule` spells it, one way: `step:100:0.5`, `exp:0.99`,
+    `cosine:500`."""
+    if kind == "step":
+        return f"step:{every}:{gamma!r}"
+    return f"exp:{gamma!r}" if kind == "exp" else f"cosine:{every}"
+
 # The fields that only mean something for a CSV file: a built-in dataset has its own columns
 # and refuses them, and a new table starts them afresh (their defaults: detect, use all).
-CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "no_header", "skip_rows")
+CSV_FIELDS = ("targets", "features", "drop", "sep", "decimal", "missing",
+              "no_header", "skip_rows")
 CSV_DEFAULTS = {f.name: f.default for f in fields(Config) if f.name in CSV_FIELDS}
 
 

@@ -18,8 +18,14 @@ LOSS_OUTPUT = {"bce": "sigmoid", "ce": "softmax"}
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 INITS = ("uniform", "xavier", "he")
 NORMALIZERS = ("max", "minmax", "zscore", "none")
+MISSING = ("drop", "mean", "median", "zero")  # what --missing does with a CSV's gaps
+# The network's inputs `--inputs` may list, from two features (Playground's crosses).
+INPUTS = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 DATASETS = ("notebook", "xor", "circle", "gauss", "spiral", "sine", "spiral3")
 PRESETS = ("notebook",)
+# Learning-rate schedules, as `--lr-schedule` spells them (torch's StepLR, ExponentialLR and
+# CosineAnnealingLR with eta_min 0, stepped once per epoch).
+LR_SCHEDULES = {"step": "step:EVERY:GAMMA", "exp": "exp:GAMMA", "cosine": "cosine:T"}
 
 # What a network may be.
 MAX_UNITS = 1024
@@ -30,6 +36,7 @@ MAX_ACTIVATION_BYTES = 4 * 2**30
 # Numbers a user types: (low, high, low excluded).
 LR_RANGE = (0.0, 1000.0, True)
 L2_RANGE = (0.0, 1e6, False)
+L1_RANGE = (0.0, 1e6, False)
 NOISE_RANGE = (0.0, 10.0, False)
 TEST_FRACTION_RANGE = (0.0, 0.9, False)
 MAX_EPOCHS = 10_000_000

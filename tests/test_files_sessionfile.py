@@ -214,9 +214,9 @@ def test_the_file_holds_every_key(tmp_path):
     save_session(s, str(path))
     doc = json.loads(path.read_text())
     assert list(doc) == ["format", "version", "config", "dataset", "seed", "initial", "lr",
-                         "epoch", "batch", "perm", "rng", "params", "opt_state", "history",
-                         "diverged_at", "hand_changes"]
-    assert doc["format"] == FORMAT and doc["version"] == 2
+                         "base_lr", "epoch", "batch", "perm", "rng", "params", "opt_state",
+                         "history", "diverged_at", "hand_changes"]
+    assert doc["format"] == FORMAT and doc["version"] == 3
     assert set(doc["config"]) == set(Config.field_names())
     assert set(doc["opt_state"]) == {"m", "v", "t"}
     assert set(doc["history"]) == {"loss", "objective", "accuracy", "test_loss",
@@ -385,7 +385,7 @@ def load_doc(path: Path, doc) -> Session:
     ("[1, 2, 3]", "not a backprop session file"),
     ('{"name": "something else"}', "not a backprop session file"),
     ('{"layers": []}', "looks like a weights file"),
-    ('{"format": "backprop-stepper-session", "version": 3}', "newer backprop-stepper"),
+    ('{"format": "backprop-stepper-session", "version": 4}', "newer backprop-stepper"),
     ('{"format": "backprop-stepper-session", "version": "1"}', '"version"'),
     ('{"format": "backprop-stepper-session", "version": 1}', '"config" is missing'),
     ("[" * 100000, "nested too deeply|not valid JSON"),
@@ -631,6 +631,34 @@ def test_format_1_files_still_load(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(UserError, match=r"config\.features"):
         open_resumed(str(path))
+
+
+def test_format_2_files_still_load(tmp_path):
+    """A file saved before L1, lr schedules and two runs: no L1, no schedule."""
+    s = make(data="xor", hidden=(3,), seed=2)
+    s.run(4)
+    doc = session_doc(s)
+    doc["version"] = 2
+    del doc["base_lr"]
+    for key in ("l1", "lr_schedule"):
+        del doc["config"][key]
+    t = load_doc(tmp_path / "v2.json", doc)
+    assert t.config.l1 == 0.0 and t.schedule is None and t.base_lr == t.lr == s.lr
+    assert_same_record(s.step(), t.step())
+
+
+def test_a_schedules_position_is_saved(tmp_path):
+    """The lr of the epoch reached and the schedule's base (scaled by hand here) come back,
+    and the resumed session goes on as the saved one would have."""
+    s = make(data="xor", hidden=(3,), seed=2, lr=0.4, lr_schedule="cosine:12")
+    s.run(5)
+    s.scale_lr(0.5)
+    s.run(2)
+    t = resumed(s, tmp_path)
+    assert (t.lr, t.base_lr, t.epoch) == (s.lr, s.base_lr, 7)
+    s.run(9)
+    t.run(9)
+    assert s.lr == t.lr and np.array_equal(s.net.flat, t.net.flat)
 
 
 def test_what_was_changed_by_hand_is_saved_and_undone(tmp_path):

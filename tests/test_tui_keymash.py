@@ -36,7 +36,7 @@ RANDOM_KEYS = sorted({*"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
                       "comma", "full_stop", "slash", "insert"} - QUIT)
 # The session methods that change it: recorded with their arguments, replayed in order.
 CHANGING = {"step", "step_update", "run", "reset", "restart", "undo", "undo_update", "set_lr",
-            "set_param"}
+            "scale_lr", "set_param", "undo_to", "start_from"}
 
 CONFIGS = {
     "notebook": Config(preset="notebook", seed=7),
@@ -85,7 +85,7 @@ def replay(config: Config, calls: list) -> object:
 # Actions that open a screen over the panes. Each costs about a second of Pilot's time on a
 # busy 2-core machine, so the mash leaves them out and `test_screens_open_and_close` covers
 # them; keys that might still open one end a chunk, and escape closes what opened.
-MODAL_ACTIONS = {"help", "settings", "edit", "gradcheck", "command_palette"}
+MODAL_ACTIONS = {"help", "settings", "compare", "edit", "gradcheck", "command_palette"}
 
 
 def binding_keys() -> list[str]:

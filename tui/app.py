@@ -32,9 +32,9 @@ from core.errors import UserError
 
 from . import commands
 from .messages import OpenFailed, SessionOpened
-from .options import config_from, given_model
+from .options import compare_given, config_from, given_model
 from .screens.main import MainScreen
-from .stepper import RUN_EPOCHS, SYNC_WORK, Stepper
+from .stepper import RUN_EPOCHS, SYNC_WORK, Stepper, view_of
 from .terminal import (
     cap_fps,
     guard_output,
@@ -46,6 +46,7 @@ from .terminal import (
 )
 
 if TYPE_CHECKING:
+    from core.training.compare import Comparison
     from core.training.session import Session
 
 class BackpropApp(App[None]):
@@ -55,8 +56,9 @@ class BackpropApp(App[None]):
     TITLE = "backprop-stepper"
     BINDINGS: ClassVar[list[BindingType]] = commands.bindings(commands.APP)
 
-    def __init__(self, session: Session | None = None,
-                 opener: Callable[[], Session] | None = None, *, sync_work: int = SYNC_WORK,
+    def __init__(self, session: Session | Comparison | None = None,
+                 opener: Callable[[], Session | Comparison] | None = None, *,
+                 sync_work: int = SYNC_WORK,
                  run_epochs: int = RUN_EPOCHS, save_to: str | None = None,
                  open_note: str = "") -> None:
         """Give a ready `session` (tests, snapshots), or an `opener` that builds one after
@@ -95,14 +97,14 @@ class BackpropApp(App[None]):
     # ------------------------------------------------------------------ opening
 
     @work(thread=True, exclusive=True, group="open")
-    def _open_in_thread(self, opener: Callable[[], Session]) -> None:
+    def _open_in_thread(self, opener: Callable[[], Session | Comparison]) -> None:
         wait_for_output(self._driver)  # let the first frame reach the terminal first
         try:
             session = opener()
         except UserError as exc:
             self.post_message(OpenFailed(exc))
             return
-        self.post_message(SessionOpened(session, core.view(session)))
+        self.post_message(SessionOpened(session, view_of(session)))
 
     def on_session_opened(self, message: SessionOpened) -> None:
         self.main.open(message.session, message.view, self._open_note)
@@ -158,11 +160,14 @@ class BackpropApp(App[None]):
         self.exit(return_code=128 + signum)
 
 
-def open_from_args(ns: argparse.Namespace) -> Session:
-    """Build the session the command line asks for (runs in the opener thread)."""
+def open_from_args(ns: argparse.Namespace) -> Session | Comparison:
+    """Build the session (two runs, with --compare) the command line asks for."""
     if ns.resume:
-        return core.open_resumed(ns.resume)
-    return core.open_session(config_from(ns))
+        session, pair = core.load_runs(ns.resume)
+        return pair or session
+    session = core.open_session(config_from(ns))
+    return core.open_compare(session, compare_given(ns.compare), ns.compare) \
+        if ns.compare else session
 
 
 def run_app(ns: argparse.Namespace) -> int:

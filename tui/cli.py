@@ -17,7 +17,17 @@ from datetime import datetime
 
 from core.errors import UserError
 
-from .options import APP, CODE, GRAPH, SERVE, TRAIN, add_options, config_from, given_model
+from .options import (
+    APP,
+    CODE,
+    GRAPH,
+    SERVE,
+    TRAIN,
+    add_options,
+    compare_given,
+    config_from,
+    given_model,
+)
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
 
@@ -67,12 +77,24 @@ def code_parser() -> _Parser:
 def code(ns: argparse.Namespace) -> int:
     """`backprop code`: the session as a program; prints the path it wrote."""
     # the core's computing parts (NumPy) load here, once the command line has been read
-    from core import code_text, default_code_name, export_code, open_resumed, open_session
+    from core import code_text, default_code_name, export_code, open_session
 
     if ns.resume and given_model(ns):
         print(f"backprop: the session file decides the model; ignored: "
               f"{' '.join(given_model(ns))}", file=sys.stderr)
-    session = open_resumed(ns.resume) if ns.resume else open_session(config_from(ns))
+    from core import load_runs, open_compare
+
+    if ns.resume:
+        session, pair = load_runs(ns.resume)
+    else:
+        session = open_session(config_from(ns))
+        pair = open_compare(session, compare_given(ns.compare), ns.compare) \
+            if ns.compare else None
+    if ns.run == "B":
+        if pair is None:
+            raise UserError("--run B writes run B of a comparison: give --compare \"OPTIONS\" "
+                            "or a session file of two runs", field="run")
+        session = pair.b
     if ns.output == "-":
         sys.stdout.write(code_text(session, ns.format, ns.log_every))
         return 0
@@ -163,14 +185,30 @@ def train(ns: argparse.Namespace) -> int:
     """The notebook's loop, headless: its log lines, then the final predictions (or one JSON
     object). `core.present.train_text` decides every line; this prints them."""
     from core import open_session
-    from core.present.train_text import train_lines
 
     session = open_session(config_from(ns))
+    if ns.compare:
+        return _train_compared(ns, session)
+    from core.present.train_text import train_lines
+
     for line in train_lines(session, ns.log_every, seed_given=ns.seed is not None,
                             as_json=ns.json):
         print(line.text, file=sys.stderr if line.err else sys.stdout)
     _spare_the_exit()
     return EXIT_DIVERGED if session.diverged else 0
+
+
+def _train_compared(ns: argparse.Namespace, session) -> int:
+    """`train --compare "OPTIONS"`: run B beside the session, both logged side by side."""
+    from core import open_compare
+    from core.present.compare_text import compare_lines
+
+    pair = open_compare(session, compare_given(ns.compare), ns.compare)
+    for line in compare_lines(pair, ns.log_every, seed_given=ns.seed is not None,
+                              as_json=ns.json):
+        print(line.text, file=sys.stderr if line.err else sys.stdout)
+    _spare_the_exit()
+    return EXIT_DIVERGED if pair.a.diverged or pair.b.diverged else 0
 
 
 def _spare_the_exit() -> None:

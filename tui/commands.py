@@ -15,6 +15,9 @@ APP, MAIN = "app", "main"
 # When the footer shows a key: in ordinary training, after a divergence, or both.
 NORMAL, DIVERGED = "normal", "diverged"
 ALWAYS = (NORMAL, DIVERGED)
+# And whether two runs are compared: the footer shows a key with one run only (ONE), with
+# two only (TWO), or either way (None).
+ONE, TWO = "one", "two"
 
 
 class Key(NamedTuple):
@@ -26,6 +29,7 @@ class Key(NamedTuple):
     short: str = ""  # the help screen's few words: "one epoch"
     footer: str = ""  # the footer's label; "" keeps it out of the footer
     footer_when: tuple[str, ...] = ALWAYS
+    runs: str | None = None  # ONE or TWO: in the footer only with one run, or with two
     scope: str = MAIN  # APP: works on every screen; MAIN: the panes' screen only
     priority: bool = False
     palette: bool = True
@@ -45,11 +49,18 @@ KEYS: tuple[Key, ...] = (
     Key("escape", "leave", "Leave the phase walk or pause", "Leave the phase walk, or pause",
         palette=False),
     Key("n", "reset", "New seed", "Start over from new random weights (keeps the lr)",
-        short="new seed", footer="New seed"),
+        short="new seed", footer="New seed", runs=ONE),
     Key("R", "restart", "Restart", "Start over from the same seed and weights (keeps the lr)",
-        short="restart, same seed", footer="Restart"),
+        short="restart, same seed", footer="Restart", runs=ONE),
+    Key("tab", "switch_run", "Show the other run", "Two runs: the weights, gradients and "
+        "data panes show run A or run B", short="show run A/B", footer="A/B", runs=TWO),
+    Key("C", "compare", "Compare: run B", "A second run beside this one: the same seed and "
+        "data, the options you change in its form", short="compare: run B's settings",
+        footer="Compare", footer_when=(NORMAL,)),
+    Key("D", "drop_compare", "Drop run B", "Back to one run, A", short="drop run B",
+        footer="Drop B", footer_when=(NORMAL,), runs=TWO),
     Key("l", "toggle_log", "Toggle log scale", "Loss chart: log or linear scale",
-        short="log/linear chart", footer="Log", footer_when=(NORMAL,)),
+        short="log/linear chart"),
     Key("f", "next_phase", "Next phase", "Walk one update: forward, loss, output and hidden "
         "gradients, update (in the chain-rule view: one node back from J)",
         short="next phase (j/k row)"),
@@ -122,12 +133,13 @@ def palette_title(key: Key, run_epochs: int = 100) -> str:
     return f"{with_epochs(key.title, run_epochs)} ({key.display.replace('/', ' or ')})"
 
 
-def footer_shows(key: str, action: str, state: str) -> bool | None:
+def footer_shows(key: str, action: str, state: str, runs: str = ONE) -> bool | None:
     """Whether the footer shows the binding of `key` to `action` in `state` (NORMAL or
-    DIVERGED); None when the table keeps that binding out of the footer."""
+    DIVERGED) with one run or two (ONE, TWO); None when the table keeps that binding out of
+    the footer."""
     for k in KEYS:
         if key in k.keys.split(",") and k.action == action and k.footer:
-            return state in k.footer_when
+            return state in k.footer_when and k.runs in (None, runs)
     return None
 
 

@@ -86,6 +86,16 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return found
 
 
+def parse_inputs(text: str) -> tuple[str, ...]:
+    """The network's inputs, `x1,x2,x1^2,x2^2,x1*x2,sin(x1),sin(x2)`: spaces ignored, and
+    x1² or x1**2 read as x1^2."""
+    found = tuple(p for p in (q.strip().lower().replace(" ", "").replace("²", "^2")
+                              .replace("**2", "^2") for q in text.split(",")) if p)
+    if not found:
+        raise OptionError(f"expected inputs such as x1,x2,x1^2 (from {','.join(names.INPUTS)})")
+    return found
+
+
 def parse_sep(text: str) -> str:
     """A field separator; a tab may be typed as `\\t` or `tab`, as a shell makes it hard to
     type one."""
@@ -94,6 +104,73 @@ def parse_sep(text: str) -> str:
 
 def parse_text(text: str) -> str:
     return text.strip()
+
+
+def parse_compare(text: str) -> str:
+    """`--compare "--lr 1.0"`: the model options run B changes, as one piece of text, checked
+    here against the table (their values against the core when run B opens)."""
+    compare_given(text)
+    return text.strip()
+
+
+class _CompareParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise OptionError(message)
+
+
+def compare_given(text: str) -> dict[str, Any]:
+    """The Config fields `--compare`'s text sets, parsed with the model options' own table."""
+    import shlex
+
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise OptionError(f"cannot read {text!r}: {exc}") from None
+    if not words:
+        raise OptionError("give the options run B changes, e.g. --compare \"--lr 1.0\"")
+    parser = _CompareParser(prog="--compare", add_help=False)
+    models = [o for o in OPTIONS if o.model]
+    for o in models:
+        if o.switch:
+            parser.add_argument(o.flag, dest=o.name, action="store_true", default=None)
+            continue
+        kw: dict[str, Any] = {"dest": o.name, "default": None}
+        if o.choices:
+            kw["choices"] = o.choices
+        if o.parse is not None:
+            kw["type"] = _for_argparse(o.parse)
+        if o.repeat:
+            kw["action"] = "append"
+        parser.add_argument(o.flag, **kw)
+    try:
+        ns, extra = parser.parse_known_args(words)
+    except OptionError as exc:
+        raise OptionError(f"in {text!r}: {exc}") from None
+    if extra:
+        raise OptionError(f"in {text!r}: {' '.join(extra)} is not a model option (run B "
+                          "changes options such as --lr 1.0 or --activation relu)")
+    given = {o.name: getattr(ns, o.name) for o in models if getattr(ns, o.name) is not None}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in given.items()}
+
+
+def compare_text(given: dict[str, Any]) -> str:
+    """Config fields as `--compare`'s text gives them: `--lr 1.0 --activation relu`, in the
+    table's order (what `compare_given` reads back)."""
+    import shlex
+
+    words: list[str] = []
+    for o in OPTIONS:
+        if o.name not in given:
+            continue
+        value = given[o.name]
+        if o.switch:
+            words += [o.flag] if value else []
+        elif o.repeat:
+            for v in value or ():
+                words += [o.flag, shlex.quote(_arg(v))]
+        elif value is not None:
+            words += [o.flag, shlex.quote(_arg(value))]
+    return " ".join(words)
 
 
 def optional(parse: Parser) -> Parser:
@@ -245,9 +322,32 @@ OPTIONS: tuple[Option, ...] = (
     Option("skip_rows", "--skip-rows", "skip N lines of the CSV before the header (or the "
            "data, with --no-header)", "data", parse=parse_int, metavar="N",
            form="skip lines", form_parse=optional(parse_int), hint="CSV only"),
+    Option("lr_schedule", "--lr-schedule", "the lr per epoch: step:EVERY:GAMMA (×GAMMA every "
+           "EVERY epochs), exp:GAMMA (×GAMMA each epoch) or cosine:T (to 0 over T epochs), as "
+           "torch's StepLR, ExponentialLR, CosineAnnealingLR", "training", parse=parse_text,
+           metavar="SCHEDULE", form="lr schedule", form_parse=optional(parse_text),
+           hint="blank: none; e.g. step:100:0.5", values="step:N:G|exp:G|cosine:T"),
+    Option("l1", "--l1", "L1 penalty λ·Σ|W| on weights (default 0)", "training",
+           parse=parse_float, metavar="λ", form="L1 penalty λ"),
+    Option("inputs", "--inputs", "the network's inputs from two features, as Playground's "
+           f"crosses: any of {','.join(names.INPUTS)} (default x1,x2)", "model",
+           parse=parse_inputs, metavar="x1,x2,…", form="inputs",
+           form_parse=optional(parse_inputs), hint="2 features; e.g. x1,x2,x1^2,x2^2"),
+    Option("missing", "--missing", "a CSV's empty cells: drop leaves those rows out; mean, "
+           "median or zero fill a feature's gaps (from the training rows); rows without a "
+           "target are left out (default: stop at the first gap)", "data",
+           choices=names.MISSING, form="missing values",
+           form_choices=("stop", *names.MISSING)),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
            "runs (default 100)", "training", commands=(APP, TRAIN, SERVE, CODE),
            parse=parse_int, metavar="N"),
+    # a second run beside the first
+    Option("compare", "--compare", "a second run, B: these options changed (quoted), the "
+           "same seed, data and (where the layers match) starting weights", "compare",
+           parse=parse_compare, metavar='"OPTIONS"'),
+    Option("run", "--run", "which run of a --compare (or of a two-run session file) to "
+           "write: A (default) or B", "compare", commands=(CODE,), choices=("A", "B"),
+           default="A"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
            commands=(APP, SERVE), parse=int_in(1), metavar="N"),
@@ -292,8 +392,8 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
-                "screen": "screen", "session": "session files", "output": "output",
-                "program": "program", "graph": "graph", "server": "server"}
+                "compare": "two runs", "screen": "screen", "session": "session files",
+                "output": "output", "program": "program", "graph": "graph", "server": "server"}
 
 
 def options_of(command: str) -> tuple[Option, ...]:
@@ -342,8 +442,10 @@ def config_from(ns: argparse.Namespace):
 
 
 def given_model(ns: argparse.Namespace) -> list[str]:
-    """The flags of the model options given: what `--resume` ignores (the file decides)."""
-    return [o.flag for o in OPTIONS if o.model and getattr(ns, o.name, None) is not None]
+    """The flags of the model options given (and --compare): what `--resume` ignores (the
+    file decides)."""
+    return [o.flag for o in OPTIONS if (o.model or o.name == "compare")
+            and getattr(ns, o.name, None) is not None]
 
 
 def child_args(ns: argparse.Namespace, parent: str = SERVE, child: str = APP) -> list[str]:

@@ -28,6 +28,7 @@ from .phasewalk import PhaseWalk
 if TYPE_CHECKING:
     from core.maths.gradcheck import GradCheck
     from core.present.views import SessionView
+    from core.training.compare import Comparison
     from core.training.session import Session
 
 RUN_EPOCHS = 100
@@ -101,12 +102,33 @@ def _work(session: Session, epochs: int) -> int:
     return session.dataset.X.shape[0] * session.net.flat.size * epochs
 
 
-class Stepper:
-    """Owns the session, the phase walk, play, a pending lr change and the busy state."""
+def _opened(opened: Session | Comparison | None) -> tuple[Session | None, Comparison | None]:
+    """(run A, the comparison) from what was opened: a session, or two runs."""
+    if opened is None or not hasattr(opened, "runs"):
+        return opened, None  # type: ignore[return-value]
+    return opened.a, opened  # type: ignore[union-attr]
 
-    def __init__(self, session: Session | None = None, run_epochs: int = RUN_EPOCHS,
-                 sync_work: int = SYNC_WORK, save_to: str | None = None) -> None:
-        self.session = session
+
+def view_of(opened: Session | Comparison, shown: str = "A") -> SessionView:
+    """What the screen draws of what was opened (two runs: the shown one, both in brief)."""
+    session, pair = _opened(opened)
+    if pair is None:
+        return core.view(session)
+    from core.present.two_runs import compare_view
+
+    return compare_view(pair, shown)
+
+
+class Stepper:
+    """Owns the session (and a second run to compare, B), the phase walk, play, a pending lr
+    change and the busy state. `s`, `r`, `p`, `b`, `n`, `R` and `<`/`>` act on both runs;
+    the phase walk, edits, the gradient check and exports on the one shown (`tab`)."""
+
+    def __init__(self, session: Session | Comparison | None = None,
+                 run_epochs: int = RUN_EPOCHS, sync_work: int = SYNC_WORK,
+                 save_to: str | None = None) -> None:
+        self.session, self.pair = _opened(session)
+        self.shown = "A"  # the run the weights, gradients and data panes show
         self.run_epochs = run_epochs
         self.sync_work = sync_work
         self.save_to = save_to  # `--save-to`; None: a stamped name in the current folder
@@ -129,8 +151,25 @@ class Stepper:
         return self.busy is Busy.RUNNING
 
     @property
+    def runs(self) -> list[Session]:
+        """Run A, and run B when comparing."""
+        if self.session is None:
+            return []
+        return [self.session] if self.pair is None else [self.pair.a, self.pair.b]
+
+    @property
+    def named_runs(self) -> list[tuple[str, Session]]:
+        return list(zip("AB", self.runs, strict=False))
+
+    @property
+    def shown_session(self) -> Session | None:
+        """The run the panes show: A, or B after `tab`."""
+        return self.pair.b if self.pair is not None and self.shown == "B" else self.session
+
+    @property
     def diverged(self) -> bool:
-        return self.session is not None and self.session.diverged
+        """No run can train: the one run, or both runs, diverged."""
+        return bool(self.runs) and all(s.diverged for s in self.runs)
 
     @property
     def speed(self) -> int:
@@ -139,7 +178,7 @@ class Stepper:
     def view(self) -> SessionView:
         """The session frozen for drawing (only while no thread owns it)."""
         assert self.session is not None
-        return core.view(self.session)
+        return view_of(self.pair or self.session, self.shown)
 
     def _refusal(self) -> Outcome | None:
         """Why the session may not be touched now, as an outcome; None if it may."""
@@ -160,10 +199,11 @@ class Stepper:
 
     # ------------------------------------------------------------------ opening
 
-    def open(self, session: Session) -> None:
-        """A new session (at start-up, or from the settings form): nothing of the old one's
-        walk or play carries over."""
-        self.session = session
+    def open(self, session: Session | Comparison) -> None:
+        """A new session or two runs (at start-up, or from the settings form): nothing of
+        the old one's walk or play carries over."""
+        self.session, self.pair = _opened(session)
+        self.shown = "A"
         self.walk = None
         self.pause()
 
@@ -185,18 +225,32 @@ class Stepper:
             return refused
         assert self.session is not None
         self.walk = None
-        if _work(self.session, epochs) > self.sync_work:
+        if sum(_work(s, epochs) for s in self.runs) > self.sync_work:
             self.busy, self.progress = Busy.RUNNING, (0, epochs)
             self._stop.clear()
             return Outcome(job=Job(JobKind.RUN, epochs=epochs))
+        alive = [name for name, s in self.named_runs if not s.diverged]
         try:
-            if epochs == 1:
-                self.session.step()
-            else:
-                self.session.run(epochs)
+            for s in self.runs:
+                if s.diverged:
+                    continue
+                if epochs == 1:
+                    s.step()
+                else:
+                    s.run(epochs)
         except UserError as exc:
             return Outcome(redraw=True, note=str(exc))
-        return Outcome(redraw=True)
+        return Outcome(redraw=True, note=self._diverged_note(alive))
+
+    def _diverged_note(self, alive: list[str]) -> str | None:
+        """Two runs: which one diverged just now, while the other trains on."""
+        if self.pair is None:
+            return None
+        now = [name for name, s in self.named_runs if name in alive and s.diverged]
+        if len(now) == 1 and not self.diverged:
+            s = self.runs["AB".index(now[0])]
+            return f"run {now[0]} diverged at epoch {s.diverged_at}; the other trains on"
+        return None
 
     def stop(self) -> Outcome:
         """Ask a threaded run to stop; it ends within a chunk and the screen then calls
@@ -221,17 +275,34 @@ class Stepper:
         done, chunk, posted = 0, 1, time.monotonic()
         while done < epochs and not stopped():
             started = time.monotonic()
-            result = session.run(min(chunk, epochs - done), stop=stopped)
-            done += result.epochs
-            if result.diverged_at is not None or result.stopped:
+            ran, halted = self._run_all(min(chunk, epochs - done), stopped)
+            done += ran
+            if halted or self.diverged:
                 break
             took = max(time.monotonic() - started, 1e-6)
-            chunk = max(1, min(chunk * 4, int(result.epochs * period / took)))
+            chunk = max(1, min(chunk * 4, int(max(ran, 1) * period / took)))
             if done < epochs and time.monotonic() - posted >= period:
-                progress(core.view(session), done, epochs)
+                progress(self.view(), done, epochs)
                 posted = time.monotonic()
-        halted = done < epochs and session.diverged_at is None
-        return core.view(session), done, halted
+        halted = done < epochs and not self.diverged
+        return self.view(), done, halted
+
+    def _run_all(self, epochs: int, stop: Callable[[], bool]) -> tuple[int, bool]:
+        """`epochs` for every run that can train: the first polls `stop`, the others then
+        train as many epochs as it did (or all of them, if it diverged), so that stopping
+        leaves both runs at the same epoch. (epochs done, stopped by the user)"""
+        done, first, halted = epochs, True, False
+        for s in self.runs:
+            if s.diverged:
+                continue
+            if first:
+                result = s.run(epochs, stop=stop)
+                halted = result.stopped
+                done = result.epochs if result.diverged_at is None else epochs
+                first = False
+            elif done:
+                s.run(done)
+        return done, halted
 
     def show_progress(self, done: int, total: int) -> bool:
         """A progress report arrived: True if it is still worth drawing."""
@@ -250,20 +321,27 @@ class Stepper:
     # ------------------------------------------------------------------ starting over
 
     def reset(self) -> Outcome:
-        """`n`: a new random seed, new starting weights, epoch 0 (the lr stays)."""
-        return self._start_over(lambda s: s.reset(), "new seed")
+        """`n`: a new random seed, new starting weights, epoch 0 (the lr stays); both runs
+        take the new seed."""
+        return self._start_over(lambda s: s.reset(), lambda p: p.reset(), "new seed")
 
     def restart(self) -> Outcome:
         """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
-        return self._start_over(lambda s: s.restart(), "restarted, same weights")
+        return self._start_over(lambda s: s.restart(), lambda p: p.restart(),
+                                "restarted, same weights")
 
-    def _start_over(self, how: Callable[[Session], None], what: str) -> Outcome:
+    def _start_over(self, how: Callable[[Session], object],
+                    both: Callable[[Comparison], object], what: str) -> Outcome:
         refused = self._refusal()
         if refused is not None:
             return refused
         assert self.session is not None
         self.pause()
         self.walk = None
+        if self.pair is not None:
+            both(self.pair)
+            lrs = ", ".join(f"{name} {short(s.lr, 6)}" for name, s in self.named_runs)
+            return Outcome(redraw=True, note=f"← {what}, both runs; lr {lrs} kept")
         how(self.session)
         return Outcome(redraw=True, note=f"← {what}; lr {short(self.session.lr, 6)} kept")
 
@@ -276,37 +354,47 @@ class Stepper:
         refused = self._refusal()
         if refused is not None:
             return refused
-        session = self.session
-        assert session is not None
         if self.walk is not None:
-            if self.walk.back(session):
+            shown = self.shown_session
+            assert shown is not None
+            if self.walk.back(shown):
                 return Outcome(redraw=True)
             self.walk = None
             return Outcome(redraw=True, note="← left the phase walk")
+        if self.pair is None:
+            assert self.session is not None
+            return self._back_one(self.session)
+        outcomes = [(name, self._back_one(s)) for name, s in self.named_runs]
+        return Outcome(redraw=any(o.redraw for _, o in outcomes),
+                       bell=all(o.bell for _, o in outcomes),
+                       note="; ".join(f"{name}: {o.note}" for name, o in outcomes if o.note))
+
+    def _back_one(self, session: Session) -> Outcome:
+        """`b` for one run: undo its last epoch (or lr change or edit), or after its
+        divergence go back to before it."""
         if session.diverged:
-            return self._back_from_divergence()
-        lr = session.lr
+            return self._back_from_divergence(session)
+        base = session.base_lr
         if not session.undo():
             note = "nothing older is kept" if session.epoch else "at the start already"
             return Outcome(bell=True, note=note)
-        if session.lr != lr:
-            return Outcome(redraw=True, note=f"← lr back to {short(session.lr, 6)}")
+        if session.base_lr != base:
+            return Outcome(redraw=True, note=f"← lr back to {short(session.base_lr, 6)}")
         batch = f", batch {session.batch}/{session.batches}" if session.batch else ""
         return Outcome(redraw=True, note=f"← back to epoch {session.epoch}{batch}")
 
-    def _back_from_divergence(self) -> Outcome:
+    def _back_from_divergence(self, session: Session) -> Outcome:
         """`b` after a divergence goes back to before it went wrong: to the epoch with the
         lowest loss logged before it. One epoch back is no remedy: the weights had grown for
         several epochs before the loss overflowed, and from there a smaller lr diverges too.
-        The lr stays the one set now (an lr lowered after the divergence is kept)."""
-        session = self.session
-        assert session is not None
-        best, lr = session.history.best("loss"), session.lr
+        The lr stays the one set now (an lr lowered after the divergence is kept; with a
+        schedule, its base)."""
+        best, lr = session.history.best("loss"), session.base_lr
         if best is not None and session.undo_to(best[0]):
-            if session.lr != lr:
+            if session.base_lr != lr:
                 session.set_lr(lr)
             return Outcome(redraw=True, note=f"← back to epoch {session.epoch}, the lowest "
-                           f"loss before the divergence; lr {short(lr, 6)}")
+                           f"loss before the divergence; lr {short(session.lr, 6)}")
         if not session.undo():
             return Outcome(bell=True, note="nothing older is kept: n or R start over")
         return Outcome(redraw=True, note=f"← back to epoch {session.epoch}")
@@ -318,13 +406,16 @@ class Stepper:
         its forward pass. The parameters change only when the walk enters the update."""
         self.pause()
         refused = self._training_refusal()
+        shown = self.shown_session
+        if refused is None and shown is not None and shown.diverged:
+            refused = Outcome(bell=True, note=f"run {self.shown} diverged: b steps back")
         if refused is not None:
             return refused
-        assert self.session is not None
+        assert shown is not None
         if self.walk is None:
-            self.walk = PhaseWalk.start(self.session)
+            self.walk = PhaseWalk.start(shown)
             return Outcome(redraw=True) if self.walk is not None else Outcome(bell=True)
-        if self.walk.forward(self.session):
+        if self.walk.forward(shown):
             self.walk = None
             return Outcome(redraw=True, note="the update diverged: b steps back")
         return Outcome(redraw=True)
@@ -350,7 +441,7 @@ class Stepper:
         the update again if an edit or an lr change altered it. The walk, if it goes on."""
         walk = self.walk
         if walk is not None and (self.busy is not Busy.IDLE or not walk.in_sync(view) or (
-                walk.stale(view) and not walk.refresh(self.session))):
+                walk.stale(view) and not walk.refresh(self.shown_session))):
             self.walk = walk = None
         return walk
 
@@ -423,12 +514,24 @@ class Stepper:
         refused = self._refusal()
         if refused is not None:
             return refused
-        old = self.session.lr
+        old = [s.lr for s in self.runs]
+        done: list[Session] = []
         try:
-            self.session.set_lr(old * factor)
+            for s in self.runs:
+                if s.schedule is None:
+                    s.set_lr(s.lr * factor)
+                else:  # the schedule's base, and this epoch's lr with it
+                    s.scale_lr(factor)
+                done.append(s)
         except UserError as exc:
+            for s in done:  # both runs or neither
+                s.undo()
             return Outcome(bell=True, note=str(exc))
-        return Outcome(redraw=True, note=f"lr {short(old, 6)} → {short(self.session.lr, 6)}")
+        moves = [f"{short(lr, 6)} → {short(s.lr, 6)}" for lr, s in zip(old, self.runs,
+                                                                       strict=True)]
+        if self.pair is None:
+            return Outcome(redraw=True, note=f"lr {moves[0]}")
+        return Outcome(redraw=True, note=f"lr A {moves[0]}, B {moves[1]}")
 
     def set_lr(self, lr: float) -> Outcome:
         """The settings form changed only the learning rate: live, on the same session."""
@@ -458,20 +561,70 @@ class Stepper:
         refused = self._form_refusal()
         if refused is not None:
             return refused
-        assert self.session is not None
+        shown = self.shown_session
+        assert shown is not None
         try:
-            self.session.set_param(layer, kind, i, j, value)
+            shown.set_param(layer, kind, i, j, value)
         except UserError as exc:
             return Outcome(error=str(exc))
-        return Outcome(redraw=True, note=f"← {name} = {value:g} (b undoes)")
+        which = f" in run {self.shown}" if self.pair is not None else ""
+        return Outcome(redraw=True, note=f"← {name} = {value:g}{which} (b undoes)")
 
     def use(self, session: Session) -> Outcome:
         """The settings form opened a new session: swap it in, unless a job owns the old."""
         refused = self._form_refusal()
         if refused is not None:
             return refused
-        self.open(session)
-        return Outcome(redraw=True, note="; ".join(("← applied", *session.dataset.notices)))
+        note = ["← applied", *session.dataset.notices]
+        opened: Session | Comparison = session
+        if self.pair is not None:  # B follows: the new settings with B's changes on top
+            from .options import compare_given
+
+            try:
+                opened = core.open_compare(session, compare_given(self.pair.text),
+                                           self.pair.text)
+            except (UserError, ValueError) as exc:
+                note.append(f"run B dropped: {exc}")
+        self.open(opened)
+        return Outcome(redraw=True, note="; ".join(note))
+
+    # ------------------------------------------------------------------ two runs
+
+    def switch_run(self) -> Outcome:
+        """`tab`: the weights, gradients and data panes show the other run."""
+        if self.pair is None:
+            return Outcome(bell=True, note="one run: C sets up a run B to compare with")
+        self.shown = "B" if self.shown == "A" else "A"
+        self.walk = None
+        words = "as given" if self.shown == "A" else self.pair.label
+        return Outcome(redraw=True, note=f"showing run {self.shown} ({words})")
+
+    def compare_with(self, pair: Comparison) -> Outcome:
+        """The form for run B opened one: both runs start at epoch 0, A from its seed and
+        starting weights as `R` would."""
+        refused = self._form_refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None and pair.a is self.session
+        self.pause()
+        self.walk = None
+        restarted = self.session.epoch or self.session.batch
+        if restarted:
+            self.session.restart()
+        self.pair = pair
+        self.shown = "B"
+        start = "; A restarted, so both start at epoch 0" if restarted else ""
+        return Outcome(redraw=True, note=f"← run B: {pair.label}{start} (tab: A/B, D drops B)")
+
+    def drop_compare(self) -> Outcome:
+        """`D`: back to one run, A."""
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        if self.pair is None:
+            return Outcome(bell=True, note="there is no run B to drop (C sets one up)")
+        self.pair, self.shown, self.walk = None, "A", None
+        return Outcome(redraw=True, note="← run B dropped")
 
     # ------------------------------------------------------------------ the gradient check
 
@@ -482,17 +635,18 @@ class Stepper:
         refused = self._refusal()
         if refused is not None:
             return refused
-        assert self.session is not None
+        shown = self.shown_session
+        assert shown is not None
         self.walk = None
-        if _work(self.session, 4 * self.session.net.flat.size) <= self.sync_work:
-            return Outcome(check=core.check_session(self.session))
+        if _work(shown, 4 * shown.net.flat.size) <= self.sync_work:
+            return Outcome(check=core.check_session(shown))
         self.busy = Busy.CHECKING
         return Outcome(job=Job(JobKind.CHECK))
 
     def check_job(self) -> GradCheck:
         """In the worker thread."""
-        assert self.session is not None and self.busy is Busy.CHECKING
-        return core.check_session(self.session)
+        assert self.shown_session is not None and self.busy is Busy.CHECKING
+        return core.check_session(self.shown_session)
 
     def finish_check(self) -> None:
         self.busy = Busy.IDLE
@@ -519,7 +673,7 @@ class Stepper:
         not raised, so a thread can hand it back."""
         assert self.session is not None
         try:
-            core.save_session(self.session, path)
+            core.save_session(self.session, path, self.pair)
         except UserError as exc:
             return exc
         return None
@@ -541,9 +695,9 @@ class Stepper:
         refused = self.file_refusal("x")
         if refused is not None:
             return refused
-        assert self.session is not None
+        assert self.shown_session is not None
         try:
-            paths = core.export(self.session, folder, now or datetime.now())
+            paths = core.export(self.shown_session, folder, now or datetime.now())
         except UserError as exc:
             return Outcome(bell=True, message=("Not saved", str(exc), "error"))
         return Outcome(message=("Exported", "\n".join(paths), "information"))
@@ -560,9 +714,9 @@ class Stepper:
 
     def code_job(self, path: str, fmt: str) -> UserError | None:
         """In the worker thread: write the program; a user's error is returned."""
-        assert self.session is not None
+        assert self.shown_session is not None
         try:
-            core.export_code(self.session, fmt, path)
+            core.export_code(self.shown_session, fmt, path)
         except UserError as exc:
             return exc
         return None

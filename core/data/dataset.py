@@ -9,6 +9,7 @@ import numpy as np
 
 from ..errors import UserError
 from ..names import NORMALIZERS
+from . import gaps
 
 # Mixed into the seed for the data's own generator (a generated table's rows, the test
 # split), so that those draws never share a stream with the weights' and the shuffles'.
@@ -96,10 +97,29 @@ class Dataset:
     # The column the classes were read from, when its one-hot outputs are the targets
     # (target_names are then `column=class`), else None.
     label_column: str | None = None
+    # The feature cells `--missing` filled (rows × features, file order), or None.
+    filled: np.ndarray | None = None
+    # The network's inputs when they are crosses of two features (`--inputs`): their names,
+    # and the dataset without them (X, X_test are then the crosses); None: the features.
+    inputs: tuple[str, ...] | None = None
+    base: Dataset | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.feature_names + self.target_names
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """What the network's input units are called: the features, or the crosses."""
+        return self.inputs or self.feature_names
+
+    def network_inputs(self, F: np.ndarray) -> np.ndarray:
+        """The network's inputs for rows of normalised features (the crosses, if any)."""
+        if self.inputs is None:
+            return F
+        from .crosses import expand
+
+        return expand(F, self.inputs)
 
     @property
     def X_all(self) -> np.ndarray:
@@ -150,11 +170,19 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
           normalize: str, test_fraction: float, rng: np.random.Generator | None,
           task: str = "regression", classes: tuple[str, ...] | None = None,
           notices: tuple[str, ...] = (), seeded: bool = False,
-          label_column: str | None = None, raw: np.ndarray | None = None) -> Dataset:
-    """Split off a seeded test share, fit the normalisers on the training rows, apply them.
-    `raw`, when given, is features and targets side by side already (saves a copy)."""
+          label_column: str | None = None, raw: np.ndarray | None = None,
+          fill: str | None = None, sources: tuple[str, ...] | None = None) -> Dataset:
+    """Split off a seeded test share, fill the features' gaps (`fill`: mean, median or zero,
+    over the training rows), fit the normalisers on the training rows, apply them. `raw`,
+    when given, is features and targets side by side already (saves a copy)."""
     n = features.shape[0]
     train_rows, test_rows = _split(n, test_fraction, rng)
+    filled = None
+    if fill is not None:
+        features, filled, filled_notice = gaps.fill(features, train_rows, fill,
+                                                    tuple(feature_names), sources)
+        if filled is not None:
+            raw, notices = None, (*notices, *filled_notice)
     if normalize in ("minmax", "zscore") and train_rows.size < 2:
         raise UserError(f"--normalize {normalize} needs at least 2 training rows to measure a "
                         f"spread (there is {train_rows.size}); use --normalize max or none",
@@ -174,7 +202,7 @@ def build(name: str, features: np.ndarray, targets: np.ndarray, feature_names, t
         X_test=x_norm.apply(features[test_rows]), y_test=y_norm.apply(targets[test_rows]),
         train_rows=train_rows, test_rows=test_rows, x_norm=x_norm, y_norm=y_norm, task=task,
         classes=_binary_classes(task, targets) if classes is None else tuple(classes),
-        notices=tuple(notices), seeded=seeded, label_column=label_column)
+        notices=tuple(notices), seeded=seeded, label_column=label_column, filled=filled)
 
 
 def _split(n: int, test_fraction: float,

@@ -14,8 +14,9 @@ import numpy as np
 
 from ..errors import UserError
 from ..names import MAX_CATEGORIES, MAX_CLASSES, MAX_ROWS
-from . import csvfile
+from . import csvfile, gaps
 from .dataset import Dataset, build, split_rng
+from .gaps import MISSING_WORDS
 
 _INDEX_NAME = re.compile(r"Unnamed: 0")  # pandas' name for a column without one
 
@@ -30,6 +31,10 @@ class Chosen:
     targets: list[str]
     notices: list[str] = field(default_factory=list)
     skipped: tuple[tuple[str, ...], ...] = ()  # fields of the lines --skip-rows left out
+    # --missing: None stops at the first gap; "mean", "median" and "zero" fill the
+    # features' gaps (NaN until the training rows are known); "drop" has left rows out
+    missing: str | None = None
+    text_gaps: dict = field(default_factory=dict)  # text features: their gaps, to fill
 
 
 # ---------------------------------------------------------------- which columns
@@ -117,22 +122,35 @@ def _index_column(df, cols: list[str], header: bool) -> str | None:
 
 # ---------------------------------------------------------------- their values
 
+def handle_gaps(ch: Chosen, missing: str | None) -> Chosen:
+    """Apply `--missing` (see gaps.py); without it the table goes on as read, and the first
+    gap stops loading with a message naming the option."""
+    if missing is None:
+        return ch
+    ch.df, notices, ch.text_gaps = gaps.handle(ch.name, ch.df, ch.features, ch.targets,
+                                               missing)
+    ch.notices += notices
+    ch.missing = missing
+    return ch
+
+
 def to_dataset(ch: Chosen, normalize: str, test_fraction: float, seed: int,
                loss: str) -> Dataset:
     """Features as numbers (text one-hot encoded), targets as the loss needs them."""
     rng = split_rng(seed)
+    fill = ch.missing if ch.missing != "drop" else None
     if loss == "mse" and all(_is_numeric(ch.df[c]) for c in (*ch.features, *ch.targets)):
         # A numeric table: one conversion gives the raw table, features and targets are
         # views of it (no copies of a big table)
-        raw = _numbers(ch.name, ch.df, [*ch.features, *ch.targets])
         nf = len(ch.features)
+        raw = _numbers(ch.name, ch.df, [*ch.features, *ch.targets], nan_ok=nf if fill else 0)
         f, t = raw[:, :nf], raw[:, nf:]
         return build(ch.name, f, t, ch.features, ch.targets, normalize, test_fraction, rng,
-                     _numeric_task(t), None, tuple(ch.notices), raw=raw)
-    f, fnames = _features(ch)
+                     _numeric_task(t), None, tuple(ch.notices), raw=raw, fill=fill)
+    f, fnames, sources = _features(ch)
     t, tnames, classes, task, label = _targets(ch, loss)
     return build(ch.name, f, t, fnames, tnames, normalize, test_fraction, rng, task, classes,
-                 tuple(ch.notices), label_column=label)
+                 tuple(ch.notices), label_column=label, fill=fill, sources=sources)
 
 
 def _numeric_task(t: np.ndarray) -> str:
@@ -146,45 +164,55 @@ def _is_numeric(col) -> bool:
     return col.dtype.kind in "biuf"
 
 
-def _features(ch: Chosen) -> tuple[np.ndarray, list[str]]:
-    """The feature matrix, in the order chosen, and its column names."""
+def _features(ch: Chosen) -> tuple[np.ndarray, list[str], tuple[str, ...]]:
+    """The feature matrix, in the order chosen, its column names, and the file's column
+    each comes from (one-hot columns share theirs)."""
     df = ch.df
+    nan_ok = len(ch.features) if ch.missing not in (None, "drop") else 0
     if all(_is_numeric(df[c]) for c in ch.features):  # the common case: one conversion
-        return _numbers(ch.name, df, ch.features), list(ch.features)
-    parts, names = [], []
+        return _numbers(ch.name, df, ch.features, nan_ok), list(ch.features), \
+            tuple(ch.features)
+    parts, names, sources = [], [], []
     for c in ch.features:
         if _is_numeric(df[c]):
-            parts.append(_numbers(ch.name, df, [c]))
+            parts.append(_numbers(ch.name, df, [c], nan_ok))
             names.append(c)
+            sources.append(c)
         else:
             block, encoded = _one_hot(ch, c)
             parts.append(block)
             names += encoded
+            sources += [c] * len(encoded)
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise UserError(f"{ch.name}: one-hot encoding makes a column {dupes[0]!r} that the "
                         "file already has; rename one of them", field="data")
-    return np.hstack(parts), names
+    return np.hstack(parts), names, tuple(sources)
 
 
-def _numbers(name: str, df, cols: list[str]) -> np.ndarray:
-    """Numeric columns as floats, every value finite (else the first bad cell, by row)."""
+def _numbers(name: str, df, cols: list[str], nan_ok: int = 0) -> np.ndarray:
+    """Numeric columns as floats, every value finite (else the first bad cell, by row); in
+    the first `nan_ok` columns a NaN is a gap that `--missing` fills later."""
     values = df[cols].to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
+    if nan_ok:
+        bad[:, :nan_ok] &= ~np.isnan(values[:, :nan_ok])
     if bad.any():
         row = int(np.argmax(bad.any(axis=1)))
         k = int(np.argmax(bad[row]))
-        what = "an empty or NaN" if np.isnan(values[row, k]) else "an infinite"
-        raise UserError(f"{name}: column {cols[k]!r} has {what} value in data row {row + 1}",
-                        field="data")
+        if np.isnan(values[row, k]):
+            raise UserError(f"{name}: column {cols[k]!r} has an empty or NaN value in data row "
+                            f"{row + 1}; {gaps.HINT}", field="missing")
+        raise UserError(f"{name}: column {cols[k]!r} has an infinite value in data row "
+                        f"{row + 1}", field="data")
     return values
 
 
 def _text(ch: Chosen, c: str):
     """A text column's values, stripped; stops on a column that is numbers with some text
-    among them (a typo, or a missing-value mark such as `?`) and on empty cells. pandas reads
-    without its NA detection (faster, and `NA` may be a class), so the missing-value words
-    are recognised here."""
+    among them (a typo, or a missing-value mark such as `?`) and on empty cells (unless
+    `--missing` fills this column's gaps). pandas reads without its NA detection (faster, and
+    `NA` may be a class), so the missing-value words are recognised here."""
     import pandas as pd
 
     col = ch.df[c]
@@ -196,7 +224,7 @@ def _text(ch: Chosen, c: str):
         row = _first(numeric.isna())
         if missing.iloc[row]:
             raise UserError(f"{ch.name}: column {c!r} has an empty or NaN value in data row "
-                            f"{row + 1}", field="data")
+                            f"{row + 1}; {gaps.HINT}", field="missing")
         value = text.iloc[row]
         hint = ""
         if csvfile.is_comma_number(value):
@@ -206,14 +234,12 @@ def _text(ch: Chosen, c: str):
         raise UserError(f"{ch.name}: column {c!r} has a non-numeric value {value!r} in data "
                         f"row {row + 1}{hint}", field="data")
     empty = col.isna() | lower.isin(("", "nan"))  # in text, `NA` or `None` may be a class
+    if c in ch.text_gaps:
+        empty &= ~ch.text_gaps[c]
     if empty.any():
         raise UserError(f"{ch.name}: column {c!r} has an empty value in data row "
-                        f"{_first(empty) + 1}", field="data")
+                        f"{_first(empty) + 1}; {gaps.HINT}", field="missing")
     return text
-
-
-# What marks a missing number in files pandas and spreadsheets write.
-MISSING_WORDS = ("", "nan", "-nan", "na", "n/a", "null", "none", "#n/a", "<na>")
 
 
 def _first(mask) -> int:
@@ -226,16 +252,21 @@ def _one_hot(ch: Chosen, c: str) -> tuple[np.ndarray, list[str]]:
     import pandas as pd
 
     col = _text(ch, c)
-    values = sorted(col.unique())
+    gap = ch.text_gaps.get(c)
+    values = sorted(col.unique() if gap is None else col[~gap].unique())
     if len(values) > MAX_CATEGORIES:
         raise UserError(f"{ch.name}: column {c!r} is text with {len(values)} distinct values "
                         f"(one-hot encoding takes at most {MAX_CATEGORIES}); leave it out with "
                         f"--drop {c}", field="drop")
     names = [f"{c}={v}" for v in values]
-    block = pd.get_dummies(pd.Categorical(col, categories=values), dtype=np.float64)
+    known = col if gap is None else col.where(~gap)  # a gap is no category
+    block = pd.get_dummies(pd.Categorical(known, categories=values), dtype=np.float64)
     shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
     ch.notices.append(f"one-hot encoded text column {c!r} as {len(names)} columns: {shown}")
-    return block.to_numpy(), names
+    block = block.to_numpy().copy() if gap is not None else block.to_numpy()
+    if gap is not None:
+        block[gap] = np.nan  # filled later, as any feature's gap
+    return block, names
 
 
 # ---------------------------------------------------------------- targets
@@ -353,7 +384,7 @@ def _bce_targets(ch: Chosen):
 def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
              test_fraction: float, seed: int, *, loss: str = "mse",
              features: tuple[str, ...] | None = None, drop: tuple[str, ...] | None = None,
-             options=None) -> Dataset:
+             options=None, missing: str | None = None) -> Dataset:
     """Read a CSV (pandas, one pass) and choose, encode and check its columns; every way it
     can be wrong is a one-line UserError naming the option that fixes it. `targets`,
     `features` and `drop` name columns or give positions (0 first, -1 last)."""
@@ -361,4 +392,4 @@ def load_csv(path: str, targets: tuple[str, ...] | None, normalize: str,
         df, layout = csvfile.read_frame(path, options or csvfile.CsvOptions())
         cols = choose(os.path.basename(path), df, layout.header, targets, features, drop)
         cols.skipped = layout.skipped
-        return to_dataset(cols, normalize, test_fraction, seed, loss)
+        return to_dataset(handle_gaps(cols, missing), normalize, test_fraction, seed, loss)

@@ -1,18 +1,23 @@
 """Session files: `w` saves one, `backprop --resume FILE` reopens it, and the next step after
 the reopen is bit for bit the step the saved session would have taken.
 
-The file is JSON, one top-level key a line (format version 2; files of format 1, from before
-CSV options, classes and the test accuracy, still load):
+The file is JSON, one top-level key a line (format version 3; files of format 1, from before
+CSV options, classes and the test accuracy, and of format 2, from before L1, lr schedules,
+missing values, input crosses and two runs, still load):
 
     format       "backprop-stepper-session"
-    version      2
+    version      3
     config       every Config field, resolved (tuples as lists); format 1 lacks the CSV
-                 options (features, drop, sep, decimal, no_header, skip_rows): their defaults
+                 options (features, drop, sep, decimal, no_header, skip_rows), formats 1 and 2
+                 lack l1, lr_schedule, missing and inputs: their defaults
     dataset      {"name", "builtin", "path", "rows", "columns", "sha256"}: which data, and a
                  fingerprint of its table so that a CSV changed since is caught, not trained on
     seed         the seed of the current run (reset can change it; config.seed made the data)
     initial      the explicit starting parameters (preset or --weights) restart returns to, or null
-    lr           the learning rate now (it may have been changed live)
+    lr           the learning rate now (it may have been changed live; with a schedule, this
+                 epoch's)
+    base_lr      the lr schedule's base (`<` and `>` scale it); the lr itself without one
+                 (absent in older files: the lr)
     epoch        epochs completed
     batch        updates done in the current epoch
     perm         the current epoch's shuffle of the training rows, or null
@@ -24,6 +29,9 @@ CSV options, classes and the test accuracy, still load):
     diverged_at  the epoch training diverged at, or null
     hand_changes what was changed by hand (lr changes, edited values), in words; null, or
                  absent in older files, when not known
+    compare      only with a second run (`--compare`): {"options": the options B changes, as
+                 given, "config": B's config, and B's own seed … hand_changes as above}; B
+                 trains on A's dataset (with its own inputs)
 
 Numbers are written with Python's float repr, which reads back to the same float64. JSON has
 no NaN or infinity; where one may legitimately appear (history, optimiser state) it is the
@@ -48,12 +56,13 @@ from ..config import CSV_DEFAULTS, Config
 from ..data.dataset import Dataset
 from ..errors import UserError
 from ..names import PRESETS, lr_limits, lr_ok, n_params
+from ..training.compare import DATA_FIELDS, Comparison
 from ..training.session import Session, SessionState
-from .opening import load_dataset
+from .opening import compare_dataset, load_dataset
 from .weights import read_json, require_finite, save_text, stamped_name
 
 FORMAT = "backprop-stepper-session"
-VERSION = 2
+VERSION = 3
 MAX_SESSION_BYTES = 2**30
 _NONFINITE_NAMES = {"NaN", "Infinity", "-Infinity"}
 LATER_COLUMNS = ("test_accuracy",)  # history columns that files of format 1 lack
@@ -74,29 +83,49 @@ def dataset_fingerprint(ds: Dataset) -> str:
 
 # ---------------------------------------------------------------- saving
 
-def save_session(session: Session, path: str) -> None:
-    """Write everything the next step depends on to `path`, atomically."""
+def save_session(session: Session, path: str, compare: Comparison | None = None) -> None:
+    """Write everything the next step depends on to `path`, atomically; with `compare`
+    (whose run A is `session`), run B too."""
     require_finite(session, "save the session")
+    if compare is not None:
+        require_finite(compare.b, "save run B")
     _check_overwrite(path)
-    save_text(path, _dumps(session_doc(session)), "session")
+    save_text(path, _dumps(session_doc(session, compare)), "session")
 
 
-def session_doc(session: Session) -> dict:
+def session_doc(session: Session, compare: Comparison | None = None) -> dict:
     """The session as a JSON-ready dict (see the module docstring for the keys)."""
-    cfg, ds, st = session.config, session.dataset, session.state()
-    return {
+    cfg, ds = session.config, session.dataset
+    doc = {
         "format": FORMAT,
         "version": VERSION,
-        "config": {f.name: _plain(getattr(cfg, f.name)) for f in fields(Config)},
+        "config": _config_out(cfg),
         "dataset": {
             "name": ds.name, "builtin": cfg.is_builtin,
             "path": None if cfg.is_builtin else os.path.abspath(cfg.data),
             "rows": int(ds.raw.shape[0]), "columns": list(ds.columns),
             "sha256": dataset_fingerprint(ds),
         },
+        **_run_doc(session),
+    }
+    if compare is not None:
+        doc["compare"] = {"options": compare.text, "config": _config_out(compare.b.config),
+                          **_run_doc(compare.b)}
+    return doc
+
+
+def _config_out(cfg: Config) -> dict:
+    return {f.name: _plain(getattr(cfg, f.name)) for f in fields(Config)}
+
+
+def _run_doc(session: Session) -> dict:
+    """What one run's next step depends on, beside its config and data."""
+    st = session.state()
+    return {
         "seed": st.seed,
         "initial": None if st.initial is None else _floats_out(st.initial),
         "lr": st.lr,
+        "base_lr": st.base_lr,
         "epoch": st.epoch,
         "batch": st.batch,
         "perm": None if st.perm is None else [int(i) for i in st.perm],
@@ -144,12 +173,37 @@ def _check_overwrite(path: str) -> None:
 # ---------------------------------------------------------------- loading
 
 def load_session(path: str) -> Session:
-    """Reopen a session file; a damaged, foreign or out-of-date one is a one-line UserError."""
+    """Reopen a session file (its run A, when it holds two); a damaged, foreign or
+    out-of-date one is a one-line UserError."""
+    return load_runs(path)[0]
+
+
+def load_runs(path: str) -> tuple[Session, Comparison | None]:
+    """Reopen a session file: run A, and the comparison with run B when it holds one."""
     doc = read_json(path, "session", MAX_SESSION_BYTES)
     r = _Reader(path)
     version = _check_format(doc, r)
     cfg = _config(r.get(doc, "config", dict, "an object"), r, version)
     cfg, ds = _dataset(cfg, r.get(doc, "dataset", dict, "an object"), r)
+    a = _run(doc, cfg, ds, r, version)
+    if "compare" not in doc:
+        return a, None
+    raw = r.get(doc, "compare", dict, "an object")
+    rb = _Reader(path, "run B")
+    text = rb.get(raw, "options", str, "text")
+    cfg_b = _config(rb.get(raw, "config", dict, "an object"), rb, version)
+    for name in DATA_FIELDS:
+        if getattr(cfg_b, name) != getattr(a.config, name):
+            raise rb.damaged(f"its {name!r} differs from run A's, and B trains on A's rows")
+    try:
+        ds_b = compare_dataset(a, cfg_b)
+    except UserError as exc:
+        raise rb.damaged(str(exc)) from None
+    return a, Comparison(a, _run(raw, cfg_b, ds_b, rb, version), text)
+
+
+def _run(doc: dict, cfg: Config, ds: Dataset, r: _Reader, version: int) -> Session:
+    """One run's session, from its keys in `doc`, on its config and data."""
     sizes = (ds.X.shape[1], *cfg.hidden, ds.y.shape[1])
     try:
         cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
@@ -168,15 +222,20 @@ def load_session(path: str) -> Session:
     params = r.floats(r.get(doc, "params", list, "a list"), "params", n, arch, finite=True)
     opt_state = _opt_state(r.get(doc, "opt_state", dict, "an object"), s, n, r)
     lr = r.get(doc, "lr", float, "a number")
-    if not lr_ok(lr):
+    # with a schedule the lr of an epoch may be 0 (cosine at its end); its base may not
+    if not (lr_ok(lr) or (s.schedule is not None and lr == 0)):
         raise r.damaged(f'"lr" must be {lr_limits()}')
+    base_lr = r.get(doc, "base_lr", float, "a number") if "base_lr" in doc else lr
+    if not lr_ok(base_lr):
+        raise r.damaged(f'"base_lr" must be {lr_limits()}')
     epoch, batch, perm = _position(doc, s, r)
     history = _history(r.get(doc, "history", dict, "an object"), s, epoch, batch, r, version)
     diverged = r.get(doc, "diverged_at", (int, None), "an epoch or null")
     if diverged is not None and diverged < 0:
         raise r.damaged('"diverged_at" is negative')
     rng = _rng(r.get(doc, "rng", dict, "an object"), r)
-    s.restore(SessionState(seed=seed, initial=initial, lr=float(lr), epoch=epoch, batch=batch,
+    s.restore(SessionState(seed=seed, initial=initial, lr=float(lr), base_lr=float(base_lr),
+                           epoch=epoch, batch=batch,
                            perm=perm, rng=rng, params=params, opt_state=opt_state,
                            history=history, diverged_at=diverged,
                            hand_changes=_hand_changes(doc, r)))
@@ -195,13 +254,15 @@ def _hand_changes(doc: dict, r: _Reader) -> tuple[str, ...] | None:
 
 
 class _Reader:
-    """Typed access to the parsed document, every complaint naming the file."""
+    """Typed access to the parsed document, every complaint naming the file (and the run,
+    in a file of two)."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    def __init__(self, path: str, run: str = "") -> None:
+        self.path, self.run = path, run
 
     def damaged(self, why: str) -> UserError:
-        return UserError(f"{self.path}: damaged session file: {why}")
+        where = f" ({self.run})" if self.run else ""
+        return UserError(f"{self.path}: damaged session file{where}: {why}")
 
     def get(self, obj: dict, key: str, kind, what: str, within: str = ""):
         label = f"{within}.{key}" if within else key
@@ -279,11 +340,16 @@ CONFIG_KINDS: dict[str, tuple] = {
     "preset": (str, None), "weights": (str, None),
     "features": (list, None), "drop": (list, None), "sep": (str, None), "decimal": (str, None),
     "no_header": (bool,), "skip_rows": (int,),
+    "l1": (float,), "lr_schedule": (str, None), "missing": (str, None),
+    "inputs": (list, None),
 }
 # Settings format 1 did not have (it had the target columns, none of the other CSV options):
 # a file of that format reads them as their defaults.
 SINCE_2 = {name: value for name, value in CSV_DEFAULTS.items() if name != "targets"}
+# And those formats 1 and 2 did not have.
+SINCE_3 = {"l1": 0.0, "lr_schedule": None, "missing": None, "inputs": None}
 _ITEMS = {"targets": (str, "text"), "features": (str, "text"), "drop": (str, "text"),
+          "inputs": (str, "text"),
           "hidden": (int, "whole numbers")}
 _NAMES = {str: "text", list: "a list", int: "a whole number", float: "a number", None: "null",
           bool: "true or false"}
@@ -295,6 +361,8 @@ def _config(raw: dict, r: _Reader, version: int) -> Config:
         raise r.damaged(f'unknown setting "config.{extra[0]}"')
     if version == 1:
         raw = {**SINCE_2, **raw}
+    if version <= 2:
+        raw = {**SINCE_3, **raw}
     values = {}
     for key, kind in CONFIG_KINDS.items():
         value = r.get(raw, key, kind, " or ".join(_NAMES[k] for k in kind), "config")

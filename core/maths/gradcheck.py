@@ -15,7 +15,7 @@ function in which every unit keeps the centre's piece, and backprop's gradient i
 function's gradient, so the comparison is sound whatever happens between the points. If one
 moved, the entry is measured again with h/2, h/4, … h/32 (a smaller step may not reach the
 kink); if every step crosses, the entry is set aside (`kink`), not failed. Any activation
-that lists `kinks` is handled this way.
+that lists `kinks` is handled this way, and so is L1's |w| for a weight within two steps of 0.
 
 Rounding. J is a float: each evaluation is off by a few units of its last place, and the
 quotient divides that by h. J's rounding error is estimated from the magnitudes that go into
@@ -46,6 +46,7 @@ TOLERANCE = 1e-6
 KINK_HALVINGS = 5  # steps tried past a kink: h/2 … h/32
 STEEP_HALVINGS = 10  # steps tried where J bends sharply: h/2 … h/1024
 EPS = float(np.finfo(float).eps)
+L1_KINK = "l1"  # in `kinked_by`: the L1 penalty's kink, a weight at 0
 # J's rounding error is taken as ROUNDING_MARGIN times the first-order estimate in
 # `gradient_check`. Measured against the same quotients with J in 80-bit long double (about
 # 5,800 entries of trained sessions and of random, steep or far-from-fit networks, at h and
@@ -150,6 +151,12 @@ def param_names(sizes: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def param_weights(sizes: tuple[int, ...]) -> np.ndarray:
+    """True for each entry of the flat parameter vector that is a weight (not a bias)."""
+    return np.concatenate([np.r_[np.ones(i * o, bool), np.zeros(o, bool)]
+                           for i, o in itertools.pairwise(sizes)])
+
+
 def param_layers(sizes: tuple[int, ...]) -> np.ndarray:
     """The layer (0-based) each entry of the flat parameter vector belongs to."""
     return np.repeat(np.arange(len(sizes) - 1), layer_params(sizes))
@@ -194,7 +201,7 @@ def rounding(net: Network, X: np.ndarray, y: np.ndarray, Zs: list[np.ndarray],
 
 
 def gradient_check(net: Network, X: np.ndarray, y: np.ndarray, loss, l2: float = 0.0,
-                   h: float = H, tolerance: float = TOLERANCE) -> GradCheck:
+                   h: float = H, tolerance: float = TOLERANCE, l1: float = 0.0) -> GradCheck:
     """Central differences of J per parameter, against backprop's analytic gradient.
 
     Only the perturbed parameter's layer and those after it are recomputed: the layers before
@@ -211,8 +218,9 @@ def gradient_check(net: Network, X: np.ndarray, y: np.ndarray, loss, l2: float =
         grad = np.empty_like(flat)
         deltas = net.backward(X, Zs, As, loss.delta(As[-1], y, Zs[-1], net.output), grad,
                               np.ones((1, X.shape[0])))
-        if l2:
-            net.add_l2_grad(grad, l2)
+        net.add_penalty_grad(grad, l2, l1)
+        # L1's |w| has a kink at 0: a step that moves a weight across 0 crosses it
+        weights = param_weights(net.sizes) if l1 else None
         # how far rounding moves J at the centre, and ŷ per row (over N), in units of EPS
         at_centre, per_row = rounding(net, X, y, Zs, As, deltas)
         per_row /= X.shape[0]
@@ -238,7 +246,7 @@ def gradient_check(net: Network, X: np.ndarray, y: np.ndarray, loss, l2: float =
             for k in (-2, -1, 1, 2):
                 flat[i] = saved[i] + k * step
                 Zp, Ap = net.forward(A_in, start)
-                at.append(loss.value(Ap[-1], y, Zp[-1])[1] + (net.l2_penalty(l2) if l2 else 0.0))
+                at.append(loss.value(Ap[-1], y, Zp[-1])[1] + net.penalty(l2, l1))
                 moved = np.abs(Ap[-1] - yhat)
                 moved = float(np.dot(moved.sum(axis=1) if moved.shape[1] > 1 else moved[:, 0],
                                      per_row))
@@ -247,6 +255,9 @@ def gradient_check(net: Network, X: np.ndarray, y: np.ndarray, loss, l2: float =
                     if act.name not in crossed and (act.piece(Zp[j]) != pieces).any():
                         crossed.add(act.name)
             flat[i] = saved[i]
+            if weights is not None and weights[i] and saved[i] != 0 and \
+                    abs(saved[i]) < 2 * step:
+                crossed.add(L1_KINK)  # (at exactly 0 the stencil is symmetric: no harm)
             noise = ROUNDING_MARGIN * STENCIL_GAIN * EPS * (at_centre + worst) / step
             return (at[0] - 8 * at[1] + 8 * at[2] - at[3]) / (12 * step), noise, crossed
 

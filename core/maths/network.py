@@ -111,6 +111,25 @@ class Network:
         for gW, W in zip(param_views(grad, self.sizes)[0], self.W, strict=True):
             gW += lam * W
 
+    def l1_penalty(self, lam: float) -> float:
+        """λ·Σ|W| over the weights (biases are not penalised, as with L2)."""
+        return lam * sum(float(np.abs(W).sum()) for W in self.W)
+
+    def add_l1_grad(self, grad: np.ndarray, lam: float) -> None:
+        """λ·sign(W): the slope of λ·|w|, taken as 0 at w = 0 (as torch's abs gives)."""
+        for gW, W in zip(param_views(grad, self.sizes)[0], self.W, strict=True):
+            gW += lam * np.sign(W)
+
+    def penalty(self, l2: float, l1: float) -> float:
+        """What the penalties add to J: (λ₂/2)·ΣW² + λ₁·Σ|W|, each only when asked for."""
+        return (self.l2_penalty(l2) if l2 else 0.0) + (self.l1_penalty(l1) if l1 else 0.0)
+
+    def add_penalty_grad(self, grad: np.ndarray, l2: float, l1: float) -> None:
+        if l2:
+            self.add_l2_grad(grad, l2)
+        if l1:
+            self.add_l1_grad(grad, l1)
+
     @property
     def architecture(self) -> str:
         return "-".join(map(str, self.sizes))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from ..data.dataset import Dataset
 from ..training.record import Evaluation, StepRecord, frozen
 from ..training.session import Session
 from .surface import Surface, surface
+
+if TYPE_CHECKING:
+    from .two_runs import CompareView
 
 # The output pane's samples: fixed, so any view (from the UI thread or a worker) has them
 # and a pane of any size draws them by nearest neighbour. Big networks get fewer pixels,
@@ -65,6 +69,11 @@ class SessionView:
     # the learning rate training diverged with (the live lr may have been lowered since)
     diverged_lr: float | None = None
     l2: float = 0.0  # the L2 penalty λ: part of J, so of the chain-rule view's graph
+    # the lr schedule (`step:100:0.5`), if any, and its base (the lr of epoch 0)
+    lr_schedule: str | None = None
+    base_lr: float | None = None
+    # two runs (`--compare`): both in brief, and which one this view is of; else None
+    compare: CompareView | None = None
 
     @property
     def diverged(self) -> bool:
@@ -115,7 +124,7 @@ def view(session: Session) -> SessionView:
         classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
         notices=session.dataset.notices, hidden_activation=session.config.activation,
         output_activation=session.config.output_activation, diverged_lr=session.diverged_lr,
-        l2=session.l2)
+        l2=session.l2, lr_schedule=session.config.lr_schedule, base_lr=session.base_lr)
 
 
 def _surface(session: Session) -> Surface | None:

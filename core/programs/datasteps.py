@@ -10,20 +10,36 @@ same scalings fitted on the training rows.
 from __future__ import annotations
 
 from ..data.dataset import SPLIT_SALT
+from ..data.gaps import MISSING_WORDS
 from . import literals as ct
 from . import words as cw
 from .parts import Section
 from .plan import Plan
 
+# Each cross, written as core.data.crosses computes it (the same operations, the same bits).
+CROSS_CODE = {"x1": "F[:, 0]", "x2": "F[:, 1]", "x1^2": "F[:, 0] * F[:, 0]",
+              "x2^2": "F[:, 1] * F[:, 1]", "x1*x2": "F[:, 0] * F[:, 1]",
+              "sin(x1)": "np.sin(F[:, 0])", "sin(x2)": "np.sin(F[:, 1])"}
+
 
 def data_sections(p: Plan) -> list[Section]:
-    """Creating the dataset, encoding it (CSV files), splitting it, normalising it."""
+    """Creating the dataset, its gaps (--missing), encoding it (CSV files), splitting it
+    (and filling the gaps from the training rows), normalising it, its crosses (--inputs)."""
     out = [dataset_section(p)]
+    if p.data.missing is not None:
+        out.append(gaps_section(p))
     if p.data.source != "table":
         out.append(encoding_section(p))
-    if p.data.has_test:
+    if p.data.has_test or _fills(p):
         out.append(split_section(p))
-    return [*out, normalise_section(p)]
+    out.append(normalise_section(p))
+    if p.inputs is not None:
+        out.append(inputs_section(p))
+    return out
+
+
+def _fills(p: Plan) -> bool:
+    return p.data.missing in ("mean", "median", "zero")
 
 
 # ---------------------------------------------------------------- the table
@@ -84,6 +100,15 @@ ONE_HOT = '''def one_hot(column):
     return (values[:, None] == np.unique(values)).astype(float)
 '''
 
+ONE_HOT_GAPS = '''def one_hot(column, gaps):
+    """A text column as one 0/1 column per distinct value, in sorted order; a row with a gap
+    is NaN in each of them, until the gaps are filled."""
+    values = np.array([str(v).strip() for v in column])
+    out = (values[:, None] == np.unique(values[~gaps])).astype(float)
+    out[gaps] = np.nan
+    return out
+'''
+
 ZERO_ONE = '''def zero_one(values):
     """Two classes as 0 and 1 (the later in sorted order is 1); values in [0, 1] stay."""
     classes = np.unique(values)
@@ -95,10 +120,11 @@ def encoding_section(p: Plan) -> Section:
     d = p.data
     lines = ["# Encoding the columns as numbers", ""]
     if d.text_columns:
-        lines += [ONE_HOT, ""]
+        lines += [ONE_HOT if not _fills(p) else ONE_HOT_GAPS, ""]
     if d.target_kind == "binary":
         lines += [ZERO_ONE, ""]
-    parts = [f"one_hot(data[{c!r}])" if c in d.text_columns else f"data[{c!r}]"
+    one_hot = "one_hot(data[{c!r}], gap[{c!r}])" if _fills(p) else "one_hot(data[{c!r}])"
+    parts = [one_hot.format(c=c) if c in d.text_columns else f"data[{c!r}]"
              for c in d.feature_columns]
     lines.append(f"features = np.column_stack([{', '.join(parts)}]).astype(float)")
     lines += _target_lines(p)
@@ -150,6 +176,10 @@ SALT = f"0x{SPLIT_SALT:X}"  # as the program writes the data's salt (the core's 
 
 def split_section(p: Plan) -> Section:
     d = p.data
+    if not d.has_test:  # only the gaps to fill, from every row
+        lines = ["# Filling the gaps", "", "train_rows = np.arange(len(features))",
+                 *_fill_lines(p), "", "X, y = features, targets"]
+        return Section("Filling the gaps", _fill_words(p), "\n".join(lines) + "\n")
     lines = ["# Splitting the data: a test set the network never trains on", ""]
     if d.seeded:
         lines += ["# the rows the session held out (drawn with the data itself from "
@@ -161,11 +191,101 @@ def split_section(p: Plan) -> Section:
                   ".permutation(len(features))",
                   f"n_test = round(len(features) * {d.test_fraction!r})",
                   "test_rows, train_rows = np.sort(order[:n_test]), np.sort(order[n_test:])"]
+    if _fills(p):
+        lines += _fill_lines(p)
     lines += ["", "X, y = features[train_rows], targets[train_rows]",
               "X_test, y_test = features[test_rows], targets[test_rows]"]
     text = (f"{d.test_rows.size} of the {d.rows} rows ({d.test_fraction:g}) are held out as a "
             "test set, drawn from the seed: the network never trains on them.")
+    if _fills(p):
+        text += " " + _fill_words(p)
     return Section("Splitting the data", text, "\n".join(lines) + "\n")
+
+
+def _fill_lines(p: Plan) -> list[str]:
+    """Each feature column's gaps (NaN) filled from the training rows, as the loader fills
+    them (core.data.gaps.fill): the same columns, the same reductions."""
+    how = p.data.missing
+    stat = {"mean": "np.nanmean({}, axis=0)", "median": "np.nanmedian({}, axis=0)",
+            "zero": "np.zeros(len(cols))"}[how].format("features[train_rows][:, cols]")
+    return ["", f"# --missing {how}: each feature's gaps filled with "
+            + ("0" if how == "zero" else f"its {how} over the training rows"),
+            "gaps = np.isnan(features)",
+            "cols = np.flatnonzero(gaps.any(axis=0))  # the columns with gaps",
+            f"fill = {stat}",
+            "features = features.copy()",
+            "for k, j in enumerate(cols):",
+            "    features[gaps[:, j], j] = fill[k]"]
+
+
+def _fill_words(p: Plan) -> str:
+    how = p.data.missing
+    if how == "zero":
+        return "Each feature's gaps are filled with 0."
+    return (f"Each feature's gaps are filled with its {how} over the training rows (the test "
+            "rows must not leak into what the network trains on).")
+
+
+# ---------------------------------------------------------------- missing values
+
+MISSING_WORDS_LINE = f"MISSING_WORDS = {MISSING_WORDS!r}"
+
+GAPS = '''def gaps(column, words=("", "nan")):
+    """True where a cell is empty or a missing-value word (in a text column only an empty
+    cell or nan: NA may be one of its values)."""
+    return np.array([str(v).strip().lower() in words for v in column])
+'''
+
+
+def gaps_section(p: Plan) -> Section:
+    """Rows without a target left out (and with drop, every row with a gap); the columns of
+    numbers that gaps made text read as numbers, as core.data.gaps.handle does."""
+    d = p.data
+    how = d.missing
+    used = [c for c in (*d.feature_columns, *d.target_columns)]
+    lines = ["# Missing values", "", MISSING_WORDS_LINE, "", GAPS, "gap = {"]
+    for c in used:
+        words = ", MISSING_WORDS" if c in d.number_columns else ""
+        lines.append(f"    {c!r}: gaps(data[{c!r}]{words}),")
+    lines.append("}")
+    if d.source == "file":
+        for c in d.converted_columns:  # numbers, read as text because of their gaps
+            lines.append(f"data[{c!r}] = pd.to_numeric(data[{c!r}].astype(str).str.strip()"
+                         f".where(~gap[{c!r}]), errors=\"coerce\")")
+    left_out = d.target_columns if how != "drop" else used
+    lines.append("keep = ~(" + " | ".join(f"gap[{c!r}]" for c in left_out) + ")")
+    if d.source == "file":
+        lines.append("data = data[keep].reset_index(drop=True)")
+    else:
+        lines.append("data = {c: [v for v, k in zip(values, keep) if k] "
+                     "for c, values in data.items()}")
+    lines.append("gap = {c: g[keep] for c, g in gap.items()}")
+    if how == "drop":
+        text = "Rows with a gap (an empty cell, or a word such as NA) in any column used are " \
+            "left out (--missing drop)."
+    else:
+        text = (f"Rows without a target value are left out; the features' gaps are filled "
+                f"later (--missing {how}), once the training rows are known.")
+    return Section("Missing values", text, "\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------- input crosses
+
+def inputs_function(p: Plan) -> str:
+    assert p.inputs is not None
+    cols = ", ".join(CROSS_CODE[name] for name in p.inputs)
+    return ('def inputs(F):\n    """The network\'s inputs from the two normalised features: '
+            f'{", ".join(p.inputs)}."""\n    return np.column_stack([{cols}])\n')
+
+
+def inputs_section(p: Plan) -> Section:
+    lines = ["# The network's inputs: x1, x2 and their crosses", "", inputs_function(p),
+             "X = inputs(X)"]
+    if p.data.has_test:
+        lines.append("X_test = inputs(X_test)")
+    text = (f"The network's inputs are {', '.join(p.inputs or ())}: computed from the two "
+            "normalised features (x1, x2), as TensorFlow Playground offers them.")
+    return Section("Inputs", text, "\n".join(lines) + "\n")
 
 
 # ---------------------------------------------------------------- normalisation

@@ -54,7 +54,10 @@ def script(p: Plan) -> str:
 # ---------------------------------------------------------------- data
 
 def _imports(p: Plan) -> Section:
-    code = "# Importing Libraries\n\nimport numpy as np\n"
+    code = "# Importing Libraries\n\n"
+    if p.schedule is not None and p.schedule.kind == "cosine":
+        code += "import math\n\n"
+    code += "import numpy as np\n"
     if p.data.source == "file":
         code += "import pandas as pd\n"
     return Section("Importing Libraries", "NumPy does all the arithmetic" +
@@ -165,6 +168,8 @@ def _functions(p: Plan) -> Section:
     parts.append(LOSS_CODE[p.loss])
     if p.optimizer in OPTIMISER_CODE:
         parts.append(OPTIMISER_CODE[p.optimizer])
+    if p.schedule is not None:
+        parts.append(schedule_function(p))
     if needs_forward(p):
         parts.append(forward_function(p))
     code = "# Activations, loss and optimiser\n\n\n" + "\n\n".join(parts)
@@ -206,11 +211,33 @@ def forward_function(p: Plan) -> str:
 
 # ---------------------------------------------------------------- training
 
+def schedule_function(p: Plan) -> str:
+    """The lr schedule as torch's scheduler computes it, one epoch from the last (the same
+    operations as core.maths.schedules, so the same lr to the last bit)."""
+    s = p.schedule
+    assert s is not None
+    head = (f'def next_lr(lr, epoch):\n    """{s.torch_class}: {s.words}. The lr for `epoch` '
+            'from the epoch before\'s."""\n')
+    if s.kind == "step":
+        return head + f"    return lr if epoch % {s.every} != 0 else lr * {s.gamma!r}\n"
+    if s.kind == "exp":
+        return head + f"    return lr * {s.gamma!r}\n"
+    T = s.every
+    return head + (f"    if (epoch - 1 - {T}) % {2 * T} == 0:\n"
+                   f"        return lr + (base_lr - 0.0) * (1 - math.cos(math.pi / {T})) / 2\n"
+                   f"    return ((1 + math.cos(math.pi * epoch / {T}))\n"
+                   f"            / (1 + math.cos(math.pi * (epoch - 1) / {T})) * (lr - 0.0) "
+                   "+ 0.0)\n")
+
+
 def _settings(p: Plan) -> Section:
     l2 = [f"l2 = {p.l2!r}  # the L2 penalty (λ/2)·ΣW² adds λ·W to each dW"] if p.l2 else []
+    if p.l1:
+        l2.append(f"l1 = {p.l1!r}  # the L1 penalty λ·Σ|W| adds λ·sign(W) to each dW")
     lines = settings_lines(p, l2) + _optimiser_state(p)
     text = ("How long and how fast: " + cw.optimiser_words(p) +
-            (f", L2 λ = {p.l2:g}" if p.l2 else "") + "." +
+            (f", L2 λ = {p.l2:g}" if p.l2 else "") + (f", L1 λ = {p.l1:g}" if p.l1 else "") +
+            "." +
             ("" if p.full_batch else " The mini-batches come from one seeded random generator, "
              "with the same calls in the same order as the session, so they are the same "
              "batches."))
@@ -270,7 +297,14 @@ def _full_batch_loop(p: Plan) -> list[str]:
             f"    loss = {loss_call(p, z_out(p), 'y_hat', 'y')}"]
     out += _log(p, TAB)
     out += [TAB + line for line in backprop_lines(p, "X", "y", "X.shape[0]")]
-    return out
+    return out + schedule_step(p)
+
+
+def schedule_step(p: Plan) -> list[str]:
+    """The end of an epoch: the schedule moves the lr on, once."""
+    if p.schedule is None:
+        return []
+    return ["", "    lr = next_lr(lr, epoch + 1)  # the schedule, once per epoch"]
 
 
 def _log(p: Plan, indent: str) -> list[str]:
@@ -294,7 +328,7 @@ def _mini_batch_loop(p: Plan) -> list[str]:
             "", "        # 1. Forward pass"]
     out += [TAB * 2 + line for line in forward_lines(p, "Xb", "rows")]
     out += [TAB * 2 + line for line in backprop_lines(p, "Xb", "yb", "Xb.shape[0]")]
-    return out
+    return out + schedule_step(p)
 
 
 def backprop_lines(p: Plan, x: str, y: str, n: str) -> list[str]:
@@ -310,6 +344,8 @@ def backprop_lines(p: Plan, x: str, y: str, n: str) -> list[str]:
         out.append(f"db{k} = np.dot(ones, delta{k}) / {n}")
         if p.l2:
             out.append(f"dW{k} += l2 * W{k}")
+        if p.l1:
+            out.append(f"dW{k} += l1 * np.sign(W{k})  # 0 where W is exactly 0")
     out += ["", f"# {L + 3}. Update weights and biases ({p.optimizer})"]
     out += _update_lines(p)
     return out

@@ -78,7 +78,11 @@ def settings_lines(p: Plan, after_lr: list[str]) -> list[str]:
     """The training settings every format opens its loop with: epochs, lr (then
     `after_lr`), the batch size, the log interval, where training starts, the generator."""
     s = p.start
-    lines = ["# Training settings", "", f"epochs = {p.epochs}", f"lr = {s.lr!r}", *after_lr]
+    lines = ["# Training settings", "", f"epochs = {p.epochs}", f"lr = {s.lr!r}"]
+    if p.schedule is not None:
+        lines[-1] += f"  # this epoch's: the schedule ({p.schedule.text}) moves it each epoch"
+        lines.append(f"base_lr = {s.base_lr!r}  # the schedule's base, the lr of epoch 0")
+    lines += after_lr
     if not p.full_batch:
         lines.append(f"batch_size = {p.batch_size}")
     if p.log_every:
@@ -204,8 +208,10 @@ def first_rows_report(p: Plan, predict: str) -> list[str]:
     d = p.data
     first = f"features[:{PRINTED_ROWS}]"
     out = [f"# the first {PRINTED_ROWS} rows of the file, the ones the report shows",
-           f"X_first = {_scaled(d.x_normalize, first, 'x')}",
-           f"predictions_original = {_unscaled(d.y_normalize, predict.format('X_first'))}"]
+           f"X_first = {_scaled(d.x_normalize, first, 'x')}"]
+    if p.inputs is not None:
+        out.append("X_first = inputs(X_first)  # and their crosses, as the network's inputs")
+    out.append(f"predictions_original = {_unscaled(d.y_normalize, predict.format('X_first'))}")
     args = ["target_names", f"targets[:{PRINTED_ROWS}]", "predictions_original"]
     if d.has_test:
         out += ["test = np.zeros(len(features), dtype=bool)  # which rows were held out",

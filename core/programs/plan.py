@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config import Config, flag
 from ..maths.network import param_views
+from ..maths.schedules import Schedule
 from ..names import n_params
 from ..present.train_text import Ending, ending, log_fields
 from ..training.session import Session
@@ -63,6 +64,12 @@ class DataPlan:
     text_columns: tuple[str, ...] = ()  # text features, one-hot encoded
     text_targets: tuple[str, ...] = ()  # target columns of text labels
     target_kind: str = "numbers"  # or "classes" (ce: one-hot labels), "binary" (bce: 0/1)
+    # --missing (a CSV's gaps): None, or how the loader handled them (core.data.gaps); the
+    # columns whose gaps are missing-value words (numbers), the rest are text; and those
+    # read as text because of their gaps, turned into numbers (a file read at run time)
+    missing: str | None = None
+    number_columns: tuple[str, ...] = ()
+    converted_columns: tuple[str, ...] = ()
 
     @property
     def has_test(self) -> bool:
@@ -85,6 +92,7 @@ class Start:
     lr: float
     changes: tuple[str, ...]  # what was changed by hand, in words
     checked: bool = True  # what was changed by hand is known (a session file may not say)
+    base_lr: float | None = None  # the lr schedule's base, with a schedule
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,9 @@ class Plan:
     # What `backprop train` prints for this session (core.present.train_text decides both):
     log_fields: tuple[str, ...]  # the log line's numbers beyond the epoch and the loss
     ending: Ending  # how the report after training ends
+    l1: float = 0.0
+    schedule: Schedule | None = None  # the lr schedule, stepped once per epoch
+    inputs: tuple[str, ...] | None = None  # the network's inputs: crosses of x1 and x2
 
     @property
     def n_params(self) -> int:
@@ -148,7 +159,8 @@ def plan(session: Session, log_every: int = 100) -> Plan:
         batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
         start=start, command=_command(session, start, log_every),
         accuracy=session.accuracy_name, classes=session.dataset.classes,
-        log_fields=log_fields(session), ending=ending(session))
+        log_fields=log_fields(session), ending=ending(session), l1=float(cfg.l1),
+        schedule=session.schedule, inputs=session.dataset.inputs)
 
 
 # ---------------------------------------------------------------- data
@@ -189,13 +201,23 @@ def _csv(cfg: Config, rows: int) -> dict:
     ch = choose(os.path.basename(path), df, layout.header, cfg.targets, cfg.features, cfg.drop)
     used = [c for c in df.columns if c in (*ch.features, *ch.targets)]
     text = {c for c in used if df[c].dtype.kind not in "biuf"}
+    converted = {}
+    if cfg.missing is not None:  # columns of numbers read as text because of their gaps
+        from ..data.gaps import column_gaps
+
+        converted = {c: numbers for c in used
+                     if (numbers := column_gaps(df[c])[1]) is not None}
+        text -= set(converted)
     out = dict(path=path, feature_columns=tuple(ch.features), target_columns=tuple(ch.targets),
                text_columns=tuple(c for c in ch.features if c in text),
                text_targets=tuple(c for c in ch.targets if c in text),
-               target_kind={"ce": "classes", "bce": "binary"}.get(cfg.loss, "numbers"))
+               target_kind={"ce": "classes", "bce": "binary"}.get(cfg.loss, "numbers"),
+               missing=cfg.missing, number_columns=tuple(c for c in used if c not in text),
+               converted_columns=tuple(converted))
     if rows > INLINE_ROWS:
         return {**out, "source": "file", "read_args": _read_args(layout, cfg.skip_rows)}
-    columns = {c: (df[c].astype(str).str.strip().tolist() if c in text else
+    columns = {c: (converted[c].tolist() if c in converted else
+                   df[c].astype(str).str.strip().tolist() if c in text else
                    df[c].to_numpy(dtype=np.float64).tolist()) for c in used}
     return {**out, "source": "columns", "columns": columns}
 
@@ -240,11 +262,13 @@ def _start(session: Session) -> Start:
                      opt_state=session.opt.init_state(fresh.size), perm=None,
                      rng_state=None, seed=st.seed,
                      init_draws=session.config.init if st.initial is None else None,
-                     lr=float(session.config.lr), changes=())
+                     lr=float(session.config.lr), changes=(),
+                     base_lr=float(session.config.lr))
     return Start(fresh=False, epoch=st.epoch, batch=st.batch, params=st.params,
                  opt_state=st.opt_state, perm=st.perm if st.batch else None,
                  rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr,
-                 changes=st.hand_changes or (), checked=st.hand_changes is not None)
+                 changes=st.hand_changes or (), checked=st.hand_changes is not None,
+                 base_lr=st.base_lr)
 
 
 # ---------------------------------------------------------------- the equivalent command
@@ -259,6 +283,8 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
         return None
     if start.init_draws and (cfg.preset is not None or cfg.weights is not None):
         return None
+    if not start.init_draws and not _config_names(session, start):
+        return None  # explicit weights train would not read: run B's, shared with run A
     base = Config(data=cfg.data, preset=cfg.preset, seed=cfg.seed).resolve()
     args = ["--preset", cfg.preset] if cfg.preset else ["--data", _quote(cfg.data)]
     for f in dataclasses.fields(Config):
@@ -272,6 +298,19 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
     if log_every != 100:
         args += ["--log-every", str(log_every)]
     return "backprop train " + " ".join(args)
+
+
+def _config_names(session: Session, start: Start) -> bool:
+    """Whether explicit starting weights are the ones the config names (its preset's or
+    its weights file's), so that `train` with the same options starts from them."""
+    from ..errors import UserError
+    from ..files.opening import initial_params
+
+    try:
+        named = initial_params(session.config, tuple(session.sizes))
+    except UserError:
+        return False
+    return named is not None and np.array_equal(named, start.params)
 
 
 def _flag(name: str, value) -> list[str]:

@@ -75,7 +75,8 @@ def _model(p: Plan) -> Section:
             lines.append(f"{name} = {lit}")
     params = ", ".join(f"{kind}{k}" for k in range(1, L + 1) for kind in ("W", "b"))
     lines += [f"params = [{params}]",
-              f"weights = [{', '.join(f'W{k}' for k in range(1, L + 1))}]  # what L2 penalises",
+              f"weights = [{', '.join(f'W{k}' for k in range(1, L + 1))}]  # what L2 and L1 "
+              "penalise",
               "", "", "def forward(X):",
               '    """The output layer\'s z and ŷ for the rows of X."""']
     prev = "X"
@@ -107,10 +108,12 @@ def _loss_functions(p: Plan) -> list[str]:
            f"    return {report}", "", "",
            "def objective(z, y_hat, y):",
            f'    """What the gradients are of: {cw.LOSSES[p.loss].objective_formula}'
-           + (' + (λ/2)·ΣW²."""' if p.l2 else '."""'),
+           + (" + (λ/2)·ΣW²" if p.l2 else "") + (" + λ·Σ|W|" if p.l1 else "") + '."""',
            f"    J = {objective}"]
     if p.l2:
         out.append(f"    J = J + {p.l2!r} / 2 * sum((W * W).sum() for W in weights)")
+    if p.l1:  # autograd's slope of abs is sign(W), 0 at 0, as the session's
+        out.append(f"    J = J + {p.l1!r} * sum(W.abs().sum() for W in weights)")
     return [*out, "    return J"]
 
 
@@ -126,8 +129,28 @@ def _optimiser(p: Plan) -> Section:
         lines.append("# θ −= lr·m̂/(√v̂ + ε): torch divides by √v/√(1−β2ᵗ) + ε, the same")
         lines.append(f"optimizer = torch.optim.Adam(params, lr=lr, betas=({BETA1}, {BETA2}), "
                      f"eps={EPS!r})")
-    lines += _resumed_state(p)
+    lines += _resumed_state(p) + _scheduler(p)
     return Section("Training settings", "", "\n".join(lines) + "\n")
+
+
+SCHEDULERS = {"step": "StepLR(optimizer, step_size={every}, gamma={gamma!r})",
+              "exp": "ExponentialLR(optimizer, gamma={gamma!r})",
+              "cosine": "CosineAnnealingLR(optimizer, T_max={every})"}
+
+
+def _scheduler(p: Plan) -> list[str]:
+    """torch's scheduler for the session's lr schedule, stepped once per epoch; a session
+    that was changed by hand continues its schedule where it was."""
+    s = p.schedule
+    if s is None:
+        return []
+    made = SCHEDULERS[s.kind].format(every=s.every, gamma=s.gamma)
+    out = ["", f"# {s.words}, stepped once per epoch",
+           f"scheduler = torch.optim.lr_scheduler.{made}"]
+    if not p.start.fresh:
+        out += ["# where the session's schedule is: its base, and the epochs it has stepped",
+                "scheduler.base_lrs = [base_lr]", "scheduler.last_epoch = start_epoch"]
+    return out
 
 
 def _resumed_state(p: Plan) -> list[str]:
@@ -165,6 +188,7 @@ def _training(p: Plan) -> Section:
         lines += ["", "    # 3.-4. Backpropagation: autograd fills each parameter's .grad",
                   "    optimizer.zero_grad()", "    objective(z, y_hat, y).backward()", "",
                   "    # 5. Update weights and biases", "    optimizer.step()"]
+        lines += _schedule_step(p)
         return Section("Training", "", "\n".join(lines) + "\n")
     head, ind = mini_batch_head(p)
     mid = resumes_mid_epoch(p)
@@ -181,7 +205,12 @@ def _training(p: Plan) -> Section:
               "        optimizer.zero_grad()",
               "        objective(z, y_hat, y[rows]).backward()  # 3.-4. backpropagation",
               "        optimizer.step()  # 5. update"]
+    lines += _schedule_step(p)
     return Section("Training", "", "\n".join(lines) + "\n")
+
+
+def _schedule_step(p: Plan) -> list[str]:
+    return [] if p.schedule is None else ["    scheduler.step()  # the lr schedule, once per epoch"]
 
 
 def _numpy(name: str) -> str:

@@ -49,12 +49,16 @@ def data_words(p: Plan) -> str:
             f"({', '.join(d.feature_names)}) → {target}")
     if d.has_test:
         text += f"; {d.test_rows.size} rows ({d.test_fraction:g}) held out as a test set"
+    if d.missing is not None:
+        text += f"; gaps: --missing {d.missing}"
     return text + ("; not normalised" if d.x_normalize == "none" else
                    f"; normalised: {d.x_normalize}")
 
 
 def network_words(p: Plan) -> str:
     arch = "-".join(map(str, p.sizes))
+    if p.inputs is not None:  # --inputs: crosses of the two features
+        arch += f" (inputs {', '.join(p.inputs)})"
     if p.depth == 1:  # --hidden 0: the inputs feed the output layer directly
         return (f"{arch}: no hidden layer ({single_layer_model(p.loss, p.output)}), a "
                 f"{p.output} output; {p.n_params} trainable parameters")
@@ -67,6 +71,8 @@ def loss_words(p: Plan) -> str:
     text = f"{p.loss}: reported as {loss.formula}; gradients of {loss.objective_formula}"
     if p.l2:
         text += f" + (λ/2)·ΣW², λ = {p.l2:g}"
+    if p.l1:
+        text += f" + λ·Σ|W|, λ = {p.l1:g}"
     return text
 
 
@@ -74,7 +80,13 @@ def optimiser_words(p: Plan) -> str:
     opt = update_words(p)
     batch = "full batch" if p.full_batch else f"mini-batches of {p.batch_size} rows, shuffled " \
         "each epoch"
-    return f"{p.optimizer}: {opt}; lr {p.start.lr:g}, {batch}, {p.epochs} epochs"
+    lr = f"lr {p.start.lr:g}"
+    if p.schedule is not None:
+        base = p.start.base_lr if p.start.base_lr is not None else p.start.lr
+        lr = f"lr {base:g} scheduled {p.schedule.text} ({p.schedule.words})"
+        if not p.start.fresh:
+            lr += f", {p.start.lr:g} at epoch {p.start.epoch}"
+    return f"{p.optimizer}: {opt}; {lr}, {batch}, {p.epochs} epochs"
 
 
 def seed_words(p: Plan) -> str:

@@ -20,7 +20,7 @@ from .. import names
 from ..config import Config, new_seed
 from ..data.dataset import Dataset
 from ..errors import UserError
-from ..maths import activations, losses, metrics, optim
+from ..maths import activations, losses, metrics, optim, schedules
 from ..maths.gradcheck import GradCheck, H, gradient_check
 from ..maths.network import Network, init_params, param_views
 from .history import History
@@ -60,6 +60,9 @@ class SessionState:
     # What was changed by hand since the start (lr changes, edited values), in words; None
     # when not known (a session file from a version that did not record it).
     hand_changes: tuple[str, ...] | None = ()
+    # The lr schedule's base, which `<`/`>` scale (None: no schedule, or a file from before
+    # schedules: the same as `lr`)
+    base_lr: float | None = None
 
 
 def _accuracy_for(ds: Dataset) -> Callable[[np.ndarray, np.ndarray], float] | None:
@@ -81,8 +84,12 @@ class Session:
         self.dataset = dataset
         self.loss_fn = losses.get(config.loss)
         self.opt = optim.get(config.optimizer)
-        self.lr = float(config.lr)
+        self.schedule = schedules.get(config.lr_schedule)
+        # With a schedule, `lr` is the current epoch's and `base_lr` the schedule's base, the
+        # lr of epoch 0; without one they are the same.
+        self.lr = self.base_lr = float(config.lr)
         self.l2 = float(config.l2)
+        self.l1 = float(config.l1)
         self.sizes = (dataset.X.shape[1], *config.hidden, dataset.y.shape[1])
         config.check_size(self.sizes[0], self.sizes[-1], dataset.X.shape[0])
         n = dataset.X.shape[0]
@@ -107,6 +114,7 @@ class Session:
 
     def _start(self, seed: int, initial: np.ndarray | None) -> None:
         self.seed = seed
+        self.lr = self.base_lr  # epoch 0's lr: a schedule starts again from its base
         self._rng: np.random.Generator | None = None
         hidden = activations.get(self.config.activation)
         output = activations.get(self.config.output_activation)
@@ -130,6 +138,17 @@ class Session:
         self._explicit = None
         self._start(new_seed() if seed is None else seed, None)
         return self.seed
+
+    def start_from(self, seed: int, initial: np.ndarray | None) -> None:
+        """Epoch 0 with `seed`, from explicit parameters `initial` (which restart returns
+        to) or, with None, the seed's draw."""
+        self._explicit = None if initial is None else np.array(initial, dtype=float)
+        self._start(seed, self._explicit)
+
+    @property
+    def initial(self) -> np.ndarray | None:
+        """The explicit starting parameters (a preset's, a weights file's), or None: drawn."""
+        return self._explicit
 
     def restart(self) -> None:
         """Back to epoch 0 with the same seed and the same starting weights."""
@@ -209,7 +228,8 @@ class Session:
         return SessionState(
             seed=int(self.seed),
             initial=None if self._explicit is None else self._explicit.copy(),
-            lr=float(self.lr), epoch=int(self.epoch), batch=int(self.batch),
+            lr=float(self.lr), base_lr=float(self.base_lr), epoch=int(self.epoch),
+            batch=int(self.batch),
             perm=None if self._perm is None else self._perm.copy(),
             rng=self.rng.bit_generator.state, params=self.net.flat.copy(),
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
@@ -225,6 +245,7 @@ class Session:
         self.net.flat[...] = state.params
         self.opt_state = {k: np.array(v, dtype=float) for k, v in state.opt_state.items()}
         self.lr = float(state.lr)
+        self.base_lr = float(state.lr if state.base_lr is None else state.base_lr)
         self.epoch, self.batch = state.epoch, state.batch
         self._perm = None if state.perm is None else np.array(state.perm, dtype=np.int64)
         for row in zip(*(np.asarray(state.history[c]).tolist() for c in self._columns),
@@ -238,8 +259,8 @@ class Session:
 
     def _metrics(self, Xb, yb, Zs, As) -> tuple[float, float, float | None]:
         loss, J = self.loss_fn.value(As[-1], yb, Zs[-1])
-        if self.l2:
-            J += self.net.l2_penalty(self.l2)
+        if self.l2 or self.l1:
+            J += self.net.penalty(self.l2, self.l1)
         acc = None if self._accuracy is None else self._accuracy(As[-1], yb)
         return loss, J, acc
 
@@ -277,24 +298,27 @@ class Session:
             self._log_epoch(loss, J, acc)
         delta_out = self.loss_fn.delta(As[-1], yb, Zs[-1], net.output)
         deltas = net.backward(Xb, Zs, As, delta_out, self.grad, ones)
-        if self.l2:
-            net.add_l2_grad(self.grad, self.l2)
+        if self.l2 or self.l1:
+            net.add_penalty_grad(self.grad, self.l2, self.l1)
         before = net.flat.copy() if keep else None
-        change = self.opt.update(self.grad, self.lr, self.opt_state)
+        lr = self.lr  # this update's: a schedule moves self.lr on at the epoch's end
+        change = self.opt.update(self.grad, lr, self.opt_state)
         net.flat += change
         epoch, batch = self.epoch, self.batch
         self.batch += 1
         if self.batch == self.batches:
             self.batch, self.epoch = 0, self.epoch + 1
+            if self.schedule is not None:  # stepped once per epoch, after its updates
+                self.lr = self.schedule.next_lr(self.lr, self.epoch, self.base_lr)
         if not keep:
             return True
         record = self._record(epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas,
-                              before, change)
+                              before, change, lr)
         self.last = record
         return record
 
     def _record(self, epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas, before,
-                change) -> StepRecord:
+                change, lr) -> StepRecord:
         sizes = self.sizes
         gW, gb = param_views(self.grad, sizes)
         Wb, bb = param_views(before, sizes)
@@ -307,7 +331,7 @@ class Session:
             loss=loss, objective=J, accuracy=acc, delta=frozen(*deltas),
             dW=frozen(*gW), db=frozen(*gb), W_before=frozen(*Wb), b_before=frozen(*bb),
             W_change=frozen(*Wc), b_change=frozen(*bc), W_after=frozen(*self.net.W),
-            b_after=frozen(*self.net.b), lr=self.lr, loss_name=self.loss_fn.name,
+            b_after=frozen(*self.net.b), lr=lr, loss_name=self.loss_fn.name,
             optimizer=self.opt.name)
 
     def _diverge(self) -> bool:
@@ -398,13 +422,32 @@ class Session:
         return rec or None
 
     def set_lr(self, lr: float) -> None:
-        """Change the learning rate live; undoable on its own."""
+        """Change the learning rate live; undoable on its own. With a schedule, `lr` is the
+        schedule's new base, and this epoch's lr scales with it."""
         if not names.lr_ok(lr):
             raise UserError(f"learning rate must be {names.lr_limits()} (got {lr:g})",
                             field="lr")
         self._push_mark(event=True)
-        self._by_hand(f"lr {self.lr:g} → {float(lr):g}")
-        self.lr = float(lr)
+        if self.schedule is None:
+            self._by_hand(f"lr {self.lr:g} → {float(lr):g}")
+            self.lr = self.base_lr = float(lr)
+            return
+        self._by_hand(f"lr schedule's base {self.base_lr:g} → {float(lr):g}")
+        factor = float(lr) / self.base_lr
+        self.base_lr, self.lr = float(lr), self.lr * factor
+
+    def scale_lr(self, factor: float) -> None:
+        """`<`/`>`: the learning rate (with a schedule, its base and this epoch's lr) times
+        `factor`; undoable on its own."""
+        if self.schedule is None:
+            self.set_lr(self.lr * factor)
+            return
+        if not names.lr_ok(self.base_lr * factor):
+            raise UserError(f"the lr schedule's base must be {names.lr_limits()} (got "
+                            f"{self.base_lr * factor:g})", field="lr")
+        self._push_mark(event=True)
+        self._by_hand(f"lr schedule's base {self.base_lr:g} → {self.base_lr * factor:g}")
+        self.base_lr, self.lr = self.base_lr * factor, self.lr * factor
 
     def set_param(self, layer: int, kind: str, i: int, j: int, value: float) -> None:
         """Edit one weight (kind 'W') or bias (kind 'b') by hand; undoable on its own."""
@@ -478,7 +521,8 @@ class Session:
             t=self.t, epoch=self.epoch, batch=self.batch, flat=self.net.flat.copy(),
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             rng_state=self.rng.bit_generator.state, perm=self._perm, lr=self.lr,
-            hist_len=len(self.history), last=self.last, diverged_at=self.diverged_at,
+            base_lr=self.base_lr, hist_len=len(self.history), last=self.last,
+            diverged_at=self.diverged_at,
             hand_len=None if self.hand_changes is None else len(self.hand_changes),
             diverged_lr=self.diverged_lr, event=event)
 
@@ -487,6 +531,7 @@ class Session:
         self.opt_state = {k: v.copy() for k, v in m.opt_state.items()}
         self.rng.bit_generator.state = m.rng_state
         self._perm, self.lr = m.perm, m.lr
+        self.base_lr = m.lr if m.base_lr is None else m.base_lr
         self.epoch, self.batch = m.epoch, m.batch
         self.history.truncate(m.hist_len)
         if self.hand_changes is not None and m.hand_len is not None:
@@ -554,13 +599,15 @@ class Session:
             return pred, ds.to_original(pred)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """ŷ for normalised inputs X: what the output pane draws over the input plane."""
+        """ŷ for rows of normalised features X (crossed, when the inputs are crosses): what
+        the output pane draws over the input plane."""
+        X = self.dataset.network_inputs(np.asarray(X, dtype=float))
         with np.errstate(all="ignore"):
-            return self.net.forward(np.asarray(X, dtype=float))[1][-1]
+            return self.net.forward(X)[1][-1]
 
 
 def check_session(session: Session, h: float = H) -> GradCheck:
     """Finite differences on the session's current parameters and full training batch."""
     with np.errstate(all="ignore"):
         return gradient_check(session.net, session.dataset.X, session.dataset.y,
-                              session.loss_fn, session.l2, h=h)
+                              session.loss_fn, session.l2, h=h, l1=session.l1)

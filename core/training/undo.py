@@ -39,6 +39,7 @@ class Mark:
     event: bool  # an edit or lr change at this position, undone on its own
 
     own_record: bool = True  # False when the previous mark already holds the same record
+    base_lr: float | None = None  # the lr schedule's base (None: no schedule, the lr)
 
     @property
     def nbytes(self) -> int:

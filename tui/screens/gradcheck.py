@@ -29,7 +29,8 @@ MAX_ASIDE_ROWS = 10  # of those, at most this many set-aside ones
 WIDTH = 72  # the notes' width: the box is at most 80 cells, less border, padding, scrollbar
 
 # What a kink means, for the activations that have one, in a student's words.
-KINK_WORDS = {"relu": "a ReLU kink (a unit switching on/off on some row)"}
+KINK_WORDS = {"relu": "a ReLU kink (a unit switching on/off on some row)",
+              "l1": "L1's kink (a weight crossing 0, where |w| bends)"}
 
 
 def _kink_words(check: GradCheck) -> str:

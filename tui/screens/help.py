@@ -23,7 +23,8 @@ PANES = """\
 [b]PANES[/b]
  [b]Status[/b]     epochs done · seed (repeats a run) · lr · network · optimiser
  [b]Dataset[/b]    each row raw (normalised); predicted / target in its own units
- [b]Weights[/b]    W1 (2×2), b1 (1×2), W2, b2; ▲ rose ▼ fell in the last update
+ [b]Weights[/b]    W1 (2×2), b1 (1×2), W2, b2; ▲ rose ▼ fell in the last update;
+            ○ a weight that is exactly 0 (as L1 makes them)
  [b]Gradients[/b]  dW, db of the last update; deltas and forward pass if room
  [b]Loss[/b]       loss now, best so far, last change; a chart of every epoch
  [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −;
@@ -32,7 +33,10 @@ PANES = """\
             a hidden unit's picture when its bias is picked (arrows)
  [b]Chain rule[/b] (v ×3) one row's J as scalars: value, ∂J/∂node; f walks back
  [b]Health[/b]     (v ×4) CS231n's figures per layer, and what they mean
- [b]Confusion[/b]  (v ×5, with classes) true class × predicted class, accuracy"""
+ [b]Confusion[/b]  (v ×5, with classes) true class × predicted class, accuracy
+ [b]Two runs[/b]   (C, or --compare) B: A with options changed, same seed and rows;
+            the loss pane draws both (█ A, × B), the status line both lr;
+            s r p b n R < > act on both; tab: the panes show A or B"""
 
 STEPS = """\
 [b]THE NOTEBOOK'S SIX STEPS OF BACKPROP, AND WHERE YOU SEE THEM[/b]

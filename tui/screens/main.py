@@ -37,6 +37,7 @@ from ..widgets.textstyles import TextStyled, TextStyles
 
 if TYPE_CHECKING:
     from core.present.views import SessionView
+    from core.training.compare import Comparison
     from core.training.session import Session
 
     from ..widgets.chain import ChainPane
@@ -66,7 +67,8 @@ class MainScreen(Screen[None]):
         self.view: SessionView | None = None
         self._walk_return = "dataset"  # the top pane to put back when a phase walk ends
         self._play_timer: Timer | None = None
-        self._footer_state = (False, False)  # (running, diverged) the footer was drawn for
+        # (running, diverged, comparing) the footer was drawn for
+        self._footer_state = (False, False, False)
 
     # ------------------------------------------------------------------ layout
 
@@ -166,8 +168,8 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ drawing
 
-    def open(self, session: Session, view: SessionView, note: str = "") -> None:
-        """The session the app opened in a thread, with its first view."""
+    def open(self, session: Session | Comparison, view: SessionView, note: str = "") -> None:
+        """The session (or two runs) the app opened in a thread, with its first view."""
         self.add_text_styles()  # done on Ready; the numbers' colours are in TextStyles
         self.stepper.open(session)
         self.show(view, "; ".join(filter(None, (note, *view.notices))))
@@ -237,7 +239,7 @@ class MainScreen(Screen[None]):
     def _sync_footer(self) -> None:
         """The footer's keys depend on whether a run can be stopped and whether training
         diverged: redraw it when either changes (not on every step: it costs a frame)."""
-        state = (self.stepper.running, self.stepper.diverged)
+        state = (self.stepper.running, self.stepper.diverged, self.stepper.pair is not None)
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()
@@ -262,7 +264,7 @@ class MainScreen(Screen[None]):
         return self.view.epoch if self.view is not None else 0
 
     def _params(self) -> int:
-        session = self.stepper.session
+        session = self.stepper.shown_session  # the run the gradient check is of
         return session.net.flat.size if session is not None else 0
 
     # ------------------------------------------------------------------ the footer
@@ -278,12 +280,15 @@ class MainScreen(Screen[None]):
         """The footer's keys for the state training is in: after a divergence it offers
         the way back (b, <) instead of keys that cannot train; `r` names its epochs."""
         state = commands.DIVERGED if self.stepper.diverged else commands.NORMAL
+        runs = commands.TWO if self.stepper.pair is not None else commands.ONE
         out = {}
         for key, active in super().active_bindings.items():
             binding = active.binding
-            shows = commands.footer_shows(binding.key, binding.action, state)
+            shows = commands.footer_shows(binding.key, binding.action, state, runs)
             if shows is not None:
                 label = commands.with_epochs(binding.description, self.stepper.run_epochs)
+                if binding.action == "compare" and runs == commands.TWO:
+                    label = "Change B"
                 active = active._replace(binding=replace(binding, show=shows, description=label))
             out[key] = active
         return out
@@ -362,6 +367,27 @@ class MainScreen(Screen[None]):
         elif what:
             self.do(self.stepper.export_code(what))
 
+    def action_switch_run(self) -> None:
+        self.do(self.stepper.switch_run())
+
+    def action_drop_compare(self) -> None:
+        self.do(self.stepper.drop_compare())
+
+    def action_compare(self) -> None:
+        """`C`: the settings form for run B (a first B, or a change to it); applying it
+        opens B beside A and both start at epoch 0."""
+        session, view = self.stepper.session, self.view
+        if session is None or view is None:
+            return
+        from .settings import SettingsScreen
+
+        self.do(Outcome(redraw=self.stepper.pause()))
+        pair = self.stepper.pair
+        b = pair.b if pair is not None else session
+        self.app.push_screen(SettingsScreen(
+            b.config, b.base_lr, lambda lr: None, lambda new: self._form(
+                self.stepper.compare_with(new)), run_b=session))
+
     def action_toggle_log(self) -> None:
         self.query_one(LossPane).toggle_log()
 
@@ -413,8 +439,9 @@ class MainScreen(Screen[None]):
 
         self.do(Outcome(redraw=self.stepper.pause()))
         self.app.push_screen(SettingsScreen(
-            session.config, self.view.lr, lambda lr: self._form(self.stepper.set_lr(lr)),
-            lambda new: self._form(self.stepper.use(new))))
+            session.config, session.base_lr, lambda lr: self._form(self.stepper.set_lr(lr)),
+            lambda new: self._form(self.stepper.use(new)),
+            title="run A" if self.stepper.pair is not None else ""))
 
     # ------------------------------------------------------------------ workers
 

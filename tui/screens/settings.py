@@ -30,7 +30,7 @@ from core.config import CSV_DEFAULTS, CSV_FIELDS, defaults_for, output_for
 from core.errors import UserError
 
 from ..messages import ChoiceChanged, SessionBuilt
-from ..options import Option, form_options, form_text, parse_float
+from ..options import Option, compare_text, form_options, form_text, parse_float
 from . import CSS
 
 if TYPE_CHECKING:
@@ -88,13 +88,17 @@ class Choice(Widget, can_focus=True):
 DATASET_FIELDS = ("normalize", "hidden", "activation", "output_activation", "loss", "init",
                   "optimizer", "batch_size", "lr")
 # Fields whose change makes a preset's or a weights file's starting weights meaningless.
-NEW_START = {"data", "hidden", "init", *CSV_FIELDS}
+NEW_START = {"data", "hidden", "init", "inputs", *CSV_FIELDS}
 
 
 class SettingsScreen(ModalScreen[None]):
     """Every option of the session in one form. The app passes how to apply the result:
     `set_lr(lr)` for a learning-rate-only change, `use(session)` for a new session; each
-    returns an error message (shown in the form) or None (the form closes)."""
+    returns an error message (shown in the form) or None (the form closes).
+
+    With `run_b` (run A's session) it is run B's form: it shows B's settings (or A's, for a
+    first B), and applying opens B beside A with the options that differ from A's; the
+    data stay A's (the core refuses a change, beside its field)."""
 
     CSS_PATH = CSS
 
@@ -105,18 +109,27 @@ class SettingsScreen(ModalScreen[None]):
     AUTO_FOCUS = "#set-data"
 
     def __init__(self, config: Config, lr: float, set_lr: Callable[[float], str | None],
-                 use: Callable[[Session], str | None]) -> None:
+                 use: Callable[[Session], str | None], run_b: Session | None = None,
+                 title: str = "") -> None:
         super().__init__()
         self.config, self.lr = config, lr
         self.set_lr, self.use = set_lr, use
         self.fields = form_options()
-        self.initial = {f.name: f.show_form(lr if f.name == "lr" else getattr(config, f.name))
-                        for f in self.fields}
+        self.initial = self._texts(config, lr)
+        self.run_b = run_b  # run A, when this is run B's form
+        self.a_texts = self._texts(run_b.config, run_b.base_lr) if run_b is not None else {}
+        self.title = "run B" if run_b is not None else title
         self.busy = False
+
+    def _texts(self, config: Config, lr: float) -> dict[str, str]:
+        return {f.name: f.show_form(lr if f.name == "lr" else getattr(config, f.name))
+                for f in self.fields}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="settings-box", can_focus=False) as box:
-            box.border_title = "Settings: enter applies · escape cancels · tab moves"
+            what = f"{self.title[:1].upper()}{self.title[1:]}'s settings" if self.title else \
+                "Settings"
+            box.border_title = f"{what}: enter applies · escape cancels · tab moves"
             for f in self.fields:
                 with Horizontal(classes="settings-row"):
                     yield Static(f.form, classes="settings-label")
@@ -126,8 +139,17 @@ class SettingsScreen(ModalScreen[None]):
                         yield Input(self.initial[f.name], compact=True, id=f"set-{f.name}",
                                     suggester=SuggestFromList(self._suggestions(f)),
                                     select_on_focus=False)
-                    yield Static(f.hint, id=f"err-{f.name}", classes="settings-note")
+                    yield Static(self._hint(f), id=f"err-{f.name}", classes="settings-note")
             yield Static("", id="settings-error")
+
+    def _hint(self, f: Option) -> str:
+        """Beside a field: the table's hint; on run B's form, a change to a data field is
+        refused, and the lr does not change live (B opens anew)."""
+        if self.run_b is None:
+            return f.hint
+        if f.group == "data":
+            return "A's data: B trains on A's rows"
+        return "" if f.name == "lr" else f.hint
 
     @staticmethod
     def _suggestions(f: Option) -> list[str]:
@@ -207,7 +229,7 @@ class SettingsScreen(ModalScreen[None]):
         for f in self.fields:
             note = self.query_one(f"#err-{f.name}", Static)
             note.remove_class("-error")
-            note.update(f.hint)
+            note.update(self._hint(f))
         self.query_one("#settings-error", Static).update("")
 
     def _error(self, field: str | None, message: str) -> None:
@@ -242,6 +264,9 @@ class SettingsScreen(ModalScreen[None]):
         if not changed:
             self.dismiss(None)
             return
+        if self.run_b is not None:
+            self._open_b(values)
+            return
         if changed.keys() == {"lr"}:
             self._close_or_show(self.set_lr(float(changed["lr"])), "lr")  # type: ignore
             return
@@ -254,6 +279,27 @@ class SettingsScreen(ModalScreen[None]):
             self.dismiss(None)
         else:
             self._error(field, error)
+
+    def _open_b(self, values: dict[str, object]) -> None:
+        """Run B: the options whose text differs from run A's, as `--compare` would give
+        them."""
+        given = {k: v for k, v in values.items() if self._raw_of(k) != self.a_texts[k]}
+        if not given:
+            self._error(None, "run B would be run A: change an option for B")
+            return
+        self.busy = True
+        self.query_one("#settings-error", Static).update("opening run B…")
+        self._open_compare(given, compare_text(given))
+
+    @work(thread=True, exclusive=True, group="settings")
+    def _open_compare(self, given: dict[str, object], text: str) -> None:
+        assert self.run_b is not None
+        try:
+            pair = core.open_compare(self.run_b, given, text)
+        except UserError as exc:
+            self.post_message(SessionBuilt(None, exc))
+            return
+        self.post_message(SessionBuilt(pair, None))  # type: ignore[arg-type]
 
     @work(thread=True, exclusive=True, group="settings")
     def _open(self, config: Config) -> None:

@@ -42,7 +42,12 @@ class DatasetPane(Pane):
         if self.view is None or self.view.dataset is not ds:
             # the core's normalised table and class labels, asked for once per dataset, not
             # once per draw
-            self._normalised = (ds.X_all, ds.y_all, frozenset(ds.test_rows.tolist()))
+            X_all = ds.X_all
+            self._normalised = (X_all, ds.y_all, frozenset(ds.test_rows.tolist()))
+            # the crosses (`--inputs`) beside the features: every input that is not one
+            self._crosses = [(k, name) for k, name in enumerate(ds.input_names)
+                             if ds.inputs is not None and name not in ("x1", "x2")]
+            self._inputs = ds.network_inputs(X_all) if self._crosses else None
             self._labels = ds.labels
             self.first = 0
         super().show(view)
@@ -62,6 +67,8 @@ class DatasetPane(Pane):
     def _title(self, view: SessionView) -> str:
         ds = view.dataset
         title = f"Dataset: {ds.name}, {ds.raw.shape[0]} rows (normalised: {ds.x_norm.kind})"
+        if ds.inputs is not None and ds.feature_names != ("x1", "x2"):
+            title += f", x1 = {ds.feature_names[0]}, x2 = {ds.feature_names[1]}"
         if self._hidden:
             title += f", {self._hidden} column{'s' if self._hidden > 1 else ''} hidden"
         return title
@@ -94,7 +101,7 @@ class DatasetPane(Pane):
             table = [(head, [cell(i) for i in rows]) for head, cell in columns]
             if max(_width(table), room) <= width:
                 return self._draw(table, notes)
-        n_features, cut = len(view.dataset.feature_names), table
+        n_features, cut = len(view.dataset.feature_names) + len(self._crosses), table
         for hidden in range(1, n_features):
             cut = self._without_middle(table, n_features, hidden, ["…"] * len(rows))
             if max(_width(cut), room) <= width:
@@ -131,6 +138,9 @@ class DatasetPane(Pane):
         cols: list[Column] = [("#", lambda i: f"{i}{'t' if i in test else ''}")]
         for j, name in enumerate(ds.feature_names):
             cols.append((name, self._cell(ds.raw, X_all, j, j, normalised)))
+        inputs = self._inputs
+        for k, name in self._crosses:  # computed from the normalised features
+            cols.append((name, lambda i, k=k: num(inputs[i, k], digits - 2)))
         if ds.classes is not None and self._labels is not None:
             return cols + self._class_columns(view, words)
         for k, name in enumerate(ds.target_names):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import DOWN, UP, fit, is_finite, num
+from ..fmt import DOWN, UP, fit, is_finite, num, short
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 BARS = " ▁▂▃▄▅▆▇█"
 GUTTER = 8  # cells for the axis labels left of the chart
 TEST_MARK = "•"  # the held-out loss, drawn over the training loss's bars
+# Two runs: A's curve is drawn in bars, B's in this marker over them (each in its colour).
+RUN_MARKS = {"A": "█", "B": "×"}
+DIVERGED_MARK = "!"  # where a run's curve ends because it diverged
 
 
 class LossPane(Pane):
@@ -28,6 +31,7 @@ class LossPane(Pane):
 
     TITLE = "Loss"
     WIDE = 44
+    BOTH_RUNS = True
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -40,6 +44,10 @@ class LossPane(Pane):
         return self.log_scale
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        if view.compare is not None:
+            self.set_title("Loss: A and B")
+            return self._two_runs(view, width, height)
+        self.set_title(self.TITLE)
         out = self._numbers(view, width, 6)  # 0.000724, as the notebook prints it
         chart_rows = height - len(out) - 1
         if chart_rows >= 2:
@@ -122,6 +130,103 @@ class LossPane(Pane):
         return [*out, axis]
 
 
+    # ------------------------------------------------------------------ two runs
+
+    def _two_runs(self, view: SessionView, width: int, height: int) -> list[Text]:
+        """Both runs' losses now (and accuracies), then both curves on one scale, each
+        with its own marker and colour, and a legend saying what B changes."""
+        compare = view.compare
+        assert compare is not None
+        out = [self._run_now(run, width) for run in compare.runs]
+        if all(r.accuracy is not None and r.finite for r in compare.runs):
+            a, b = (r.accuracy for r in compare.runs)
+            out.append(self._pair("accuracy", f" A {a:.0%}  B {b:.0%}", "", width))
+        chart_rows = height - len(out) - 1
+        if chart_rows >= 2:
+            out += self._two_charts(view, width, chart_rows)
+        return out
+
+    def _run_now(self, run, width: int) -> Text:
+        """`█ A 0.000724  lr 0.1`: the marker, the run, its loss now (as train's JSON has
+        it, to 6 decimals), then where it is; or where it diverged."""
+        style = self.style("chart" if run.name == "A" else "runb")
+        line = Text(f" {RUN_MARKS[run.name]} ", style=style)
+        line.append(f"{run.name} ", style=self.style("label"))
+        if run.diverged:
+            line.append(f"diverged at epoch {run.diverged_at}", style=self.style("bad"))
+            return line
+        now = num(run.loss, 6) if run.finite and is_finite(run.loss) else "overflow"
+        line.append(now, style=self.style("value"))
+        for note in (f"  epoch {run.epoch}  lr {short(run.lr, 4)}", f"  epoch {run.epoch}"):
+            if len(line) + len(note) <= width:
+                line.append(note, style=self.style("dim"))
+                break
+        return line
+
+    def _two_charts(self, view: SessionView, width: int, rows: int) -> list[Text]:
+        compare = view.compare
+        assert compare is not None
+        from core.training.history import downsample
+
+        curves = [r.curve for r in compare.runs]
+        longest = max(len(c) for c in curves)
+        plot_w = width - GUTTER
+        if longest < 2 or plot_w <= 0:
+            return [Text(" no history yet: s steps both", style=self.style("dim"))]
+        import numpy as np
+
+        # each curve as wide as its share of the epochs, both on one scale
+        values = [downsample(c, max(round(plot_w * len(c) / longest), 1) if len(c) else 0,
+                             log=self.log_scale) for c in curves]
+        # the scale is the runs' that train on: a diverged run's blow-up (1e270) would
+        # flatten the other's curve; its last values sit at the top, where `!` marks its end
+        scaled = [k for k, r in enumerate(compare.runs) if values[k] and not r.diverged] or \
+            [k for k in range(len(values)) if values[k]]
+        finite = np.concatenate([curves[k][np.isfinite(curves[k])] for k in scaled]) \
+            if scaled else np.empty(0)
+        if not scaled or not finite.size:
+            return [Text(" no history yet: s steps both", style=self.style("dim"))]
+        low = min(min(values[k]) for k in scaled)
+        high = max(max(values[k]) for k in scaled)
+        values = [[min(max(x, low), high) for x in v] for v in values]
+        bars = _bars(values[0], rows, low, high) if values[0] else [""] * rows
+        marks = _bars(values[1], rows, low, high, mark=True) if values[1] else [""] * rows
+        ends = [len(v) - 1 if r.diverged and v else None for r, v in zip(compare.runs, values,
+                                                                          strict=True)]
+        a_style, b_style = self.style("chart"), self.style("runb")
+        top, bottom = num(finite.max(), 2), num(finite.min(), 2)
+        out = []
+        for r in range(rows):
+            label = top if r == 0 else bottom if r == rows - 1 else ""
+            cells = []
+            for x in range(plot_w):
+                a = bars[r][x] if x < len(bars[r]) else " "
+                b = marks[r][x] if x < len(marks[r]) else " "
+                if r == 0 and x in ends:
+                    cells.append((DIVERGED_MARK, self.style("bad")))
+                elif b != " ":
+                    cells.append((RUN_MARKS["B"], b_style))
+                else:
+                    cells.append((a, a_style))
+            line = Text(label.rjust(GUTTER - 1) + "▕", style=self.style("dim"))
+            line.append_text(runs(cells))
+            out.append(line)
+        return [*out, self._legend(compare, width)]
+
+    def _legend(self, compare, width: int) -> Text:
+        """`█ A  × B: lr 1.0  log scale`, as much as fits."""
+        line = Text(" ")
+        line.append(f"{RUN_MARKS['A']} A  ", style=self.style("chart"))
+        line.append(f"{RUN_MARKS['B']} B: {compare.label}", style=self.style("runb"))
+        rest = [f"  {'log' if self.log_scale else 'linear'} scale"]
+        if any(r.diverged for r in compare.runs):
+            rest.insert(0, f"  {DIVERGED_MARK} diverged")
+        for part in rest:
+            if len(line) + len(part) <= width:
+                line.append(part, style=self.style("dim"))
+        return line
+
+
 def _bars(values: list[float], rows: int, low: float, high: float,
           mark: bool = False) -> list[str]:
     """Rows of block characters, top row first; each column's height in eighths of a cell
@@ -137,3 +242,4 @@ def _bars(values: list[float], rows: int, low: float, high: float,
         else:
             out.append("".join(BARS[min(max(h - base, 0), 8)] for h in eighths))
     return out
+

@@ -251,7 +251,7 @@ class NetworkPane(Pane):
         if rec is not None:
             row = min(self.row, rec.X.shape[0] - 1)
         if k == 0:
-            name = view.dataset.feature_names[j]
+            name = view.dataset.input_names[j]
             first = name if len(name) <= inner + 1 else f"x{j + 1}"  # the header has it all
             second = f"{rec.X[row, j]:+.2f}" if rec is not None else ""
         else:
@@ -489,7 +489,7 @@ def _node_name(view: SessionView, k: int, j: int) -> str:
     """Input features by name, the output by target name, hidden units h1, h2 (or h1.2 for
     unit 2 of hidden layer 1 when there are several hidden layers)."""
     if k == 0:
-        return view.dataset.feature_names[j]
+        return view.dataset.input_names[j]
     if k == len(view.W):
         return view.dataset.target_names[j]
     return f"h{j + 1}" if len(view.W) == 2 else f"h{k}.{j + 1}"

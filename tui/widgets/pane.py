@@ -49,12 +49,14 @@ class Pane(TextStyled, Widget):
 
     TITLE = ""
     PLACEHOLDER = "opening the network…"
+    BOTH_RUNS = False  # with two runs: True if this pane shows both, else the shown one's
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.view: SessionView | None = None
         self.body = PaneBody(self)
         self.border_title = self.TITLE
+        self._base_title = self.TITLE  # the title without the run it is of
         self.marks: dict[str, str] = {}  # name → "read" / "written" during a phase walk
 
     def compose(self) -> ComposeResult:
@@ -68,6 +70,7 @@ class Pane(TextStyled, Widget):
     def show(self, view: SessionView) -> None:
         """Take a new view and redraw the body once (re-measured if its height is auto)."""
         self.view = view
+        self.set_title(self._base_title)  # with two runs, it names the run shown
         if not self.body.is_mounted:
             return  # on_mount draws it
         # A layout pass reflows the whole screen (most of a step's time): only when the
@@ -82,7 +85,12 @@ class Pane(TextStyled, Widget):
         self.body.refresh()  # the body draws the pane's text
 
     def set_title(self, title: str) -> None:
-        """Change the border title only when it differs: a new title redraws the border."""
+        """Change the border title only when it differs: a new title redraws the border.
+        With two runs it starts with the run the pane shows: `A · Gradients`."""
+        self._base_title = title
+        compare = self.view.compare if self.view is not None else None
+        if compare is not None and not self.BOTH_RUNS:
+            title = f"{compare.shown} · {title}"
         if self.border_title != title:
             self.border_title = title
 

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from core.present.views import SessionView
 
 
+ZERO = "○"  # a weight that is exactly 0
+
+
 class ParamsPane(Pane):
     """W1, b1, W2, b2, … with ▲/▼ per value for the last step."""
 
@@ -44,10 +47,12 @@ class ParamsPane(Pane):
                 more = f"+{rows - shown} row{'s' if rows - shown > 1 else ''}" \
                     if shown < rows else ""
                 out.append(self.label(f"{kind}{layer + 1} {shape(rows, cols)}", width, more))
-                out += self.grid((shown, cols), self._cell(values, change, after, wide),
+                out += self.grid((shown, cols), self._cell(values, change, after, wide,
+                                                           zeros=kind == "W"),
                                  width, shown, gap=3 if wide else 1)
-        if len(out) < height:  # the legend is the first thing to go when room is short
-            out.append(self._legend(view, width))
+        for line in self._legend(view, width):  # the first thing to go when room is short
+            if len(out) < height:
+                out.append(line)
         return out
 
     @staticmethod
@@ -75,14 +80,18 @@ class ParamsPane(Pane):
         return min(wanted, max(screen_height * 3 // 10, 6))
 
     def _cell(self, values: np.ndarray, change: np.ndarray | None, after: np.ndarray | None,
-              wide: bool) -> Callable[[int, int], Cell]:
+              wide: bool, zeros: bool = False) -> Callable[[int, int], Cell]:
         """How value (i, j) looks: its digits, and after a step its arrow and colour (and on
         wide screens the signed change). A value set by hand since that step is not the
-        step's result: it gets no arrow (and, wide, says it was edited)."""
+        step's result: it gets no arrow (and, wide, says it was edited). With `zeros`, a
+        weight that is exactly 0 (as L1 can make one) is marked `○` in place of its arrow."""
         decimals = 6 if wide else 4
 
         def cell(i: int, j: int) -> Cell:
             text = num(values[i, j], decimals)
+            if zeros and values[i, j] == 0:
+                return text + (f" {ZERO}{'exactly 0':>10}" if wide else ZERO), \
+                    self.style("zero")
             if change is None or after is None:
                 return text, None
             if values[i, j] != after[i, j]:
@@ -93,10 +102,19 @@ class ParamsPane(Pane):
 
         return cell
 
-    def _legend(self, view: SessionView, width: int) -> Text:
+    def _legend(self, view: SessionView, width: int) -> list[Text]:
+        zero = any((W == 0).any() for W in view.W)
         if view.last is None:
-            return Text(" ▲▼ appear after a step", style=self.style("dim"))
-        text = f"▲ rose ▼ fell in epoch {view.last.epoch}'s update"
-        if width < len(text) + 1:
-            text = "▲ up ▼ down, last step"
-        return Text(" " + text, style=self.style("dim"))
+            text = "▲▼ appear after a step"
+        else:
+            text = f"▲ rose ▼ fell in epoch {view.last.epoch}'s update"
+            if width < len(text) + 1:
+                text = "▲ up ▼ down, last step"
+        line = Text(" " + text, style=self.style("dim"))
+        if not zero:
+            return [line]
+        mark = f"{ZERO} exactly 0"
+        if len(line) + 2 + len(mark) <= width:
+            line.append(f"  {mark}", style=self.style("zero"))
+            return [line]
+        return [line, Text(f" {mark}", style=self.style("zero"))]

@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from ..fmt import short
+from ..fmt import num, short
 from .textstyles import TextStyled
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ class StatusBar(TextStyled, Widget):
             self.view = view
         self.progress, self.note = progress, note
         self.walking, self.playing = walking, playing
-        self.set_class(self.view is not None and self.view.diverged, "-diverged")
+        self.set_class(self.view is not None and bool(self._diverged_runs(self.view)),
+                       "-diverged")
         self.refresh(layout=self._lines() != self.size.height)
 
     def _lines(self) -> int:
@@ -80,9 +81,18 @@ class StatusBar(TextStyled, Widget):
             done, total = self.progress
             line.append(f"\n ▶ running: {done}/{total} epochs — press r or escape to stop",
                         style=self._style("busy"))
-        if v.diverged:
-            line.append("\n" + self._diverged_text(v), style=self._style("alarm"))
+        diverged = self._diverged_runs(v)
+        if diverged:
+            line.append("\n" + self._diverged_text(diverged, v.compare is not None),
+                        style=self._style("alarm"))
         return line
+
+    @staticmethod
+    def _diverged_runs(v: SessionView) -> list[tuple[str, int, float | None]]:
+        """(run, epoch, lr) of each run that diverged; the run's name is "" with one run."""
+        if v.compare is None:
+            return [("", v.diverged_at, v.diverged_lr)] if v.diverged_at is not None else []
+        return [(r.name, r.diverged_at, r.diverged_lr) for r in v.compare.runs if r.diverged]
 
     def _facts(self, v: SessionView, width: int) -> Text:
         """Epoch │ Seed │ lr │ network │ optimiser. A note needs room: the network and the
@@ -90,8 +100,16 @@ class StatusBar(TextStyled, Widget):
         epoch, batch = (v.epoch, v.batch) if self.walking is None else \
             (self.walking[0], self.walking[1] + 1)
         head = f"Epoch {epoch}" + (f", batch {batch}/{v.batches}" if v.batches > 1 else "")
-        fixed = [f"Seed {v.seed}", f"lr {short(v.lr, 6)}"]
+        fixed = [f"Seed {v.seed}", _lr(v.lr, v.lr_schedule)]
         extra = [v.description, self._optimizer(v)]
+        if v.compare is not None:  # both runs: where each is, its lr and its loss now
+            a, b = v.compare.runs
+            if (a.epoch, a.batch) != (b.epoch, b.batch) and self.walking is None:
+                head = f"Epoch A {a.epoch}, B {b.epoch}"
+            fixed = [f"Seed {v.seed}", *(f"{r.name} {_lr(r.lr, r.schedule)}" for r in (a, b))]
+            losses = " ".join(f"{r.name} {'diverged' if r.diverged else num(r.loss, 6)}"
+                              for r in (a, b))
+            extra = [f"{a.loss_name.upper()} {losses}", v.description, self._optimizer(v)]
         note = f"  {self.note}" if self.note else ""
         while extra and 1 + len(SEP.join([head, *fixed, *extra])) + len(note) > width:
             extra.pop()
@@ -107,9 +125,20 @@ class StatusBar(TextStyled, Widget):
         return f"{v.optimizer}, batch size {v.batch_size}"
 
     @staticmethod
-    def _diverged_text(v: SessionView) -> str:
+    def _diverged_text(runs: list[tuple[str, int, float | None]], two: bool) -> str:
         """What happened, and the keys that recover from it: `b` back to before it, `<` a
-        smaller lr. A number quoted is the lr it diverged with, never one not yet tried."""
-        tried = f" (lr {short(v.diverged_lr, 6)})" if v.diverged_lr is not None else ""
-        return (f" DIVERGED at epoch {v.diverged_at}{tried}: b steps back, < halves the lr, "
-                "then step again")
+        smaller lr. A number quoted is the lr it diverged with, never one not yet tried.
+        With two runs, which one (the other trains on)."""
+        parts = []
+        for name, epoch, lr in runs:
+            tried = f" (lr {short(lr, 6)})" if lr is not None else ""
+            parts.append(f"{'run ' + name + ' ' if name else ''}DIVERGED at epoch {epoch}{tried}")
+        if two:
+            goes_on = "; the other trains on" if len(runs) == 1 else ""
+            return f" {', '.join(parts)}{goes_on}: b steps back, < halves the lr"
+        return f" {parts[0]}: b steps back, < halves the lr, then step again"
+
+
+def _lr(lr: float, schedule: str | None) -> str:
+    """`lr 0.05`, and with a schedule the one it follows: `lr 0.05 (step:100:0.5)`."""
+    return f"lr {short(lr, 6)}" + (f" ({schedule})" if schedule else "")

@@ -31,7 +31,7 @@ class TextStyles(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "pane--label", "pane--dim", "pane--up", "pane--down", "pane--good", "pane--bad",
         "pane--value", "pane--head", "pane--chart", "pane--mark", "pane--test",
-        "pane--pos", "pane--neg", "pane--node", "pane--selected",
+        "pane--pos", "pane--neg", "pane--node", "pane--selected", "pane--runb", "pane--zero",
         "status--key", "status--note", "status--alarm", "status--busy",
         *(f"pane--class{k}" for k in range(6)),
     }
