@@ -17,7 +17,18 @@ from datetime import datetime
 
 from core.errors import UserError
 
-from .options import APP, CODE, SERVE, TRAIN, add_options, config_from, given_model
+from .options import (
+    APP,
+    CODE,
+    LESSON,
+    SERVE,
+    TRAIN,
+    add_options,
+    child_args,
+    config_from,
+    given_model,
+    use_config,
+)
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
 
@@ -81,7 +92,62 @@ def code(ns: argparse.Namespace) -> int:
     return 0
 
 
-SUBCOMMANDS = {"train": train_parser, "serve": serve_parser, "code": code_parser}
+def lesson_parser() -> _Parser:
+    lesson = _Parser(prog="backprop lesson", description="Open the stepper with a lesson: "
+                     "narrated steps on the live numbers, and questions to answer before you "
+                     "step. A lesson is a built-in one's name or a .toml file.")
+    add_options(lesson, LESSON)
+    return lesson
+
+
+def lesson(ns: argparse.Namespace) -> int:
+    """`backprop lesson`: list the built-in lessons, check one, or open one in the stepper."""
+    if ns.list:
+        from core.lessons.builtin import titles
+
+        for name, title in titles():
+            print(f"{name}  {title}")
+        return 0
+    if ns.check:
+        from .lesson import check
+
+        found, problems = check(ns.check)
+        if problems or found is None:
+            for problem in problems:
+                print(f"backprop: error: {problem}", file=sys.stderr)
+            return EXIT_USER
+        print(f"ok: {len(found.steps)} steps")
+        return 0
+    if ns.name is None:
+        fail("name a lesson: backprop lesson NAME|FILE.toml (backprop lesson --list shows "
+             "the built-in ones)")
+    return main(["--lesson", ns.name, *child_args(ns, LESSON, APP)])
+
+
+def open_lesson(ns: argparse.Namespace) -> None:
+    """`--lesson`: check the lesson (every problem is an error line, exit 2) and take the
+    model from its setup, as if its options had been typed."""
+    from core.lessons.format import LessonError
+
+    from .lesson import open_checked
+
+    if ns.resume:
+        raise UserError("--lesson starts from the lesson's own setup; leave out --resume")
+    if given_model(ns):
+        raise UserError(f"the lesson's setup decides the model; leave out "
+                        f"{' '.join(given_model(ns))}")
+    try:
+        found, config = open_checked(ns.lesson)
+    except LessonError as exc:
+        for problem in exc.problems[:-1]:
+            print(f"backprop: error: {problem}", file=sys.stderr)
+        raise UserError(str(exc.problems[-1])) from None
+    use_config(ns, config)
+    ns.lesson_record = found
+
+
+SUBCOMMANDS = {"train": train_parser, "serve": serve_parser, "code": code_parser,
+               "lesson": lesson_parser}
 
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
@@ -98,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return train(ns)
             if argv[0] == "code":
                 return code(ns)
+            if argv[0] == "lesson":
+                return lesson(ns)
             from .serve import serve
 
             return serve(ns, argv[1:])
@@ -107,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.disable()
         try:
             ns = top_parser().parse_args(argv)
+            if ns.lesson:
+                open_lesson(ns)
             from .app import run_app  # Textual: only for the stepper
 
             return run_app(ns)
