@@ -79,6 +79,8 @@ class Config:
         if cfg.seed is None:
             filled["seed"] = new_seed()
         cfg = replace(cfg, **filled)
+        if cfg.hidden == (0,):  # `--hidden 0`: no hidden layer, inputs straight to outputs
+            cfg = replace(cfg, hidden=())
         cfg.validate()
         return cfg
 
@@ -90,14 +92,16 @@ class Config:
         _check_choice(self.output_activation, names.OUTPUT_ACTIVATIONS, "output_activation")
         _check_choice(self.loss, names.LOSSES, "loss")
         _check_choice(self.optimizer, names.OPTIMIZERS, "optimizer")
-        if not self.hidden:
-            raise UserError("--hidden needs at least one layer, e.g. --hidden 2", field="hidden")
+        if self.hidden is None or not isinstance(self.hidden, tuple):
+            raise UserError("--hidden needs layer sizes, e.g. --hidden 2 (or 0: no hidden "
+                            "layer)", field="hidden")
         if len(self.hidden) > MAX_LAYERS:
             raise UserError(f"--hidden: at most {MAX_LAYERS} hidden layers", field="hidden")
         for h in self.hidden:
             if not 1 <= h <= MAX_UNITS:
-                raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})",
-                                field="hidden")
+                alone = "; 0 alone (--hidden 0) means no hidden layer" if h == 0 else ""
+                raise UserError(f"--hidden: each layer needs 1 to {MAX_UNITS} units (got {h})"
+                                f"{alone}", field="hidden")
         _check_number(self.lr, "lr", names.LR_RANGE)
         _check_number(self.l2, "l2", names.L2_RANGE)
         _check_number(self.noise, "noise", names.NOISE_RANGE)

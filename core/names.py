@@ -82,8 +82,21 @@ def pre_activation_name(layer: int, depth: int, activation: str) -> str:
     return f"Z{layer + 1}"
 
 
+def single_layer_model(loss: str, output: str) -> str:
+    """What a network with no hidden layer (`--hidden 0`) is called in the courses: the
+    model the hidden layers are then shown to beat."""
+    if loss == "bce":
+        return "logistic regression"
+    if loss == "ce":
+        return "softmax regression"
+    return "linear regression" if output == "linear" else f"one {output} layer"
+
+
 TRANSPOSE = "ᵀ"  # one notation everywhere: Hᵀ, W2ᵀ, Xᵀ
 
+
+# How `backprop graph` writes one row's graph of scalars.
+GRAPH_FORMATS = ("text", "json", "dot")
 
 # What `backprop code` and the export key write: a session as a program.
 CODE_FORMATS = ("numpy", "notebook", "torch")

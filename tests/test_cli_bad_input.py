@@ -126,7 +126,7 @@ REQUIRED: list[tuple[str, tuple[str, ...]]] = [
     ("non-utf8-file", ("--data", "latin1.csv")),
     ("directory-as-data", ("--data", "folder.csv")),
     ("unknown-target", ("--data", "good.csv", "--target", "zz")),
-    ("hidden-0", ("--hidden", "0")),
+    ("hidden-0-with-a-layer", ("--hidden", "0,2")),
     ("hidden-100000", ("--hidden", "100000")),
     ("lr-negative", ("--lr", "-1")),
     ("lr-nan", ("--lr", "nan")),

@@ -20,6 +20,7 @@ from core.errors import UserError
 from .options import (
     APP,
     CODE,
+    GRAPH,
     LESSON,
     SERVE,
     TRAIN,
@@ -146,8 +147,42 @@ def open_lesson(ns: argparse.Namespace) -> None:
     ns.lesson_record = found
 
 
+def graph_parser() -> _Parser:
+    """`backprop graph`: the model options (or a session file), a row, a format, a file."""
+    graph = _Parser(prog="backprop graph", description="Print one row's term of J as a graph "
+                    "of scalars at the current parameters (epoch 0, or where --resume's "
+                    "session stopped): every input, weight, product, sum, activation and "
+                    "output, each with its value and ∂J/∂node, then the chain rule walked "
+                    "back one node at a time.")
+    add_options(graph, GRAPH)
+    return graph
+
+
+def graph(ns: argparse.Namespace) -> int:
+    """`backprop graph`: one row's computation graph, as text, JSON or Graphviz source."""
+    from core import open_resumed, open_session
+    from core.files.weights import save_text
+    from core.present.chain import graph_output
+
+    if ns.resume and given_model(ns):
+        print(f"backprop: the session file decides the model; ignored: "
+              f"{' '.join(given_model(ns))}", file=sys.stderr)
+    session = open_resumed(ns.resume) if ns.resume else open_session(config_from(ns))
+    text = graph_output(session, ns.row, ns.graph_format, ns.focus)
+    path = ns.graph_output
+    if path is None or path == "-":
+        sys.stdout.write(text)
+        return 0
+    if os.path.exists(path) and not ns.force:
+        raise UserError(f"{path} already exists; choose another name, or --force to replace "
+                        "it")
+    save_text(path, text, "graph")
+    print(path)
+    return 0
+
+
 SUBCOMMANDS = {"train": train_parser, "serve": serve_parser, "code": code_parser,
-               "lesson": lesson_parser}
+               "graph": graph_parser, "lesson": lesson_parser}
 
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
@@ -164,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return train(ns)
             if argv[0] == "code":
                 return code(ns)
+            if argv[0] == "graph":
+                return graph(ns)
             if argv[0] == "lesson":
                 return lesson(ns)
             from .serve import serve

@@ -64,7 +64,7 @@ def int_in(low: int, high: int | None = None, what: str = "") -> Parser:
 
 
 def parse_int_list(text: str) -> tuple[int, ...]:
-    """Layer sizes: `4` or `8,8`."""
+    """Layer sizes: `4` or `8,8`; `0` alone is no hidden layer (Config makes it `()`)."""
     try:
         values = tuple(int(p) for p in text.replace(" ", "").split(",") if p != "")
     except ValueError:
@@ -117,9 +117,10 @@ def _for_argparse(parse: Parser) -> Parser:
 
 # ---------------------------------------------------------------------------- the table
 
-APP, TRAIN, SERVE, CODE, LESSON = "backprop", "train", "serve", "code", "lesson"
+APP, TRAIN, SERVE, CODE, GRAPH = "backprop", "train", "serve", "code", "graph"
+LESSON = "lesson"
 SETUP = "setup"  # a lesson file's `setup` line: the model options alone
-MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE, SETUP)
+MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE, GRAPH, SETUP)
 # Groups of options that describe the model (data, network, training): a Config's fields.
 MODEL_GROUPS = ("data", "model", "training")
 
@@ -201,8 +202,9 @@ OPTIONS: tuple[Option, ...] = (
            hint="CSV only; blank: last"),
     Option("normalize", "--normalize", "per-column scaling (default: max, as the notebook)",
            "data", choices=names.NORMALIZERS, form="normalisation"),
-    Option("hidden", "--hidden", "hidden layer sizes (default 2)", "model",
-           parse=parse_int_list, metavar="N,N…", form="hidden layers", hint="e.g. 2 or 8,8"),
+    Option("hidden", "--hidden", "hidden layer sizes (default 2); 0: no hidden layer (linear, "
+           "logistic or softmax regression)", "model", parse=parse_int_list, metavar="N,N…",
+           form="hidden layers", hint="e.g. 2 or 8,8; 0: none"),
     Option("activation", "--activation", "hidden-layer activation (default linear)", "model",
            choices=_ACTS, form="activation"),
     Option("output_activation", "--output-activation", "output activation (default: what "
@@ -249,15 +251,17 @@ OPTIONS: tuple[Option, ...] = (
            "data, with --no-header)", "data", parse=parse_int, metavar="N",
            form="skip lines", form_parse=optional(parse_int), hint="CSV only"),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
-           "runs (default 100)", "training", parse=parse_int, metavar="N"),
+           "runs (default 100)", "training", commands=(APP, TRAIN, SERVE, CODE, SETUP),
+           parse=parse_int, metavar="N"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
            commands=(APP, SERVE, LESSON), parse=int_in(1), metavar="N"),
     Option("lesson", "--lesson", "open the stepper with a lesson: a built-in one's name (see "
            "backprop lesson --list) or a lesson file; its setup decides the model", "lesson",
            commands=(APP, SERVE), parse=parse_text, metavar="NAME|FILE.toml"),
-    Option("resume", "--resume", "reopen a saved session file (code: write its program)",
-           "session", commands=(APP, CODE), parse=parse_text, metavar="FILE"),
+    Option("resume", "--resume", "reopen a saved session file (code: write its program; "
+           "graph: draw it where it stopped)", "session", commands=(APP, CODE, GRAPH),
+           parse=parse_text, metavar="FILE"),
     Option("save_to", "--save-to", "where w saves the session (default: "
            "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)", "session",
            commands=(APP, LESSON), parse=parse_text, metavar="FILE.json"),
@@ -282,8 +286,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("output", "--output", "where to write it; - for stdout (default: "
            "backprop-<format>-<YYYYmmdd-HHMMSS>.py/.ipynb in this folder)", "program",
            commands=(CODE,), parse=parse_text, metavar="FILE", short="-o"),
-    Option("force", "--force", "replace FILE if it exists", "program", commands=(CODE,),
-           switch=True, default=False),
+    Option("force", "--force", "replace FILE if it exists", "program",
+           commands=(CODE, GRAPH), switch=True, default=False),
+    # backprop graph
+    Option("row", "--row", "which row of the data, numbered as the dataset pane numbers "
+           "them (default 0)", "graph", commands=(GRAPH,), parse=int_in(0), metavar="N",
+           default=0),
+    Option("graph_format", "--format", "text (default: for a terminal or a slide), json, or "
+           "dot (Graphviz source, as micrograd's draw_dot)", "graph", commands=(GRAPH,),
+           choices=names.GRAPH_FORMATS, default="text"),
+    Option("focus", "--focus", "keep only the nodes on the paths from this node to J, e.g. "
+           "W1[0,1]", "graph", commands=(GRAPH,), parse=parse_text, metavar="NODE"),
+    Option("graph_output", "--output", "write to FILE instead of the terminal (- is the "
+           "terminal, the default)", "graph", commands=(GRAPH,), parse=parse_text,
+           metavar="FILE", short="-o"),
     # backprop serve
     Option("host", "--host", "address to bind (default 127.0.0.1, this machine only)",
            "server", commands=(SERVE,), parse=parse_text, metavar="HOST",
@@ -295,7 +311,8 @@ OPTIONS: tuple[Option, ...] = (
 BY_NAME = {o.name: o for o in OPTIONS}
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
                 "screen": "screen", "session": "session files", "output": "output",
-                "program": "program", "server": "server", "lesson": "lesson"}
+                "program": "program", "graph": "graph", "server": "server",
+                "lesson": "lesson"}
 
 
 def options_of(command: str) -> tuple[Option, ...]:
@@ -429,8 +446,8 @@ def form_text(value: object) -> str:
     """A Config value as the form shows it (and reads it back)."""
     if value is None:
         return ""
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
+    if isinstance(value, tuple):  # the one empty tuple a Config holds: --hidden 0
+        return ",".join(str(v) for v in value) or "0"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

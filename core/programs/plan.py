@@ -139,7 +139,9 @@ def plan(session: Session, log_every: int = 100) -> Plan:
     start = _start(session)
     return Plan(
         config=cfg, data=_data(session), sizes=tuple(session.sizes),
-        hidden=cfg.activation, output=cfg.output_activation, loss=cfg.loss,
+        # with no hidden layer (--hidden 0) the hidden activation is never used
+        hidden=cfg.activation if cfg.hidden else cfg.output_activation,
+        output=cfg.output_activation, loss=cfg.loss,
         optimizer=cfg.optimizer, l2=float(cfg.l2), batch_size=int(session.batch_size),
         batches=int(session.batches), epochs=int(cfg.epochs), log_every=int(log_every),
         start=start, command=_command(session, start, log_every),
@@ -281,8 +283,8 @@ def _flag(name: str, value) -> list[str]:
         return [flag, _quote(",".join(value))]
     if isinstance(value, bool):
         return [flag] if value else []
-    if name == "hidden":
-        return [flag, ",".join(map(str, value))]
+    if name == "hidden":  # () is `--hidden 0`: no hidden layer
+        return [flag, ",".join(map(str, value)) or "0"]
     if value is None:
         return []
     if isinstance(value, float):

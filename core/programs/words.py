@@ -12,7 +12,7 @@ import itertools
 from ..maths.activations import OUTPUT_ACTIVATIONS
 from ..maths.losses import LOSSES
 from ..maths.optim import BETA1, BETA2, EPS, MOMENTUM
-from ..names import layer_names
+from ..names import layer_names, single_layer_model
 from .plan import Plan
 
 PRESET_WEIGHTS = {"notebook": "the notebook's printed ones (--preset notebook)"}
@@ -57,8 +57,12 @@ def data_words(p: Plan) -> str:
 
 def network_words(p: Plan) -> str:
     arch = "-".join(map(str, p.sizes))
+    if p.depth == 1:  # --hidden 0: the inputs feed the output layer directly
+        return (f"{arch}: no hidden layer ({single_layer_model(p.loss, p.output)}), a "
+                f"{p.output} output; {n_params(p)} trainable parameters")
     hidden = f"{p.hidden} hidden layer{'s' if p.depth > 2 else ''}"
     return f"{arch}: {hidden}, a {p.output} output; {n_params(p)} trainable parameters"
+
 
 
 def n_params(p: Plan) -> int:
@@ -127,7 +131,7 @@ def steps_md(p: Plan) -> list[str]:
         f"3. **Output layer**: delta{L} = ŷ − y" + ("" if p.loss != "mse" or
                                                     p.output == "linear" else
                                                     f" ⊙ f′(Z{L})") +
-        f"; dW{L} = {prev[-1]}ᵀ·delta{L}/N, db{L} = Σdelta{L}/N",
+        f"; dW{L} = {prev[-1] if prev else 'X'}ᵀ·delta{L}/N, db{L} = Σdelta{L}/N",
     ]
     for k in range(L - 1, 0, -1):
         x = "X" if k == 1 else prev[k - 2]

@@ -192,8 +192,11 @@ class Session:
 
     @property
     def description(self) -> str:
-        """`2-2-1 linear`, or `2-8-8-1 tanh→sigmoid` when the output differs."""
+        """`2-2-1 linear`, or `2-8-8-1 tanh→sigmoid` when the output differs; `2-1 sigmoid`
+        with no hidden layer, whose activation then is the output's alone."""
         h, o = self.config.activation, self.config.output_activation
+        if self.net.depth == 1:
+            return f"{self.architecture} {o}"
         return f"{self.architecture} {h if h == o else f'{h}→{o}'}"
 
     @property
