@@ -106,8 +106,10 @@ def lesson(ns: argparse.Namespace) -> int:
     if ns.list:
         from core.lessons.builtin import titles
 
-        for name, title in titles():
-            print(f"{name}  {title}")
+        found = titles()
+        width = max(len(name) for name, _ in found)
+        for name, title in found:
+            print(f"{name:<{width}}  {title}")
         return 0
     if ns.check:
         from .lesson import check
