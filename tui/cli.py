@@ -324,6 +324,7 @@ def _print_json(session, ev) -> None:
 
     from core import layers_json
     from core.files.weights import finite_or_none
+    from core.present.checkup import health_json
 
     last = session.last
     doc = {
@@ -348,6 +349,7 @@ def _print_json(session, ev) -> None:
         if ev.test_accuracy is not None:
             doc["test_accuracy"] = finite_or_none(ev.test_accuracy)
             doc["test_confusion"] = ev.test_confusion.tolist()
+    doc.update(health_json(session))  # per layer, CS231n's figures; and the chance loss
     print(json.dumps(doc))
 
 
