@@ -174,6 +174,17 @@ def test_the_notebooks_numbers() -> None:
     assert value("delta2[3,0]") == pytest.approx(value("yhat[3,0]") - value("y[3,0]"))
     assert value("H[0,1]") == value("Z1[0,1]") == value("A1[0,1]")
     assert value("epoch") == 0 and value("lr") == 0.1
+    ys = [55 / 85, 65 / 85, 75 / 85, 85 / 85]
+    mean = sum(ys) / 4
+    assert value("chance_loss") == pytest.approx(sum((v - mean) ** 2 for v in ys) / 4)
+
+
+@pytest.mark.parametrize(("config", "chance"), [
+    (Config(data="spiral3", seed=1), math.log(3)), (Config(data="xor", seed=1), math.log(2)),
+])
+def test_chance_loss_of_classifiers(config: Config, chance: float) -> None:
+    session = open_session(config)
+    assert Bound(session).value(parse("chance_loss", session)) == pytest.approx(chance)
 
 
 @pytest.mark.parametrize(("optimizer", "update"), [

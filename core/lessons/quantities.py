@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..maths.health import chance_loss
 from ..names import layer_names
 
 if TYPE_CHECKING:
@@ -225,9 +226,7 @@ class Bound:
         if q.kind == "lr":
             return float(s.lr)
         if q.kind == "chance_loss":
-            from ..maths import health
-
-            return float(health.chance_loss(s.dataset.y, s.loss_fn.name))
+            return float(chance_loss(s.loss_fn.name, s.dataset.y))
         ev = self.evaluation
         value = {"loss": ev.loss, "objective": ev.objective, "accuracy": ev.accuracy}[q.kind]
         return None if value is None or not math.isfinite(value) else float(value)
