@@ -28,7 +28,6 @@ from .options import (
     child_args,
     config_from,
     given_model,
-    use_config,
 )
 
 EXIT_USER, EXIT_DIVERGED = 2, 3
@@ -127,28 +126,6 @@ def lesson(ns: argparse.Namespace) -> int:
     return main(["--lesson", ns.name, *child_args(ns, LESSON, APP)])
 
 
-def open_lesson(ns: argparse.Namespace) -> None:
-    """`--lesson`: check the lesson (every problem is an error line, exit 2) and take the
-    model from its setup, as if its options had been typed."""
-    from core.lessons.format import LessonError
-
-    from .lesson import open_checked
-
-    if ns.resume:
-        raise UserError("--lesson starts from the lesson's own setup; leave out --resume")
-    if given_model(ns):
-        raise UserError(f"the lesson's setup decides the model; leave out "
-                        f"{' '.join(given_model(ns))}")
-    try:
-        found, config = open_checked(ns.lesson)
-    except LessonError as exc:
-        for problem in exc.problems[:-1]:
-            print(f"backprop: error: {problem}", file=sys.stderr)
-        raise UserError(str(exc.problems[-1])) from None
-    use_config(ns, config)
-    ns.lesson_record = found
-
-
 def graph_parser() -> _Parser:
     """`backprop graph`: the model options (or a session file), a row, a format, a file."""
     graph = _Parser(prog="backprop graph", description="Print one row's term of J as a graph "
@@ -215,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             ns = top_parser().parse_args(argv)
             if ns.lesson:
-                open_lesson(ns)
+                from .lesson import take_lesson
+
+                take_lesson(ns)
             from .app import run_app  # Textual: only for the stepper
 
             return run_app(ns)

@@ -15,8 +15,10 @@ with a stepper performing its keys, as the app would.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from core.lessons.format import Lesson, LessonError, Problem, Step, right
 
 from .commands import TOP_CYCLE, lesson_keys
-from .options import OptionError, config_from_setup
+from .options import OptionError, config_from_setup, given_model, use_config
 from .stepper import RUN_EPOCHS, Stepper
 
 if TYPE_CHECKING:
@@ -126,6 +128,27 @@ def open_checked(name: str) -> tuple[Lesson, Config]:
     if problems or lesson is None:
         raise LessonError(problems)
     return lesson, config_of(lesson)
+
+
+def take_lesson(ns: argparse.Namespace) -> None:
+    """`--lesson` on a command line: check the lesson (every problem but the last is an
+    error line here; the last is raised, for the CLI's own line and exit 2), then set the
+    model options to its setup's, as if they had been typed."""
+    from core.errors import UserError
+
+    if getattr(ns, "resume", None):
+        raise UserError("--lesson starts from the lesson's own setup; leave out --resume")
+    if given_model(ns):
+        raise UserError(f"the lesson's setup decides the model; leave out "
+                        f"{' '.join(given_model(ns))}")
+    try:
+        found, config = open_checked(ns.lesson)
+    except LessonError as exc:
+        for problem in exc.problems[:-1]:
+            print(f"backprop: error: {problem}", file=sys.stderr)
+        raise UserError(str(exc.problems[-1])) from None
+    use_config(ns, config)
+    ns.lesson_record = found
 
 
 # ---------------------------------------------------------------------------- running
