@@ -140,6 +140,18 @@ def test_a_wait_step_takes_its_key_alone() -> None:
     assert run.page(None).score == "Score: 0 of 3"
 
 
+def test_nothing_is_submitted_or_pressed_while_a_run_owns_the_session() -> None:
+    run = LessonRun(lesson(), at=1)
+    run.typed = "1"
+    assert press_running(run, "enter").bell and run.answers == {}
+    run.at = 4
+    assert press_running(run, "s").bell and run.pressed == set()
+
+
+def press_running(run: LessonRun, key: str):
+    return run.key(key, key if len(key) == 1 else None, running=True)
+
+
 # ---------------------------------------------------------------------------- the pane
 
 def lesson_lines(app: BackpropApp) -> list[str]:
@@ -208,6 +220,34 @@ async def test_a_lesson_driven_by_its_last_line_to_the_score() -> None:
         assert not app.main.query("#lesson") and session_of(app).epoch == 2
         await pilot.press("s")  # and s steps again
         await wait_until(pilot, lambda: session_of(app).epoch == 3, 10)
+
+
+THREADED = """title = "t"
+setup = "--preset notebook"
+[[step]]
+say = "press r"
+wait = "r"
+[[step]]
+say = "Now epoch {epoch}, loss {loss:.5f}."
+ask = "epoch"
+"""
+
+
+async def test_a_run_in_a_thread_fills_the_next_step_when_it_ends() -> None:
+    """A big network's `r` runs in a thread: the next step shows `…` for its numbers until
+    the run is over, then the session's; its question is judged against the session then."""
+    found = read_lesson(THREADED, "t.toml")
+    session, _ = open_setup(found)
+    app = BackpropApp(session, lesson=found, sync_work=1)  # every run goes to a thread
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(app.main.query("#lesson")) and
+                         last_line(app) == "press r", 10)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.stepper.idle and session_of(app).epoch == 100
+                         and any("Now epoch 100, loss 0.00072." in line
+                                 for line in lesson_lines(app)), 30)
+        await type_answer(pilot, "100")
+        await wait_until(pilot, lambda: any("✓" in line for line in lesson_lines(app)), 10)
 
 
 async def test_escape_leaves_and_reopening_starts_over() -> None:

@@ -244,6 +244,8 @@ class LessonRun:
         if key == "escape":
             return Reaction(consume=False) if running else Reaction(leave=True)
         expects = self.expects()
+        if running and (key == "enter" or expects == "key"):
+            return Reaction(bell=True, note="wait: a run is going (escape stops it)")
         if expects == "answer":
             return self._typing(key, character)
         if expects == "key":
@@ -339,8 +341,10 @@ class LessonRun:
             if not (asked and self._said_at == self.at):
                 self._say = fill(self.step.say, Bound(session))
                 self._said_at = self.at
-        elif self._said_at != self.at:
-            self._say = self.step.say
+        elif self._said_at != self.at:  # a run owns the session: its numbers come after
+            from core.lessons.quantities import unfilled
+
+            self._say = unfilled(self.step.say)
         expects = self.expects()
         n = len(self.lesson.steps)
         score = None

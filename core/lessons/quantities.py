@@ -278,6 +278,11 @@ def fill(text: str, bound: Bound) -> str:
     return _PLACEHOLDER.sub(one, text)
 
 
+def unfilled(text: str) -> str:
+    """A say text with `…` for each value, while the session cannot be read."""
+    return _PLACEHOLDER.sub(lambda m: m.group(0)[0] if m.group(1) is None else "…", text)
+
+
 def unbalanced(text: str) -> bool:
     """A lone `{` or `}` left after the placeholders: a typo the checker reports."""
     rest = _PLACEHOLDER.sub("", text)
