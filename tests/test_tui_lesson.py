@@ -13,7 +13,7 @@ import pytest
 from core.lessons.format import read_lesson
 from core.lessons.quantities import Bound, parse
 from tui.app import BackpropApp
-from tui.lesson import ANSWER, NEXT, LessonRun, open_setup
+from tui.lesson import ANSWER, END_GUARD, NEXT, LessonRun, open_setup
 from tui.screens.lessons import LessonChooser
 
 from .tui_helpers import session_of, status_text, wait_until
@@ -215,6 +215,7 @@ async def test_a_lesson_driven_by_its_last_line_to_the_score() -> None:
         screen = "\n".join(lesson_lines(app))
         assert "Marker three: the epoch is now 2." in screen and "Score: 2 of 3" in screen
         assert session_of(app).epoch == 2 and "Epoch 2" in status_text(app)
+        await pilot.pause(END_GUARD)  # a space typed ahead would not close the score
         await pilot.press("space")  # the end: the lesson closes, the stepper stays
         await wait_until(pilot, lambda: app.main.lesson is None, 10)
         assert not app.main.query("#lesson") and session_of(app).epoch == 2
@@ -326,3 +327,14 @@ def test_no_lesson_costs_the_stepper_nothing_at_start() -> None:
                          check=True, cwd=Path(__file__).parent.parent)
     mods = set(out.stdout.split())
     assert not {"tui.lesson", "core.lessons", "tomllib", "tui.widgets.lesson"} & mods
+
+
+def test_space_typed_ahead_does_not_close_the_score() -> None:
+    """At the end, space closes the lesson; one that arrives within a moment of the score
+    (typed ahead for the last step, or a slow screen) is kept for nothing."""
+    now = [100.0]
+    run = LessonRun(lesson(), at=5, clock=lambda: now[0])
+    assert run.page(None).score == "Score: 0 of 3"
+    assert not press(run, "space").leave
+    now[0] += 1.0
+    assert press(run, "space").leave

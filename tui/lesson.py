@@ -19,7 +19,8 @@ import argparse
 import ast
 import math
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -37,6 +38,9 @@ NEXT = "space: next"
 ANSWER = "answer: type a number, enter"
 TYPED = set("0123456789.-+eE")
 MAX_TYPED = 24
+# Space at the end closes the lesson, unless the score has been up for less than this: a
+# space typed ahead (pressed twice, or before a slow screen caught up) is for the last step.
+END_GUARD = 0.6
 # keys that keep their meaning in a lesson: help and quit (escape leaves the lesson)
 PASSED = {"question_mark", "q"}
 # The stepper operations a lesson's keys perform, by action name: what a headless check
@@ -195,6 +199,8 @@ class LessonRun:
     _session: Session | None = None  # what questions are judged against
     _say: str = ""  # the step's text as last filled (kept while a job owns the session)
     _said_at: int = -1
+    _end_shown: float = -math.inf  # when the score was first drawn
+    clock: Callable[[], float] = time.monotonic
 
     @property
     def step(self) -> Step:
@@ -258,6 +264,8 @@ class LessonRun:
             return Reaction(bell=True, note="wait: the step is running")
         if key in ("space", "enter"):
             if expects == "end":
+                if self.clock() - self._end_shown < END_GUARD:
+                    return Reaction()  # typed ahead, for the step before: keep the score up
                 return Reaction(leave=True, note="the lesson is over; the stepper stays")
             self.at += 1
             self.typed = ""
@@ -350,6 +358,10 @@ class LessonRun:
         score = None
         if expects == "end":
             score = f"Score: {self.score} of {self.lesson.questions}"
+            if self._end_shown == -math.inf:
+                self._end_shown = self.clock()
+        else:
+            self._end_shown = -math.inf
         return Page(
             title=f"{self.lesson.title} · step {self.at + 1} of {n}",
             say=self._say, typed=self.typed if expects == "answer" else None,
