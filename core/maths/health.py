@@ -197,7 +197,9 @@ def _chance(loss: str, chance: float, first: float | None, now: float | None,
         out.append(Flag("warn", f"loss {_loss(now)} has stopped falling {at} chance "
                                 f"{_loss(chance)}: nothing is being learned"))
     elif now >= chance:
-        out.append(Flag("note", f"loss {_loss(now)} is not yet below chance {_loss(chance)}"))
+        what = f"chance {_loss(chance)}" if loss in ("ce", "bce") else \
+            f"{_loss(chance)}, what always predicting the mean gives"
+        out.append(Flag("note", f"loss {_loss(now)} is not yet below {what}"))
     return out
 
 

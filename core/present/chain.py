@@ -13,20 +13,25 @@ import math
 
 import numpy as np
 
+from ..data.dataset import Dataset
 from ..errors import UserError
+from ..maths import losses
 from ..maths.graph import MAX_ELEMENTS, Graph, number, row_graph
+from ..maths.losses import Loss
+from ..maths.network import Network
 from ..names import GRAPH_FORMATS
 from ..training.session import Session
+from .units import view_network
+from .views import SessionView
 
 
-def training_index(session: Session, row: int) -> int:
+def training_index(dataset: Dataset, row: int) -> int:
     """Where file row `row` sits among the training rows; UserError for a row the file does
     not have, or one held out for testing."""
-    ds = session.dataset
-    total = int(ds.raw.shape[0])
+    total = int(dataset.raw.shape[0])
     if not 0 <= row < total:
         raise UserError(f"--row {row}: the data's rows are 0 to {total - 1}", field="row")
-    where = np.flatnonzero(ds.train_rows == row)
+    where = np.flatnonzero(dataset.train_rows == row)
     if not where.size:
         raise UserError(f"row {row} is held out as a test row, so it has no term in J; "
                         "choose a training row", field="row")
@@ -36,10 +41,23 @@ def training_index(session: Session, row: int) -> int:
 def session_graph(session: Session, row: int = 0, focus: str | None = None,
                   limit: int = MAX_ELEMENTS) -> Graph:
     """File row `row`'s term of J at the session's current parameters."""
-    k = training_index(session, row)
-    ds = session.dataset
-    return row_graph(session.net, session.loss_fn, ds.X[k], ds.y[k], ds.X.shape[0],
-                     l2=session.l2, row=row, focus=focus, limit=limit)
+    return _graph(session.net, session.loss_fn, session.dataset, session.l2, row, focus,
+                  limit)
+
+
+def view_graph(view: SessionView, row: int = 0, focus: str | None = None,
+               limit: int = MAX_ELEMENTS) -> Graph:
+    """The same from a SessionView: what the chain-rule view draws, even during a run."""
+    return _graph(view_network(view), losses.get(view.loss_name), view.dataset, view.l2, row,
+                  focus, limit)
+
+
+def _graph(net: Network, loss: Loss, ds: Dataset, l2: float, row: int, focus: str | None,
+           limit: int) -> Graph:
+    k = training_index(ds, row)
+    with np.errstate(all="ignore"):
+        return row_graph(net, loss, ds.X[k], ds.y[k], ds.X.shape[0], l2=l2, row=row,
+                         focus=focus, limit=limit)
 
 
 def where(session: Session) -> str:
@@ -144,8 +162,7 @@ def graph_output(session: Session, row: int = 0, fmt: str = "text",
     if fmt not in GRAPH_FORMATS:
         raise UserError(f"unknown format {fmt!r}; choose one of {', '.join(GRAPH_FORMATS)}",
                         field="format")
-    with np.errstate(all="ignore"):
-        graph = session_graph(session, row, focus)
+    graph = session_graph(session, row, focus)
     if fmt == "json":
         return graph_json(graph, session)
     if fmt == "dot":

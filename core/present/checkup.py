@@ -11,7 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..maths.health import Flag, LayerHealth, chance_loss, flags, layer_health
+from ..maths.network import Network
+from ..training.record import StepRecord
 from ..training.session import Session
+from .units import view_network
+from .views import SessionView
 
 
 @dataclass(frozen=True)
@@ -26,20 +30,30 @@ class Health:
 
 def session_health(session: Session) -> Health:
     """The figures, the chance loss and the flags for `session` as it is now."""
-    ds, last = session.dataset, session.last
-    if last is None:
-        layers = layer_health(session.net, ds.X)
-    else:
-        layers = layer_health(session.net, ds.X, last.dW, last.W_before, last.W_after)
-    chance = chance_loss(session.loss_fn.name, ds.y)
+    ds = session.dataset
     with np.errstate(all="ignore"):
         Zs, As = session.net.forward(ds.X)
         now = float(session.loss_fn.value(As[-1], ds.y, Zs[-1])[0])
-    history = session.history.values("loss")
+    return _health(session.net, ds.X, ds.y, session.loss_fn.name, session.last,
+                   session.history.values("loss"), now, session.epoch)
+
+
+def view_health(view: SessionView) -> Health:
+    """The same from a SessionView (what the Health view draws, even during a run)."""
+    return _health(view_network(view), view.dataset.X, view.dataset.y, view.loss_name,
+                   view.last, view.history, view.evaluation.loss, view.epoch)
+
+
+def _health(net: Network, X: np.ndarray, y: np.ndarray, loss: str, last: StepRecord | None,
+            history: np.ndarray, now: float, epoch: int) -> Health:
+    if last is None:
+        layers = layer_health(net, X)
+    else:
+        layers = layer_health(net, X, last.dW, last.W_before, last.W_after)
+    chance = chance_loss(loss, y)
     first = float(history[0]) if len(history) else now
-    return Health(session.epoch, layers, chance, _finite(first), _finite(now),
-                  flags(layers, session.loss_fn.name, chance, history, _finite(now),
-                        session.epoch))
+    return Health(epoch, layers, chance, _finite(first), _finite(now),
+                  flags(layers, loss, chance, history, _finite(now), epoch))
 
 
 def _finite(x: float | None) -> float | None:

@@ -68,6 +68,7 @@ class SessionView:
     output_activation: str = "linear"
     # the learning rate training diverged with (the live lr may have been lowered since)
     diverged_lr: float | None = None
+    l2: float = 0.0  # the L2 penalty λ: part of J, so of the chain-rule view's graph
 
     @property
     def diverged(self) -> bool:
@@ -119,7 +120,8 @@ def view(session: Session) -> SessionView:
         surface=_surface(session), accuracy_history=acc, test_accuracy_history=test_acc,
         classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
         notices=session.dataset.notices, hidden_activation=session.config.activation,
-        output_activation=session.config.output_activation, diverged_lr=session.diverged_lr)
+        output_activation=session.config.output_activation, diverged_lr=session.diverged_lr,
+        l2=session.l2)
 
 
 def _surface(session: Session) -> Surface | None:
