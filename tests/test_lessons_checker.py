@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.lessons.builtin import names, read_builtin
 from core.lessons.format import Problem, read_lesson, right
+from core.lessons.library import names, read_builtin
 from tui.cli import main
 from tui.lesson import check
 

@@ -299,7 +299,7 @@ async def test_the_palette_chooser_opens_a_built_in_lesson_on_its_own_session() 
 async def test_the_pane_fits_80x24_with_a_worked_answer() -> None:
     """The longest step of the notebook lesson with a wrong answer: every line whole, the
     next move last, and the panes below still there."""
-    from core.lessons.builtin import read_builtin
+    from core.lessons.library import read_builtin
 
     found = read_builtin("notebook")
     session, _ = open_setup(found)

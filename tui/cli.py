@@ -103,7 +103,7 @@ def lesson_parser() -> _Parser:
 def lesson(ns: argparse.Namespace) -> int:
     """`backprop lesson`: list the built-in lessons, check one, or open one in the stepper."""
     if ns.list:
-        from core.lessons.builtin import titles
+        from core.lessons.library import titles
 
         found = titles()
         width = max(len(name) for name, _ in found)

@@ -59,7 +59,7 @@ def views() -> tuple[str, ...]:
 
 
 def find(name: str) -> Lesson:
-    from core.lessons.builtin import find as find_lesson
+    from core.lessons.library import find as find_lesson
 
     return find_lesson(name)
 

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.lessons.builtin import titles
+from core.lessons.library import titles
 
 from . import CSS
 
