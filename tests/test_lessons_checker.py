@@ -85,6 +85,11 @@ def test_the_headless_run_asks_every_question_where_it_is_asked(tmp_path: Path) 
     assert ": step 3, ask: dW1[0,0] has no value at this step (training has diverged" in text
 
 
+def test_a_single_bracket_step_says_how_to_write_it(tmp_path: Path) -> None:
+    assert "write each step as [[step]], with two brackets" in \
+        one(tmp_path, HEAD + "[step]\nsay = 'x'\n")
+
+
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     found = problems_of(tmp_path, HEAD + "[[step]]\nsay = 'q'\nask = 'W9[0,0]'\n"
                         "[[step]]\nsay = 'x'\nwait = 'F1'\n[[step]]\nsay = '{nope}'\n")

@@ -145,7 +145,10 @@ def read_lesson(text: str, source: str, folder: Path | None = None) -> Lesson:
     setup = _text(doc, "setup", source, problems)
     raw_steps = doc.get("step")
     steps: list[Step] = []
-    if not isinstance(raw_steps, list) or not raw_steps:
+    if isinstance(raw_steps, dict):
+        problems.append(Problem(source, "write each step as [[step]], with two brackets: "
+                                "[step] makes one table, not a list of steps", field="step"))
+    elif not isinstance(raw_steps, list) or not raw_steps:
         problems.append(Problem(source, "a lesson needs at least one [[step]] table",
                                 field="step"))
     else:
