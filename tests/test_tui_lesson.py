@@ -338,3 +338,21 @@ def test_space_typed_ahead_does_not_close_the_score() -> None:
     assert not press(run, "space").leave
     now[0] += 1.0
     assert press(run, "space").leave
+
+
+def test_lesson_keys_are_the_stepper_keys_a_lesson_may_use() -> None:
+    """Each key a lesson may wait for is a main-screen action; none draws a new seed or
+    plays (the lesson would differ between machines); the view keys change no session."""
+    from tui.commands import lesson_keys, view_keys
+    from tui.lesson import STEPPER_CALLS
+    from tui.screens.main import MainScreen
+
+    keys = lesson_keys()
+    assert {"s", "r", "R", "b", "<", ">"} <= set(keys) and not {"n", "p", " "} & set(keys)
+    for action in keys.values():
+        assert hasattr(MainScreen, "action_" + action.partition("(")[0])
+    assert "cycle_top" in keys.values() and "v" in view_keys()
+    shown_only = {a.partition("(")[0] for k, a in keys.items() if k in view_keys()}
+    assert shown_only == {"toggle_log", "row", "cycle_top"}
+    assert not shown_only & {"step", "run", "restart", "back", "next_phase", "lr"}
+    assert {"step", "run", "restart", "back", "next_phase", "lr"} <= set(STEPPER_CALLS)
