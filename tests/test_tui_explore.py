@@ -49,7 +49,7 @@ async def test_settings_refuse_bad_values_beside_the_field() -> None:
         await pilot.press("c")
         screen = app.screen
         assert isinstance(screen, SettingsScreen)
-        cases = [("hidden", "0", "--hidden: each layer needs 1 to"),
+        cases = [("hidden", "0,2", "--hidden: each layer needs 1 to"),
                  ("hidden", "two", "expected whole numbers"),
                  ("lr", "-1", "learning rate must be above 0"),
                  ("lr", "fast", "expected a number"),
@@ -170,10 +170,10 @@ async def test_v_cycles_the_top_pane() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         seen = [app.main.top]
-        for _ in range(3):
+        for _ in range(5):
             await pilot.press("v")
             seen.append(app.main.top)
-        assert seen == ["dataset", "network", "output", "dataset"]
+        assert seen == ["dataset", "network", "output", "chain", "health", "dataset"]
 
 
 async def test_arrows_pick_a_weight_and_e_edits_it_undoably() -> None:

@@ -353,7 +353,7 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
         assert len(app.query(TextStyles)) == 1
         await pilot.press("s", "v")
         assert [p.id for p in app.query_one("#top").children] == \
-            ["dataset", "formula", "network", "output", "confusion"]
+            ["dataset", "formula", "network", "output", "chain", "health", "confusion"]
         await pilot.pause()
         assert app.main.top == "network"
         pane = app.query_one("#network", Pane)
@@ -397,7 +397,7 @@ async def test_weights_that_do_not_fit_are_counted_not_clipped() -> None:
         text = pane.draw(size.width, size.height).plain
         assert size.height == pane.size.height  # the body fills the pane
         assert "W2 (16×1)  +" in text and " rows" in text and "b2 (1×1)" in text
-        assert "enlarge the terminal" not in text
+        assert "taller terminal" not in text  # nothing cut off at the bottom
 
 
 async def test_wide_layout_keeps_the_loss_chart_beside_a_big_network() -> None:

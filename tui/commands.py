@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 APP, MAIN = "app", "main"
 # What `v` puts in the top slot, in turn (the confusion matrix only when there are classes).
-TOP_CYCLE = ("dataset", "network", "output", "confusion")
+TOP_CYCLE = ("dataset", "network", "output", "chain", "health", "confusion")
 # When the footer shows a key: in ordinary training, after a divergence, or both.
 NORMAL, DIVERGED = "normal", "diverged"
 ALWAYS = (NORMAL, DIVERGED)
@@ -61,12 +61,13 @@ KEYS: tuple[Key, ...] = (
     Key("l", "toggle_log", "Toggle log scale", "Loss chart: log or linear scale",
         short="log/linear chart", footer="Log", footer_when=(NORMAL,), lesson=True, view=True),
     Key("f", "next_phase", "Next phase", "Walk one update: forward, loss, output and hidden "
-        "gradients, update", short="next phase (j/k row)", lesson=True),
+        "gradients, update (in the chain-rule view: one node back from J)",
+        short="next phase (j/k row)", lesson=True),
     Key("b", "back", "Step back", "One phase while walking, else one epoch or an lr change",
         short="step back", footer="Back", footer_when=(DIVERGED,), lesson=True),
-    Key("j", "row(1)", "Next row", "Phase walk: the next row of the batch", palette=False,
+    Key("j", "row(1)", "Next row", "Phase walk or chain rule: the next row", palette=False,
         lesson=True, view=True),
-    Key("k", "row(-1)", "Previous row", "Phase walk: the previous row of the batch",
+    Key("k", "row(-1)", "Previous row", "Phase walk or chain rule: the previous row",
         palette=False, lesson=True, view=True),
     Key("p", "play", "Play / pause", "Epochs continuously; +/- speed", short="play/pause"),
     Key("plus,right_square_bracket", "speed(1)", "Faster", "More epochs per frame while "
@@ -82,9 +83,9 @@ KEYS: tuple[Key, ...] = (
         short="gradient check", lesson=True),
     Key("c", "settings", "Settings", "Data, network, loss, optimiser, seed, test share",
         short="settings"),
-    Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output (→ "
-        "confusion matrix, with classes)", short="dataset/network/output/confusion",
-        lesson=True, view=True),
+    Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output → "
+        "chain rule → health (→ confusion matrix, with classes)",
+        short="dataset/network/output/chain rule/health", lesson=True, view=True),
     Key("pagedown", "rows(1)", "Next rows of the dataset", "Dataset pane: the next page",
         show="PgUp/PgDn/Home/End", short="dataset rows", view=True),
     Key("pageup", "rows(-1)", "Previous rows of the dataset", "Dataset pane: the page before",

@@ -26,9 +26,13 @@ PANES = """\
  [b]Weights[/b]    W1 (2×2), b1 (1×2), W2, b2; ▲ rose ▼ fell in the last update
  [b]Gradients[/b]  dW, db of the last update; deltas and forward pass if room
  [b]Loss[/b]       loss now, best so far, last change; a chart of every epoch
- [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −
- [b]Output[/b]     (v v) ŷ over the inputs; ● ○ training rows, ◆ ◇ held-out rows
- [b]Confusion[/b]  (v v v, with classes) true class × predicted class, and accuracy"""
+ [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −;
+            each hidden unit's picture over the inputs; big nets as strips
+ [b]Output[/b]     (v v) ŷ over the inputs; ● ○ training rows, ◆ ◇ held-out rows;
+            a hidden unit's picture when its bias is picked (arrows)
+ [b]Chain rule[/b] (v ×3) one row's J as scalars: value, ∂J/∂node; f walks back
+ [b]Health[/b]     (v ×4) CS231n's figures per layer, and what they mean
+ [b]Confusion[/b]  (v ×5, with classes) true class × predicted class, accuracy"""
 
 STEPS = """\
 [b]THE NOTEBOOK'S SIX STEPS OF BACKPROP, AND WHERE YOU SEE THEM[/b]

@@ -49,8 +49,10 @@ if TYPE_CHECKING:
     from core.training.session import Session
 
     from ..lesson import LessonRun
+    from ..widgets.chain import ChainPane
     from ..widgets.formula import FormulaPane
     from ..widgets.network import NetworkPane, Selection
+    from ..widgets.output import OutputPane
     from .gradcheck import GradCheckScreen
 
 # The modal screens (settings, export, gradient check) and the top slot's other panes are
@@ -120,13 +122,15 @@ class MainScreen(Screen[None]):
         switcher = self.query_one("#top", ContentSwitcher)
         if len(switcher.children) > 1:
             return
+        from ..widgets.chain import ChainPane
         from ..widgets.confusion import ConfusionPane
         from ..widgets.formula import FormulaPane
+        from ..widgets.health import HealthPane
         from ..widgets.network import NetworkPane
         from ..widgets.output import OutputPane
 
         panes = [FormulaPane(id="formula"), NetworkPane(id="network"), OutputPane(id="output"),
-                 ConfusionPane(id="confusion")]
+                 ChainPane(id="chain"), HealthPane(id="health"), ConfusionPane(id="confusion")]
         for pane in panes:
             pane.display = False
             pane.view = self.view
@@ -155,6 +159,8 @@ class MainScreen(Screen[None]):
             self.set_class(False, "-lesson-top")
             return
         self._add_top_panes()
+        if pane_id == "chain":  # the chain rule marks (or shows) the picked weight's paths
+            self._chain.pick(self._network.selected.node_id)
         self.query_one("#top", ContentSwitcher).current = pane_id
         self.set_class(self.lesson is not None, "-lesson-top")
 
@@ -165,6 +171,14 @@ class MainScreen(Screen[None]):
     @property
     def _network(self) -> NetworkPane:
         return self.query_one("#network")  # type: ignore[return-value]
+
+    @property
+    def _chain(self) -> ChainPane:
+        return self.query_one("#chain")  # type: ignore[return-value]
+
+    @property
+    def _output(self) -> OutputPane:
+        return self.query_one("#output")  # type: ignore[return-value]
 
     @property
     def top(self) -> str | None:
@@ -318,6 +332,9 @@ class MainScreen(Screen[None]):
         self.do(self.stepper.stop())
 
     def action_leave(self) -> None:
+        if self.top == "chain" and self._chain.leave():
+            self.note("← left the chain-rule walk")
+            return
         self.do(self.stepper.leave())
 
     def action_reset(self) -> None:
@@ -327,12 +344,23 @@ class MainScreen(Screen[None]):
         self.do(self.stepper.restart())
 
     def action_back(self) -> None:
+        if self.top == "chain" and self._chain.walking:
+            self.note(self._chain.walk(-1))  # one node back; the session is untouched
+            return
         self.do(self.stepper.back())
 
     def action_next_phase(self) -> None:
+        """`f`: in the chain-rule view, one node of its backward walk; else the next phase
+        of an update."""
+        if self.top == "chain":
+            self.note(self._chain.walk(1))
+            return
         self.do(self.stepper.next_phase())
 
     def action_row(self, step: int) -> None:
+        if self.top == "chain":
+            self._chain.select_row(step)
+            return
         self.do(self.stepper.select_row(step))
 
     def action_play(self) -> None:
@@ -370,9 +398,10 @@ class MainScreen(Screen[None]):
         self.query_one(LossPane).toggle_log()
 
     def action_cycle_top(self) -> None:
-        """`v`: the top slot shows the dataset, the network, the learned output, then (when
-        the data has classes) the confusion matrix; in a lesson, beneath the lesson, they
-        take turns with the weights, gradients and loss panes."""
+        """`v`: the top slot shows the dataset, the network, the learned output, the chain
+        rule on one row, training health, then (when the data has classes) the confusion
+        matrix; in a lesson, beneath the lesson, they take turns with the weights, gradients
+        and loss panes."""
         cycle = TOP_CYCLE if self.view is not None and self.view.classes else TOP_CYCLE[:-1]
         if self.lesson is not None:
             cycle = ("panes", *cycle)
@@ -384,9 +413,15 @@ class MainScreen(Screen[None]):
         self.query_one(DatasetPane).scroll_rows(pages, to)
 
     def action_pick(self, d_layer: int, d_item: int) -> None:
-        """Arrows, while the network pane shows: select a weight or bias."""
-        if self.top == "network":
-            self._network.move(d_layer, d_item)
+        """Arrows, while the network (or chain-rule) pane shows: select a weight or bias;
+        the chain-rule view marks its paths, and a hidden unit's bias shows the unit's
+        picture in the output view."""
+        if self.top not in ("network", "chain"):
+            return
+        sel = self._network.move(d_layer, d_item)
+        if sel is not None:
+            self._chain.pick(sel.node_id)
+            self._output.unit = self._network.picked_unit()
 
     def action_edit(self) -> None:
         """`e`: type a new value for the selected weight; `b` undoes the edit."""

@@ -10,10 +10,20 @@ Every edge gets its own row at both ends when the nodes are tall enough (a node 
 as its fan-in or fan-out), and every slanted stretch starts in the same column of its gap,
 so two lines only ever share single cells where they cross. The arrow keys pick a weight or
 bias (the app calls `move`); it is drawn on top, highlighted, and named in the first line.
+
+With two input features each hidden unit shows its picture, as TensorFlow Playground does: a
+small half-block heatmap of the unit's output over the input plane (`core.present.units`).
+
+A network too big for lines between nodes (more units than lines, or a tangle of edges) is
+drawn as strips, one layer a line, top to bottom: each layer a strip of its units' pictures
+(or biases), each weight matrix a heat strip in which a unit's cell holds its weights. The
+arrows then pick a unit (← → along the layer, ↑ ↓ from layer to layer), and the strips page
+to keep it in view; a picked hidden unit's picture is drawn large in the output view.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,12 +31,17 @@ from rich.style import Style
 from rich.text import Text
 
 from ..fmt import MINUS, fit, num
+from . import heat
 from .pane import Cell, Pane, runs
 
 if TYPE_CHECKING:
+    from core.present.units import UnitPictures
     from core.present.views import SessionView
 
 NODE_W = 9  # "[b+0.06]" and a spare cell
+PIC_W = 6  # a hidden unit's picture beside its node, in cells
+PIC_SAMPLES = 16  # pixels a side of the pictures the core samples for the network view
+MAX_EDGES = 36  # weights one gap between layers may draw as lines (else: strips)
 # stroke per strength: horizontal, slant down, slant up
 STROKES = {"strong": "━", "medium": "─", "weak": "╌"}
 SLANT = {1: "╲", -1: "╱"}
@@ -45,6 +60,11 @@ class Selection:
     def name(self) -> str:
         return f"{self.kind}{self.layer + 1}[{self.i},{self.j}]"
 
+    @property
+    def node_id(self) -> str:
+        """As the chain-rule graph names it: `W1[0,1]`, `b1[1]`."""
+        return self.name if self.kind == "W" else f"b{self.layer + 1}[{self.j}]"
+
 
 class NetworkPane(Pane):
     """Nodes and weighted edges; arrows select a parameter, the app's `e` edits it."""
@@ -55,6 +75,8 @@ class NetworkPane(Pane):
         super().__init__(id=id, classes=classes)
         self.selected = Selection(0, "W", 0, 0)
         self.row = 0  # which row of the last step's batch the nodes' activations are from
+        self.strips = False  # drawn as strips (a big network) at the last draw
+        self._pictures: tuple[SessionView, UnitPictures | None] | None = None
 
     # ------------------------------------------------------------------ selection
 
@@ -75,10 +97,19 @@ class NetworkPane(Pane):
         return sel
 
     def move(self, d_layer: int, d_item: int) -> Selection | None:
-        """← → change layer, ↑ ↓ walk its weights then biases; returns the new selection."""
+        """← → change layer, ↑ ↓ walk its weights then biases; returns the new selection.
+        Drawn as strips, ← → walk the units of a layer and ↑ ↓ the layers."""
         if self.view is None:
             return None
         sel = self.clamp(self.view)
+        if self.strips:
+            L = len(self.view.W)
+            layer = max(0, min(sel.layer + d_item, L - 1))
+            n = self.view.W[layer].shape[1]
+            j = max(0, min(sel.j + d_layer, n - 1)) if layer == sel.layer else min(sel.j, n - 1)
+            self.selected = Selection(layer, "b", 0, j)
+            self.body.refresh()
+            return self.selected
         layer = max(0, min(sel.layer + d_layer, len(self.view.W) - 1))
         old = self.items(self.view, sel.layer)
         items = self.items(self.view, layer)
@@ -90,43 +121,88 @@ class NetworkPane(Pane):
     def value(self, view: SessionView, sel: Selection) -> float:
         return float((view.W if sel.kind == "W" else view.b)[sel.layer][sel.i, sel.j])
 
+    def picked_unit(self) -> tuple[int, int] | None:
+        """(layer, unit) of a picked hidden unit (its bias selected), else None: the output
+        view draws that unit's picture instead of ŷ."""
+        sel = self.selected
+        if self.view is None or sel.kind != "b" or sel.layer >= len(self.view.W) - 1:
+            return None
+        return sel.layer, sel.j
+
+    def pictures(self, view: SessionView) -> UnitPictures | None:
+        """Every unit's picture at this view's parameters (the core samples them), once."""
+        if self._pictures is None or self._pictures[0] is not view:
+            from core.present.units import unit_pictures
+
+            self._pictures = (view, unit_pictures(view, PIC_SAMPLES, PIC_SAMPLES))
+        return self._pictures[1]
+
     # ------------------------------------------------------------------ sizing
 
     def wanted_height(self, width: int, screen_height: int) -> int:
-        """Tall enough for one row per edge at every node, at most half the screen."""
+        """Tall enough for one row per edge at every node (or for every strip), at most
+        what the top slot may take."""
         if self.view is None:
             return 1
+        cap = top_slot_height(screen_height)
+        width = max(width, self.screen.size.width - 2)
         sizes = _sizes(self.view)
-        rows = max(n * _ports(sizes, k) + n - 1 for k, n in enumerate(sizes))
-        return max(min(rows + 2, top_slot_height(screen_height)), 4)
+        if self._fits(self.view, width, cap - 2):
+            rows = max(n * _ports(sizes, k) + n - 1 for k, n in enumerate(sizes))
+            return max(min(rows + 2, cap), 4)
+        _, th, _ = self._geometry(self.view, width, cap - 2)
+        return max(min(1 + (len(sizes) - 1) * (1 + th) + 2, cap), 4)
 
     # ------------------------------------------------------------------ drawing
+
+    def _widths(self, view: SessionView) -> list[int]:
+        """Each layer's node width: hidden nodes have their picture beside them."""
+        pics = self.pictures(view) is not None
+        L = len(view.W)
+        return [NODE_W + (PIC_W + 1 if pics and 0 < k < L else 0) for k in range(L + 1)]
+
+    def _fits(self, view: SessionView, width: int, rows: int) -> bool:
+        """Whether lines between nodes can be drawn: a line per unit, five columns between
+        layers, and no more than MAX_EDGES weights to a gap."""
+        sizes = _sizes(view)
+        gap = (width - sum(self._widths(view))) // (len(sizes) - 1)
+        edges = max(a * b for a, b in itertools.pairwise(sizes))
+        return rows >= max(sizes) and gap >= 5 and edges <= MAX_EDGES
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
         sel = self.clamp(view)
         sizes = _sizes(view)
-        out = [self._header(view, sel, width)]
         legend = height >= 5
         rows = height - 1 - legend
-        gaps = len(sizes) - 1
-        gap = (width - len(sizes) * NODE_W) // gaps
-        if rows < max(sizes) or gap < 5:
-            out.append(Text(fit(f" {view.architecture} needs at least {max(sizes) + 2} lines "
-                                f"and {len(sizes) * NODE_W + 5 * gaps} columns here: enlarge "
-                                "the terminal", width), style=self.style("dim")))
-            return out
+        self.strips = not self._fits(view, width, rows)
+        if self.strips:
+            if sel.kind != "b":  # strips pick units: the weight's unit
+                sel = self.selected = Selection(sel.layer, "b", 0, sel.j)
+            return self._strips(view, sel, width, height)
+        out = [self._header(view, sel, width)]
+        widths = self._widths(view)
+        gap = (width - sum(widths)) // (len(sizes) - 1)
         canvas = _Canvas(width, rows)
         tops, heights = self._place(sizes, rows)
-        x = [k * (NODE_W + gap) for k in range(len(sizes))]
+        x = [sum(widths[:k]) + k * gap for k in range(len(sizes))]
         top_w = max(float(abs(W).max()) for W in view.W)  # a drawing scale, not a number shown
         for layer, W in enumerate(view.W):
-            self._edges(canvas, view, sel, layer, W, x, tops, heights, sizes, top_w)
+            self._edges(canvas, view, sel, layer, W, x, tops, heights, sizes, top_w, widths)
+        pics = self.pictures(view)
+        colours = heat.palette(self) if pics is not None else None
         for k, n in enumerate(sizes):
             for j in range(n):
                 self._node(canvas, view, sel, k, j, x[k], tops[k][j], heights[k])
+                if pics is not None and 0 < k < len(sizes) - 1:
+                    lo, hi = pics.ranges[k - 1]
+                    cells = heat.picture(pics.values[k - 1][:, :, j], lo, hi, PIC_W,
+                                         heights[k], colours)
+                    for r, row in enumerate(cells):
+                        for c, cell in enumerate(row):
+                            canvas.cells[tops[k][j] + r][x[k] + NODE_W + c] = cell
         out += canvas.texts()
         if legend:
-            out.append(self._legend(view, width, top_w))
+            out.append(self._legend(view, width, top_w, pics is not None))
         return out
 
     def _place(self, sizes: tuple[int, ...], rows: int) -> tuple[list[list[int]], list[int]]:
@@ -142,11 +218,11 @@ class NetworkPane(Pane):
         return tops, heights
 
     def _edges(self, canvas: _Canvas, view: SessionView, sel: Selection, layer: int, W,
-               x: list[int], tops, heights, sizes, top_w: float) -> None:
+               x: list[int], tops, heights, sizes, top_w: float, widths: list[int]) -> None:
         """Layer `layer`'s weights, weakest first so strong lines lie on top; the selected
         weight last of all."""
         fan_in, fan_out = W.shape
-        x0, x1 = x[layer] + NODE_W, x[layer + 1] - 1
+        x0, x1 = x[layer] + widths[layer], x[layer + 1] - 1
         ends = {}
         for i in range(fan_in):
             for j in range(fan_out):
@@ -201,13 +277,138 @@ class NetworkPane(Pane):
             line.append(hint, style=self.style("dim"))
         return line
 
-    def _legend(self, view: SessionView, width: int, top_w: float) -> Text:
-        text = (f" ━ strong ─ medium ╌ weak (of max |w| {num(top_w, 2)})  + − sign  "
+    def _legend(self, view: SessionView, width: int, top_w: float, pics: bool) -> Text:
+        text = (f" ━ strong ─ medium ╌ weak (max |w| {num(top_w, 2)})  + − sign  "
                 "b bias")
+        if pics:
+            text += "  ▀▀ unit's output over the inputs"
         if view.last is not None:
             text += f"  a row {min(self.row, view.last.X.shape[0] - 1)}'s activation, " \
                     f"epoch {view.last.epoch}"
         return Text(fit(text, width), style=self.style("dim"))
+
+
+    # ------------------------------------------------------------------ strips
+
+    def _geometry(self, view: SessionView, width: int, rows: int) -> tuple[int, int, int]:
+        """(cell width, picture lines, label width) for strips: the largest pictures with
+        which the widest layer fits on one page and every layer fits the lines, else small
+        pictures and pages."""
+        sizes = _sizes(view)
+        label = max(len(n) for n in _labels(view)) + 1
+        if self.pictures(view) is None:
+            return 5, 1, label
+        for cw, th in ((6, 3), (4, 2), (3, 2), (6, 1), (4, 1), (3, 1)):
+            lines = 1 + (len(sizes) - 1) * (1 + th)
+            if lines <= rows and (width - label) // (cw + 1) >= max(sizes[1:]):
+                return cw, th, label
+        return 4, 2 if 1 + (len(sizes) - 1) * 3 <= rows else 1, label
+
+    def _strips(self, view: SessionView, sel: Selection, width: int,
+                height: int) -> list[Text]:
+        body, note = self._strip_plan(view, width, height - 2)
+        out = [self._strip_header(view, sel, width, note), *body]
+        if height >= len(out) + 1:
+            out.append(self._strip_legend(view, width))
+        return out
+
+    def _strip_plan(self, view: SessionView, width: int, rows: int) -> tuple[list[Text], str]:
+        """The strips that fit in `rows` lines, the picked unit's page and layer among
+        them; and where they are (`units 1–15 of 32`, `layers 3–5 of 9`)."""
+        sel = self.selected
+        sizes = _sizes(view)
+        labels = _labels(view)
+        cw, th, lw = self._geometry(view, width, rows)
+        per = max((width - lw) // (cw + 1), 1)
+        page = sel.j // per
+        starts = [min(page * per, max((n - 1) // per, 0) * per) for n in sizes]
+        pics = self.pictures(view)
+        colours = heat.palette(self)
+        blocks = [[self._input_strip(view, labels[0], lw, cw, starts[0], per)]]
+        for k in range(1, len(sizes)):
+            block = [self._weight_strip(view, k, labels, lw, cw, starts, per, colours)]
+            block += self._unit_strip(view, sel, k, labels[2 * k], lw, cw, th, starts[k], per,
+                                      pics, colours)
+            blocks.append(block)
+        chosen = _window([len(b) for b in blocks], sel.layer + 1, rows)
+        body = [line for k in chosen for line in blocks[k]]
+        n = sizes[sel.layer + 1]
+        notes = []
+        if max(sizes) > per:
+            first = starts[sel.layer + 1]
+            notes.append(f"units {first + 1}–{min(first + per, n)} of {n}")
+        if len(chosen) < len(blocks):
+            notes.append(f"layers {max(chosen[0], 1)}–{chosen[-1]} of {len(blocks) - 1}")
+        return body, " · ".join(notes)
+
+    def _input_strip(self, view: SessionView, label: str, lw: int, cw: int, start: int,
+                     per: int) -> Text:
+        names = view.dataset.feature_names
+        pieces: list[Cell] = [(label.ljust(lw), self.style("label"))]
+        for i in range(start, min(start + per, len(names))):
+            pieces.append((" " + fit(names[i], cw).ljust(cw), None))
+        return runs(pieces)
+
+    def _weight_strip(self, view: SessionView, k: int, labels: list[str], lw: int, cw: int,
+                      starts: list[int], per: int, colours: heat.Palette) -> Text:
+        """W_k as a heat strip: each cell under the units of the wider of its two layers
+        holds that unit's weights (incoming or outgoing), the strongest of each block
+        when there are more than the cell's 2·cw pixels."""
+        W = view.W[k - 1]
+        fan_in, fan_out = W.shape
+        dest = fan_out >= fan_in
+        n = fan_out if dest else fan_in
+        start = starts[k] if dest else starts[k - 1]
+        top = float(abs(W).max()) or 1.0
+        pieces: list[Cell] = [(labels[2 * k - 1].ljust(lw), self.style("label"))]
+        for u in range(start, min(start + per, n)):
+            pieces.append((" ", None))
+            pieces += heat.strip(_blocks(W[:, u] if dest else W[u, :], 2 * cw), -top, top,
+                                 cw, colours)
+        return runs(pieces)
+
+    def _unit_strip(self, view: SessionView, sel: Selection, k: int, label: str, lw: int,
+                    cw: int, th: int, start: int, per: int, pics: UnitPictures | None,
+                    colours: heat.Palette) -> list[Text]:
+        """Layer k's units, `per` from `start`: their pictures, or their biases."""
+        n = view.W[k - 1].shape[1]
+        lines: list[list[Cell]] = [[((label if r == 0 else "").ljust(lw), self.style("label"))]
+                                   for r in range(th)]
+        for u in range(start, min(start + n, start + per, n)):
+            picked = sel.layer == k - 1 and sel.j == u
+            for r in range(th):
+                lines[r].append(("▶" if picked and r == 0 else " ",
+                                 self.style("selected") if picked else None))
+            if pics is None:
+                text = f"{view.b[k - 1][0, u]:+.2f}"[:cw].rjust(cw)
+                lines[0].append((text, self.style("selected") if picked else None))
+                continue
+            lo, hi = pics.ranges[k - 1]
+            cells = heat.picture(pics.values[k - 1][:, :, u], lo, hi, cw, th, colours)
+            for r in range(th):
+                lines[r] += cells[r]
+        return [runs(line) for line in lines]
+
+    def _strip_header(self, view: SessionView, sel: Selection, width: int, where: str) -> Text:
+        L = len(view.W)
+        layer = _labels(view)[2 * (sel.layer + 1)]
+        act = view.output_activation if sel.layer == L - 1 else view.hidden_activation
+        line = Text(f" {sel.node_id} = ", style=self.style("label"))
+        line.append(num(self.value(view, sel), 6), style=self.style("value"))
+        line.append(f"  unit {sel.j} of {layer} ({act})")
+        if where:
+            line.append(f" · {where}")
+        hint = "  ←→ unit ↑↓ layer  e edit"
+        if len(line) + len(hint) <= width:
+            line.append(hint, style=self.style("dim"))
+        return line
+
+    def _strip_legend(self, view: SessionView, width: int) -> Text:
+        pics = self.pictures(view) is not None
+        units = f"a unit's output over {' × '.join(view.dataset.feature_names)}" if pics \
+            else "a unit's bias"
+        return Text(fit(f" strips: {units} · W: a unit's weights, + and − by colour "
+                        "(strongest of each block when many)", width), style=self.style("dim"))
 
 
 class _Canvas:
@@ -292,3 +493,38 @@ def _node_name(view: SessionView, k: int, j: int) -> str:
     if k == len(view.W):
         return view.dataset.target_names[j]
     return f"h{j + 1}" if len(view.W) == 2 else f"h{k}.{j + 1}"
+
+
+def _labels(view: SessionView) -> list[str]:
+    """X, W1, H (or H1), W2, …, ŷ: the strips' labels, as every view names them."""
+    from core.names import layer_names
+
+    out = ["X"]
+    for k, name in enumerate(layer_names(len(view.W)), start=1):
+        out += [f"W{k}", name]
+    return out
+
+
+def _blocks(values, slots: int) -> list[float]:
+    """`values` in at most `slots` blocks, each the value of largest magnitude in it."""
+    import numpy as np  # drawing a big network: NumPy is loaded by then
+
+    values = np.asarray(values, dtype=float)
+    if values.size <= slots:
+        return values.tolist()
+    size = -(-values.size // slots)
+    padded = np.zeros(-(-values.size // size) * size)
+    padded[:values.size] = values
+    blocks = padded.reshape(-1, size)
+    return blocks[np.arange(len(blocks)), np.abs(blocks).argmax(axis=1)].tolist()
+
+
+def _window(heights: list[int], keep: int, rows: int) -> list[int]:
+    """Which blocks fit in `rows` lines: block `keep`, then its neighbours, nearest first."""
+    chosen, used = [keep], heights[keep]
+    for d in range(1, len(heights)):
+        for k in (keep + d, keep - d):
+            if 0 <= k < len(heights) and used + heights[k] <= rows:
+                chosen.append(k)
+                used += heights[k]
+    return sorted(chosen)

@@ -34,12 +34,44 @@ CLASS_HUES = 6  # textstyles.tcss: .pane--class0 … .pane--class5
 
 
 class OutputPane(Pane):
-    """Heatmap (2 features) or curve (1 feature) of ŷ, with the data overlaid."""
+    """Heatmap (2 features) or curve (1 feature) of ŷ, with the data overlaid; or, when a
+    hidden unit is picked in the network view, that unit's output over the input plane."""
 
     TITLE = "Output"
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._unit: tuple[int, int] | None = None  # (layer, unit) picked, 0 is H or H1
+        self._unit_cache: tuple[SessionView, tuple[int, int], Surface | None] | None = None
+
+    @property
+    def unit(self) -> tuple[int, int] | None:
+        return self._unit
+
+    @unit.setter
+    def unit(self, unit: tuple[int, int] | None) -> None:
+        if unit != self._unit:
+            self._unit = unit
+            if self.view is not None and self.display:
+                self.show(self.view)
+
+    def unit_surface(self, view: SessionView) -> Surface | None:
+        """The picked unit over the input plane (the core samples it), once per view."""
+        if self._unit is None:
+            return None
+        c = self._unit_cache
+        if c is None or c[0] is not view or c[1] != self._unit:
+            from core.present.units import unit_surface
+
+            layer, j = self._unit
+            ok = layer < len(view.W) - 1 and j < view.W[layer].shape[1]
+            c = self._unit_cache = (view, self._unit,
+                                    unit_surface(view, layer, j) if ok else None)
+        return c[2]
+
     def show(self, view: SessionView) -> None:
-        self.set_title(self._title(view))
+        if self.display:  # a picked unit's picture costs a pass: only when it is seen
+            self.set_title(self._title(view))
         super().show(view)
 
     def wanted_height(self, width: int, screen_height: int) -> int:
@@ -55,6 +87,11 @@ class OutputPane(Pane):
         if sf is None:
             return "Output"
         names = view.dataset.feature_names
+        if self.unit_surface(view) is not None:
+            layer, j = self._unit  # type: ignore[misc]
+            name = "H" if len(view.W) == 2 else f"H{layer + 1}"
+            return (f"Unit {name}[{j}] ({view.hidden_activation}): its output over "
+                    f"{' × '.join(names)} · picked in the network view")
         title = f"Output: ŷ over {' × '.join(names)}" if sf.kind == "plane" else \
             f"Output: ŷ against {names[0]}"
         if ev.accuracy is not None:
@@ -64,6 +101,7 @@ class OutputPane(Pane):
         return title
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        self.set_title(self._title(view))
         sf = view.surface
         if sf is None:
             ds = view.dataset
@@ -75,13 +113,19 @@ class OutputPane(Pane):
         self._classify = view.dataset.task == "classification"
         self._several = sf.classes is not None and sf.confidence is not None
         side = SIDE if width >= 2 * SIDE else 0
-        if sf.kind == "plane":
+        unit = self.unit_surface(view)
+        if unit is not None:
+            self._several = False
+            cols = max(min(width - side - 1, 4 * rows), 4)
+            picture = self._plane(unit, cols, rows, points=sf)
+        elif sf.kind == "plane":
             cols = max(min(width - side - 1, 4 * rows), 4)
             picture = self._plane(sf, cols, rows)
         else:
             cols = max(width - side - 1, 4)
             picture = self._curve(sf, cols, rows)
-        notes = self._notes(view, sf, rows) if side else []
+        notes = (self._unit_notes(view, unit, rows) if unit is not None else
+                 self._notes(view, sf, rows)) if side else []
         out = []
         for r, line in enumerate(picture):
             line = Text(" ").append_text(line)
@@ -125,7 +169,9 @@ class OutputPane(Pane):
         end = pos if t >= 0.5 else neg
         return _blend(mid, end, abs(2 * t - 1) * strength)
 
-    def _plane(self, sf: Surface, cols: int, rows: int) -> list[Text]:
+    def _plane(self, sf: Surface, cols: int, rows: int,
+               points: Surface | None = None) -> list[Text]:
+        """`sf`'s values as colours, with the data points of `points` (default `sf`)."""
         self._palette = self._colours(sf)
         s_rows, s_cols = sf.values.shape
         px = 2 * rows
@@ -135,7 +181,9 @@ class OutputPane(Pane):
         cells: list[list[Cell]] = [
             [("▀", Style(color=colour[2 * r][x], bgcolor=colour[2 * r + 1][x]))
              for x in range(cols)] for r in range(rows)]
-        self._overlay(cells, sf, cols, px, colour)
+        if points is not None:
+            self._several = points.classes is not None and points.confidence is not None
+        self._overlay(cells, points or sf, cols, px, colour)
         return [runs(row) for row in cells]
 
     def _overlay(self, cells: list[list[Cell]], sf: Surface, cols: int, px: int,
@@ -223,6 +271,25 @@ class OutputPane(Pane):
         out.append(Text(fit(f"{top} ↓ {short(sf.y_range[0], 3)}", SIDE - 1), style=dim))
         return out
 
+
+    def _unit_notes(self, view: SessionView, sf: Surface, rows: int) -> list[Text]:
+        """The colour scale of a unit's output, and how to get ŷ back."""
+        lo, hi = sf.value_range
+        bar = Text()
+        for k in range(10):
+            bar.append(" ", Style(bgcolor=self._shade(lo + (hi - lo) * k / 9, sf)))
+        out = [Text(fit(f"{view.dataset.feature_names[1]} ↑ {short(sf.y_range[1], 3)}",
+                        SIDE - 1), style=self.style("dim")),
+               Text(f"a {short(lo, 2)} ").append_text(bar).append(f" {short(hi, 2)}"),
+               Text(fit("shapes: the rows' targets", SIDE - 1)),
+               Text(fit("pick a weight or an output", SIDE - 1), style=self.style("dim")),
+               Text(fit("to see ŷ again", SIDE - 1), style=self.style("dim"))]
+        out = out[: rows - 1]
+        while len(out) < rows - 1:
+            out.append(Text())
+        out.append(Text(fit(f"{view.dataset.feature_names[1]} ↓ {short(sf.y_range[0], 3)}",
+                            SIDE - 1), style=self.style("dim")))
+        return out
 
     def _class_legend(self, view: SessionView, sf: Surface) -> list[Text]:
         """Colour: the class the network predicts there (paler where it is unsure);

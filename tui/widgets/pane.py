@@ -114,7 +114,7 @@ class Pane(TextStyled, Widget):
             return Text(fit(self.PLACEHOLDER, width), style=Style(dim=True))
         lines = self.lines(self.view, width, height)
         if len(lines) > height > 0:
-            lines = [*lines[: height - 1], Text(fit("… enlarge the terminal for more", width),
+            lines = [*lines[: height - 1], Text(fit("… more: taller terminal", width),
                                                 style=self.style("dim"))]
         for line in lines:
             line.truncate(width, overflow="ellipsis", pad=True)

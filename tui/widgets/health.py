@@ -1,0 +1,94 @@
+"""The Health pane (`v`): CS231n's "babysitting the learning process" figures per layer,
+at the current parameters on the training rows, and what they mean in plain words.
+
+Per layer: its activation's mean and spread, the share of dead relu units, of saturated
+tanh or sigmoid outputs, ‖dW‖ of the last update and its update/weight ratio (CS231n: about
+1e-3). Then the chance loss and the flags: ✓ as it should be, · a fact worth knowing, ! a
+problem. Figures and flags are the core's (`core.present.checkup.view_health`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from ..fmt import NOT_A_NUMBER, fit, num, wrap
+from .pane import Pane
+
+if TYPE_CHECKING:
+    from core.maths.health import LayerHealth
+    from core.present.checkup import Health
+    from core.present.views import SessionView
+
+MARKS = {"ok": ("✓", "good"), "note": ("·", "dim"), "warn": ("!", "bad")}
+BELOW = 8  # screen lines left to the status line, the panes below and the footer
+HEAD = ("layer", "activation", "mean", "std", "dead", "saturated", "‖dW‖", "update/weight")
+
+
+class HealthPane(Pane):
+    """Figures per layer and plain-words flags."""
+
+    TITLE = "Health"
+    PLACEHOLDER = "training health"
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._cache: tuple[int, Health] | None = None
+
+    def health(self, view: SessionView) -> Health:
+        if self._cache is None or self._cache[0] != id(view):
+            from core.present.checkup import view_health
+
+            self._cache = (id(view), view_health(view))
+        return self._cache[1]
+
+    def wanted_height(self, width: int, screen_height: int) -> int:
+        if self.view is None:
+            return 1
+        width = max(width, self.screen.size.width - 2)
+        cap = max(screen_height - BELOW - 2, 4)
+        return max(min(len(self.lines(self.view, width, 10_000)), cap), 3)
+
+    def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        h = self.health(view)
+        self.set_title(f"Health (CS231n) · epoch {h.epoch}")
+        dim = self.style("dim")
+        now = num(h.loss_now, 4) if h.loss_now is not None else NOT_A_NUMBER
+        first = num(h.first_loss, 4) if h.first_loss is not None else NOT_A_NUMBER
+        chance = "chance" if view.loss_name in ("ce", "bce") else "predicting the mean"
+        out = [Text(fit(f" loss now {now} · first loss {first} · {chance} "
+                        f"{num(h.chance_loss, 4)}", width), style=self.style("head"))]
+        table = [HEAD, *(self._row(view, ly) for ly in h.layers)]
+        widths = [max(len(r[c]) for r in table) for c in range(len(HEAD))]
+        for k, row in enumerate(table):
+            cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]),
+                     *(cell.rjust(w) for cell, w in zip(row[2:], widths[2:], strict=True))]
+            out.append(Text(fit(" " + "  ".join(cells), width),
+                            style=self.style("label") if k == 0 else None))
+        flags = [(f.level, part, j == 0) for f in h.flags
+                 for j, part in enumerate(wrap(f.text, width - 4))]
+        room = height - len(out)
+        for n, (level, part, first_line) in enumerate(flags):
+            if n == room - 1 and n < len(flags) - 1:
+                out.append(Text(f" … {len(flags) - n} more lines: a taller terminal shows "
+                                "them", style=dim))
+                break
+            mark, style = MARKS[level]
+            line = Text(f" {mark} " if first_line else "   ", style=self.style(style))
+            line.append(part, self.style(style) if level == "warn" else None)
+            out.append(line)
+        return out
+
+    @staticmethod
+    def _row(view: SessionView, ly: LayerHealth) -> tuple[str, ...]:
+        L = len(view.W)
+        name = "ŷ" if ly.layer == L else ("H" if L == 2 else f"H{ly.layer}")
+        pct = "—"
+        return (f"{ly.layer} {name} ({ly.units})", ly.activation,
+                num(ly.act_mean, 3, signed=True).strip(), num(ly.act_std, 3),
+                f"{ly.dead_fraction:.0%}" if ly.dead_fraction is not None else pct,
+                f"{ly.saturated_fraction:.0%}" if ly.saturated_fraction is not None else pct,
+                num(ly.grad_norm, 3) if ly.grad_norm is not None else pct,
+                f"{ly.update_ratio:.0e}".replace("e-0", "e-").replace("e+0", "e")
+                if ly.update_ratio is not None else pct)
