@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36  # from here: two columns, every intermediate shown
+# The rows a top pane keeps for the weights, gradients and loss panes (they keep 8 for
+# those, the status line and the footer), which a lesson hides beneath it at 80×24.
+FREED_BELOW = 6
 
 
 class MainScreen(Screen[None]):
@@ -518,6 +521,7 @@ class MainScreen(Screen[None]):
         self.lesson = None
         self.query("#lesson").remove()
         self.remove_class("-lesson", "-lesson-top")
+        self._make_room()
         self.refresh_bindings()
         self.show(note=note)
 
@@ -552,6 +556,25 @@ class MainScreen(Screen[None]):
             lesson.judge(session)
         for pane in self.query("#lesson"):
             pane.show_page(lesson.page(session))  # type: ignore[attr-defined]
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """The top slot's panes size themselves to the screen, keeping rows for the panes
+        below: with a lesson above them they plan for the rows it takes. At 80×24 the pane
+        below a lesson stands in for the panes below, so their rows (all but the status
+        line, the footer and two borders) are its own."""
+        lessons = self.query("#lesson")
+        rows = 0
+        if lessons and self.lesson is not None:
+            pane = lessons.first()
+            rows = pane.wanted_height(self.size.width - 2, self.size.height) + 2  # type: ignore[attr-defined]
+            if not self.has_class("-wide"):
+                rows = max(rows - FREED_BELOW, 0)
+        for pane in self.query_one("#top", ContentSwitcher).query(Pane):
+            if pane.above != rows:
+                pane.above = rows
+                if pane.display and pane.body.is_mounted:
+                    pane.body.refresh(layout=True)
 
     async def on_key(self, event: events.Key) -> None:
         """While a lesson is open every key goes to it first: it takes answers, advances,

@@ -49,7 +49,7 @@ class ChainPane(Pane):
     def graph(self, view: SessionView, slots: int = 10**9) -> tuple[Graph | str, bool]:
         """The graph to draw (or why there is none), and whether it is focused on the
         picked parameter: the whole graph when it fits in `slots` lines of nodes."""
-        key = (id(view), self.row, self.picked, slots)
+        key = (view, self.row, self.picked, slots)  # the view itself: an id is reused
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1], self._cache[2]
         from core.errors import UserError
@@ -134,7 +134,7 @@ class ChainPane(Pane):
         """Lines for nodes at the pane's present size (for the focus decision)."""
         if not self.is_mounted or not self.screen.size.height:
             return 11
-        return max(self._height_cap(self.screen.size.height) - 3, 1) * \
+        return max(self._height_cap(self.screen.size.height - self.above) - 3, 1) * \
             self._columns_for(self.screen.size.width - 2, 14)
 
     @staticmethod
