@@ -34,13 +34,14 @@ class HealthPane(Pane):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._cache: tuple[int, Health] | None = None
+        self._cache: tuple[SessionView, Health] | None = None
 
     def health(self, view: SessionView) -> Health:
-        if self._cache is None or self._cache[0] != id(view):
+        # keyed by the view itself: the id of a view freed since may be a new view's
+        if self._cache is None or self._cache[0] is not view:
             from core.present.checkup import view_health
 
-            self._cache = (id(view), view_health(view))
+            self._cache = (view, view_health(view))
         return self._cache[1]
 
     def wanted_height(self, width: int, screen_height: int) -> int:
