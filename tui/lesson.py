@@ -97,20 +97,41 @@ def perform(stepper: Stepper, key: str) -> None:
 
 
 class Headless:
-    """A lesson run without a screen: a stepper on the session the last setup opened."""
+    """A lesson run without a screen: a stepper on the session the last setup opened, and
+    the view below the lesson, which decides what some keys do. In the chain-rule view `f`
+    and `b` walk its graph and `j`/`k` choose its row, as on screen: the session stays."""
 
     def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.stepper = Stepper(None, sync_work=math.inf)  # type: ignore[arg-type]
+        self.top = "panes"
+        self.chain_step: int | None = None  # where the chain-rule view's walk is
 
     def open(self, setup: str) -> Session:
         session, epochs = open_setup(self.lesson, setup)
         self.stepper.open(session)
         self.stepper.run_epochs = epochs
+        self.show("panes")
         return session
 
+    def show(self, view: str) -> None:
+        self.top = view
+
     def perform(self, key: str) -> None:
-        perform(self.stepper, key)
+        action = lesson_keys().get(key, "")
+        if action == "cycle_top":
+            classes = self.stepper.session is not None and \
+                self.stepper.session.dataset.classes is not None
+            cycle = ("panes", *(TOP_CYCLE if classes else TOP_CYCLE[:-1]))
+            at = cycle.index(self.top) if self.top in cycle else len(cycle) - 1
+            self.top = cycle[(at + 1) % len(cycle)]
+        elif self.top == "chain" and action in ("next_phase", "row(1)", "row(-1)"):
+            if action == "next_phase":
+                self.chain_step = 0 if self.chain_step is None else self.chain_step + 1
+        elif self.top == "chain" and action == "back" and self.chain_step is not None:
+            self.chain_step = self.chain_step - 1 if self.chain_step else None
+        else:
+            perform(self.stepper, key)
 
 
 def check(name: str) -> tuple[Lesson | None, list[Problem]]:
@@ -123,7 +144,8 @@ def check(name: str) -> tuple[Lesson | None, list[Problem]]:
     except LessonError as exc:
         return None, exc.problems
     run = Headless(lesson)
-    return lesson, checker.check(lesson, lesson_keys(), views(), run.open, run.perform)
+    return lesson, checker.check(lesson, lesson_keys(), views(), run.open, run.perform,
+                                 run.show)
 
 
 def open_checked(name: str) -> tuple[Lesson, Config]:

@@ -42,10 +42,12 @@ def open_for(lesson: Lesson, config: Config) -> Session:
 
 
 def check(lesson: Lesson, keys: Collection[str], views: Collection[str], opener: Opener,
-          perform: Callable[[str], None] | None = None) -> list[Problem]:
+          perform: Callable[[str], None] | None = None,
+          show: Callable[[str], None] | None = None) -> list[Problem]:
     """Every problem of `lesson`: its setups opened with `opener`, each step checked on the
     session it runs on, then (with `perform`, which presses a key on the session `opener`
-    opened last) a headless run that asks every question."""
+    opened last) a headless run that asks every question. `show` is told each step's view
+    as the run reaches it: what a key does may depend on the view on screen."""
     try:
         session = opener(lesson.setup)
     except LessonError as exc:
@@ -62,7 +64,7 @@ def check(lesson: Lesson, keys: Collection[str], views: Collection[str], opener:
         problems += _static(lesson, n, step, session, keys, views)
     if problems or perform is None:
         return problems
-    return _run(lesson, opener, perform)
+    return _run(lesson, opener, perform, show or (lambda view: None))
 
 
 def _static(lesson: Lesson, n: int, step: Step, session: Session, keys: Collection[str],
@@ -102,7 +104,8 @@ def _static(lesson: Lesson, n: int, step: Step, session: Session, keys: Collecti
     return out
 
 
-def _run(lesson: Lesson, opener: Opener, perform: Callable[[str], None]) -> list[Problem]:
+def _run(lesson: Lesson, opener: Opener, perform: Callable[[str], None],
+         show: Callable[[str], None]) -> list[Problem]:
     """Walk the lesson as a learner would, answering nothing, and ask each question."""
     out: list[Problem] = []
     session = opener(lesson.setup)
@@ -112,6 +115,8 @@ def _run(lesson: Lesson, opener: Opener, perform: Callable[[str], None]) -> list
 
         if step.setup is not None:
             session = opener(step.setup)
+        if step.view is not None:
+            show(step.view)
         if step.kind == "wait":
             _perform(perform, step.wait, bad, "wait")
         elif step.question:
