@@ -356,3 +356,23 @@ def test_lesson_keys_are_the_stepper_keys_a_lesson_may_use() -> None:
     assert shown_only == {"toggle_log", "row", "cycle_top"}
     assert not shown_only & {"step", "run", "restart", "back", "next_phase", "lr"}
     assert {"step", "run", "restart", "back", "next_phase", "lr"} <= set(STEPPER_CALLS)
+
+
+def test_the_headless_run_walks_the_chain_rule_view_as_the_screen_does() -> None:
+    """In the chain-rule view f walks its graph and leaves the session alone; elsewhere f
+    walks the phases of an update, which ends in the update."""
+    from tui.lesson import Headless
+
+    run = Headless(lesson())
+    session = run.open(lesson().setup)
+    run.show("chain")
+    for _ in range(6):
+        run.perform("f")
+    run.perform("b")
+    assert session.epoch == 0 and run.stepper.walk is None and run.chain_step == 4
+    run.show("panes")
+    for _ in range(6):
+        run.perform("f")
+    assert session.epoch == 1
+    run.perform("v")
+    assert run.top == "dataset"
