@@ -35,8 +35,8 @@ RANDOM_KEYS = sorted({*"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
                       "pageup", "pagedown", "up", "down", "left", "right", "escape", "space",
                       "comma", "full_stop", "slash", "insert"} - QUIT)
 # The session methods that change it: recorded with their arguments, replayed in order.
-CHANGING = {"step", "step_update", "run", "reset", "restart", "undo", "undo_update", "set_lr",
-            "set_param"}
+CHANGING = {"step", "step_update", "run", "reset", "restart", "undo", "undo_update", "undo_to",
+            "set_lr", "set_param"}
 
 CONFIGS = {
     "notebook": Config(preset="notebook", seed=7),
@@ -89,8 +89,9 @@ MODAL_ACTIONS = {"help", "settings", "edit", "gradcheck", "command_palette"}
 
 
 def binding_keys() -> list[str]:
-    """Every key of the key table (app-wide and main screen) but quitting and screens."""
-    keys = [k.strip() for key in KEYS for k in key.keys.split(",")]
+    """Every key of the key table (app-wide and main screen) but quitting and screens (a
+    command of the palette's alone has no key)."""
+    keys = [k.strip() for key in KEYS for k in key.keys.split(",") if k.strip()]
     return sorted(set(keys) - QUIT - modal_keys())
 
 
