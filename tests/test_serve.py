@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core.errors import UserError
 from tui import serve as srv
 from tui.cli import build_parser, main
 
@@ -158,6 +159,25 @@ def test_command_runs_the_app_with_the_same_model_options():
     for key, value in vars(ns).items():
         if key not in {"host", "port"}:
             assert getattr(again, key) == value, key
+
+
+def test_a_lesson_is_checked_and_passed_to_each_tabs_app(tmp_path, monkeypatch):
+    """`serve --lesson`: the lesson is checked before serving; each tab's app gets the
+    lesson (a file by its full path, as the tab's app may run elsewhere) and no model."""
+    path = tmp_path / "mine.toml"
+    path.write_text('title = "t"\nsetup = "--data xor --seed 2"\n[[step]]\nsay = "hi"\n',
+                    encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for given, passed in (("notebook", "notebook"), ("mine.toml", str(path))):
+        ns = serve_ns("--lesson", given, "--fps", "12")
+        srv._check_model(ns)
+        rest = shlex.split(srv.app_command(ns))[3:]
+        assert rest == ["--fps=12", f"--lesson={passed}"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "t"\nsetup = "--preset notebook"\n[[step]]\nsay = "q"\n'
+                   'ask = "W9[0,0]"\n', encoding="utf-8")
+    with pytest.raises(UserError, match="step 1, ask: unknown quantity"):
+        srv._check_model(serve_ns("--lesson", str(bad)))
 
 
 def test_no_options_means_no_arguments():

@@ -173,8 +173,9 @@ def connect(sshd):
     first screen is up. Whatever is left is ended afterwards."""
     terms: list[Term] = []
 
-    def open_app(size: tuple[int, int] = (80, 24)) -> Term:
-        t = Term(sshd.ssh(str(BACKPROP), "--preset", "notebook"), size=size,
+    def open_app(size: tuple[int, int] = (80, 24),
+                 args: tuple[str, ...] = ("--preset", "notebook")) -> Term:
+        t = Term(sshd.ssh(str(BACKPROP), *args), size=size,
                  env={"COLORTERM": None, "NO_COLOR": None}, controlling=True)
         terms.append(t)
         t.wait_screen(r"Epoch 0 │", timeout=CONNECT_S)
@@ -224,6 +225,19 @@ def test_keys_step_run_and_reset_through_ssh(connect, sshd) -> None:
     # so it draws in 256 colours: SSH passes no COLORTERM to say the terminal has more
     n256, ntrue = colour_settings(t.out)
     assert n256 > 0 and ntrue == 0, (n256, ntrue)
+
+
+def test_a_lesson_through_ssh(connect) -> None:
+    """`backprop lesson notebook` over SSH: the lesson's last line says what to do; space
+    goes on, an answer typed and entered is marked, and s does not step meanwhile."""
+    t = connect(args=("lesson", "notebook"))
+    t.wait_screen(r"space: next")
+    t.press(" ")
+    t.wait_screen(r"answer: type a number, enter")
+    t.press("s")
+    t.press("0.25\r")
+    t.wait_screen(r"✓ 0\.2500: right")
+    assert "Epoch 0 │" in t.screen()
 
 
 def test_frame_cap_over_ssh(connect) -> None:

@@ -111,7 +111,7 @@ def test_the_core_imports_no_user_interface() -> None:
 # The core's layers, lowest first: a module may import its own layer and the layers before it.
 # The vocabulary (`core/`'s own modules: errors, names, config, presets) needs no NumPy.
 CORE_LAYERS = ("core", "core.maths", "core.data", "core.training", "core.present", "core.files",
-               "core.programs")
+               "core.programs", "core.lessons")
 
 
 def layer_of(module: str) -> int:

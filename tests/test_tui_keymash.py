@@ -89,8 +89,9 @@ MODAL_ACTIONS = {"help", "settings", "compare", "edit", "gradcheck", "command_pa
 
 
 def binding_keys() -> list[str]:
-    """Every key of the key table (app-wide and main screen) but quitting and screens."""
-    keys = [k.strip() for key in KEYS for k in key.keys.split(",")]
+    """Every key of the key table (app-wide and main screen) but quitting and screens (a
+    command of the palette's alone has no key)."""
+    keys = [k.strip() for key in KEYS for k in key.keys.split(",") if k.strip()]
     return sorted(set(keys) - QUIT - modal_keys())
 
 

@@ -46,6 +46,7 @@ from .terminal import (
 )
 
 if TYPE_CHECKING:
+    from core.lessons.format import Lesson
     from core.training.compare import Comparison
     from core.training.session import Session
 
@@ -60,12 +61,12 @@ class BackpropApp(App[None]):
                  opener: Callable[[], Session | Comparison] | None = None, *,
                  sync_work: int = SYNC_WORK,
                  run_epochs: int = RUN_EPOCHS, save_to: str | None = None,
-                 open_note: str = "") -> None:
+                 open_note: str = "", lesson: Lesson | None = None) -> None:
         """Give a ready `session` (tests, snapshots), or an `opener` that builds one after
         the first frame (the `backprop` command, so NumPy does not delay that frame)."""
         super().__init__()
         self.stepper = Stepper(session, run_epochs, sync_work, save_to)
-        self.main = MainScreen(self.stepper)
+        self.main = MainScreen(self.stepper, lesson)  # a lesson opens with the session
         self.startup_error: UserError | None = None
         self._opener = opener
         self._open_note = open_note  # shown in the status line once the session is open
@@ -184,7 +185,7 @@ def run_app(ns: argparse.Namespace) -> int:
     builtin = not ns.resume and (ns.data is None or ns.data in names.DATASETS)
     session = open_from_args(ns) if builtin else None
     app = BackpropApp(session, opener=partial(open_from_args, ns), save_to=ns.save_to,
-                      open_note=note,
+                      open_note=note, lesson=getattr(ns, "lesson_record", None),
                       run_epochs=ns.epochs if ns.epochs and not ns.resume else RUN_EPOCHS)
     app.run()
     if app.startup_error is not None:

@@ -21,9 +21,11 @@ from .options import (
     APP,
     CODE,
     GRAPH,
+    LESSON,
     SERVE,
     TRAIN,
     add_options,
+    child_args,
     compare_given,
     config_from,
     given_model,
@@ -103,6 +105,40 @@ def code(ns: argparse.Namespace) -> int:
     return 0
 
 
+def lesson_parser() -> _Parser:
+    lesson = _Parser(prog="backprop lesson", description="Open the stepper with a lesson: "
+                     "narrated steps on the live numbers, and questions to answer before you "
+                     "step. A lesson is a built-in one's name or a .toml file.")
+    add_options(lesson, LESSON)
+    return lesson
+
+
+def lesson(ns: argparse.Namespace) -> int:
+    """`backprop lesson`: list the built-in lessons, check one, or open one in the stepper."""
+    if ns.list:
+        from core.lessons.library import titles
+
+        found = titles()
+        width = max(len(name) for name, _ in found)
+        for name, title in found:
+            print(f"{name:<{width}}  {title}")
+        return 0
+    if ns.check:
+        from .lesson import check
+
+        found, problems = check(ns.check)
+        if problems or found is None:
+            for problem in problems:
+                print(f"backprop: error: {problem}", file=sys.stderr)
+            return EXIT_USER
+        print(f"ok: {len(found.steps)} steps")
+        return 0
+    if ns.name is None:
+        fail("name a lesson: backprop lesson NAME|FILE.toml (backprop lesson --list shows "
+             "the built-in ones)")
+    return main(["--lesson", ns.name, *child_args(ns, LESSON, APP)])
+
+
 def graph_parser() -> _Parser:
     """`backprop graph`: the model options (or a session file), a row, a format, a file."""
     graph = _Parser(prog="backprop graph", description="Print one row's term of J as a graph "
@@ -138,7 +174,7 @@ def graph(ns: argparse.Namespace) -> int:
 
 
 SUBCOMMANDS = {"train": train_parser, "serve": serve_parser, "code": code_parser,
-               "graph": graph_parser}
+               "graph": graph_parser, "lesson": lesson_parser}
 
 
 def build_parser() -> tuple[_Parser, dict[str, _Parser]]:
@@ -157,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return code(ns)
             if argv[0] == "graph":
                 return graph(ns)
+            if argv[0] == "lesson":
+                return lesson(ns)
             from .serve import serve
 
             return serve(ns, argv[1:])
@@ -166,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.disable()
         try:
             ns = top_parser().parse_args(argv)
+            if ns.lesson:
+                from .lesson import take_lesson
+
+                take_lesson(ns)
             from .app import run_app  # Textual: only for the stepper
 
             return run_app(ns)

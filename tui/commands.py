@@ -1,17 +1,21 @@
 """Every key, declared once. From this table come the app's and the main screen's
-`BINDINGS`, the footer (which keys it shows, and when), the command palette (ctrl+p) and the
-help screen's list of keys.
+`BINDINGS`, the footer (which keys it shows, and when), the command palette (ctrl+p), the
+help screen's list of keys, and the keys a lesson may wait for.
 
-No Textual here beyond its `Binding` record, so the table can be read (and tested) alone.
+No Textual here beyond its `Binding` record, made only by `bindings()`: the table can be
+read (and tested) alone, and a lesson can be checked without loading Textual.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from textual.binding import Binding
+if TYPE_CHECKING:
+    from textual.binding import Binding
 
 APP, MAIN = "app", "main"
+# What `v` puts in the top slot, in turn (the confusion matrix only when there are classes).
+TOP_CYCLE = ("dataset", "network", "output", "chain", "health", "confusion")
 # When the footer shows a key: in ordinary training, after a divergence, or both.
 NORMAL, DIVERGED = "normal", "diverged"
 ALWAYS = (NORMAL, DIVERGED)
@@ -33,6 +37,11 @@ class Key(NamedTuple):
     scope: str = MAIN  # APP: works on every screen; MAIN: the panes' screen only
     priority: bool = False
     palette: bool = True
+    # A lesson's `wait`/`do` may name it: it trains, steps back, changes the lr or the view,
+    # the same way on every machine (n, a new random seed, and play, timed, do not).
+    lesson: bool = False
+    # It changes only what is shown, never the session: free during a lesson's say step.
+    view: bool = False
 
     @property
     def display(self) -> str:
@@ -41,9 +50,10 @@ class Key(NamedTuple):
 
 KEYS: tuple[Key, ...] = (
     Key("s,space", "step", "Step one epoch", "Forward pass, loss, backprop, update",
-        show="s/space", short="one epoch", footer="Step", footer_when=(NORMAL,)),
+        show="s/space", short="one epoch", footer="Step", footer_when=(NORMAL,), lesson=True),
     Key("r", "run", "Run 100 epochs", "Train 100 epochs; r or escape stops a long run",
-        short="100 epochs (r/escape stops)", footer="Run 100", footer_when=(NORMAL,)),
+        short="100 epochs (r/escape stops)", footer="Run 100", footer_when=(NORMAL,),
+        lesson=True),
     Key("escape", "stop", "Stop the run", "Stop a run in the background", footer="Stop run",
         palette=False),
     Key("escape", "leave", "Leave the phase walk or pause", "Leave the phase walk, or pause",
@@ -51,50 +61,59 @@ KEYS: tuple[Key, ...] = (
     Key("n", "reset", "New seed", "Start over from new random weights (keeps the lr)",
         short="new seed", footer="New seed", runs=ONE),
     Key("R", "restart", "Restart", "Start over from the same seed and weights (keeps the lr)",
-        short="restart, same seed", footer="Restart", runs=ONE),
+        short="restart, same seed", footer="Restart", runs=ONE, lesson=True),
     Key("tab", "switch_run", "Show the other run", "Two runs: the weights, gradients and "
-        "data panes show run A or run B", short="show run A/B", footer="A/B", runs=TWO),
+        "data panes show run A or run B", short="show run A/B", footer="A/B", runs=TWO,
+        view=True),
     Key("C", "compare", "Compare: run B", "A second run beside this one: the same seed and "
         "data, the options you change in its form", short="compare: run B's settings",
         footer="Compare", footer_when=(NORMAL,)),
     Key("D", "drop_compare", "Drop run B", "Back to one run, A", short="drop run B",
         footer="Drop B", footer_when=(NORMAL,), runs=TWO),
     Key("l", "toggle_log", "Toggle log scale", "Loss chart: log or linear scale",
-        short="log/linear chart"),
+        short="log/linear chart", lesson=True, view=True),
     Key("f", "next_phase", "Next phase", "Walk one update: forward, loss, output and hidden "
         "gradients, update (in the chain-rule view: one node back from J)",
-        short="next phase (j/k row)"),
+        short="next phase (j/k row)", lesson=True),
     Key("b", "back", "Step back", "One phase while walking, else one epoch or an lr change",
-        short="step back", footer="Back", footer_when=(DIVERGED,)),
-    Key("j", "row(1)", "Next row", "Phase walk or chain rule: the next row", palette=False),
+        short="step back", footer="Back", footer_when=(DIVERGED,), lesson=True),
+    Key("j", "row(1)", "Next row", "Phase walk or chain rule: the next row", palette=False,
+        lesson=True, view=True),
     Key("k", "row(-1)", "Previous row", "Phase walk or chain rule: the previous row",
-        palette=False),
+        palette=False, lesson=True, view=True),
     Key("p", "play", "Play / pause", "Epochs continuously; +/- speed", short="play/pause"),
     Key("plus,right_square_bracket", "speed(1)", "Faster", "More epochs per frame while "
         "playing", show="+/]", short="faster"),
     Key("minus,left_square_bracket", "speed(-1)", "Slower", "Fewer epochs per frame while "
         "playing", show="-/[", short="slower"),
     Key("less_than_sign", "lr(0.5)", "Halve the learning rate", "Live: the next update uses "
-        "it", show="<", short="halve lr", footer="Halve lr", footer_when=(DIVERGED,)),
+        "it", show="<", short="halve lr", footer="Halve lr", footer_when=(DIVERGED,),
+        lesson=True),
     Key("greater_than_sign", "lr(2)", "Double the learning rate", "Live: the next update uses "
-        "it", show=">", short="double lr"),
+        "it", show=">", short="double lr", lesson=True),
     Key("g", "gradcheck", "Gradient check", "Backprop's gradients vs finite differences",
-        short="gradient check"),
+        short="gradient check", lesson=True),
     Key("c", "settings", "Settings", "Data, network, loss, optimiser, seed, test share",
         short="settings"),
     Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output → "
         "chain rule → health (→ confusion matrix, with classes)",
-        short="dataset/network/output/chain rule/health"),
+        short="dataset/network/output/chain rule/health", lesson=True, view=True),
     Key("pagedown", "rows(1)", "Next rows of the dataset", "Dataset pane: the next page",
-        show="PgUp/PgDn/Home/End", short="dataset rows"),
-    Key("pageup", "rows(-1)", "Previous rows of the dataset", "Dataset pane: the page before"),
-    Key("home", "rows(0, 'home')", "First rows of the dataset", "Dataset pane: the first page"),
-    Key("end", "rows(0, 'end')", "Last rows of the dataset", "Dataset pane: the last page"),
+        show="PgUp/PgDn/Home/End", short="dataset rows", view=True),
+    Key("pageup", "rows(-1)", "Previous rows of the dataset", "Dataset pane: the page before",
+        view=True),
+    Key("home", "rows(0, 'home')", "First rows of the dataset", "Dataset pane: the first page",
+        view=True),
+    Key("end", "rows(0, 'end')", "Last rows of the dataset", "Dataset pane: the last page",
+        view=True),
     Key("up", "pick(0, -1)", "Previous weight", "Network pane: pick a weight", show="←→↑↓",
-        short="pick weight", palette=False),
-    Key("down", "pick(0, 1)", "Next weight", "Network pane: pick a weight", palette=False),
-    Key("left", "pick(-1, 0)", "Layer before", "Network pane: pick a weight", palette=False),
-    Key("right", "pick(1, 0)", "Layer after", "Network pane: pick a weight", palette=False),
+        short="pick weight", palette=False, view=True),
+    Key("down", "pick(0, 1)", "Next weight", "Network pane: pick a weight", palette=False,
+        view=True),
+    Key("left", "pick(-1, 0)", "Layer before", "Network pane: pick a weight", palette=False,
+        view=True),
+    Key("right", "pick(1, 0)", "Layer after", "Network pane: pick a weight", palette=False,
+        view=True),
     Key("e", "edit", "Edit the selected weight", "Network pane: arrows pick one",
         short="edit weight"),
     Key("w", "save_session", "Save the session", "A file that backprop --resume reopens",
@@ -102,6 +121,8 @@ KEYS: tuple[Key, ...] = (
     Key("x", "export", "Export", "The weights and loss history, or the session as a NumPy "
         "script, a notebook or a PyTorch script, in this folder",
         short="export: weights, history, code"),
+    Key("", "lessons", "Lessons…", "Choose a lesson: narrated steps on the live numbers, "
+        "with questions to answer before you step"),
     Key("question_mark", "help", "Help", "Every pane and key, and the six steps of backprop",
         show="?", short="help", footer="Help", scope=APP),
     Key("q", "quit", "Quit", "Leave the stepper", show="q/ctrl+c", short="quit", footer="Quit",
@@ -116,11 +137,14 @@ KEYS: tuple[Key, ...] = (
 
 
 def bindings(scope: str) -> list[Binding]:
-    """The BINDINGS of the app (APP) or of the main screen (MAIN)."""
+    """The BINDINGS of the app (APP) or of the main screen (MAIN); a command with no key
+    (the palette's alone) has none."""
+    from textual.binding import Binding
+
     return [Binding(k.keys, k.action, k.footer or k.title, show=bool(k.footer),
                     key_display=k.show.split("/")[0] if k.show else None,
                     tooltip=k.help, priority=k.priority)
-            for k in KEYS if k.scope == scope]
+            for k in KEYS if k.scope == scope and k.keys]
 
 
 def palette() -> list[Key]:
@@ -129,7 +153,9 @@ def palette() -> list[Key]:
 
 
 def palette_title(key: Key, run_epochs: int = 100) -> str:
-    """`Step one epoch (s)`: the title with the key that does the same."""
+    """`Step one epoch (s)`: the title with the key that does the same, if there is one."""
+    if not key.keys:
+        return key.title
     return f"{with_epochs(key.title, run_epochs)} ({key.display.replace('/', ' or ')})"
 
 
@@ -171,3 +197,32 @@ def help_keys(width: int = 78, run_epochs: int = 100) -> str:
 def _escape(text: str) -> str:
     """Rich markup reads `[` as the start of a tag."""
     return text.replace("[", r"\[")
+
+
+# Textual's names of the keys a lesson may use, as the character a learner types: a lesson
+# file writes `wait = "<"`, the pane says `press <`.
+CHARACTERS = {"less_than_sign": "<", "greater_than_sign": ">", "plus": "+", "minus": "-",
+              "left_square_bracket": "[", "right_square_bracket": "]"}
+
+
+def lesson_keys() -> dict[str, str]:
+    """The keys a lesson's `wait` and `do` may name, as typed (`s`, `<`), with the action
+    each performs (`step`, `lr(0.5)`). Space is not among them: in a lesson it goes on."""
+    out = {}
+    for k in KEYS:
+        if k.lesson:
+            for name in k.keys.split(","):
+                char = CHARACTERS.get(name, name)
+                if len(char) == 1 and char != " ":
+                    out[char] = k.action
+    return out
+
+
+def view_keys() -> set[str]:
+    """Textual's names of the keys that change only what is shown (free in a say step)."""
+    return {name for k in KEYS if k.view for name in k.keys.split(",")}
+
+
+def key_name(char: str) -> str:
+    """Textual's name of a key a lesson names by its character (`<` → less_than_sign)."""
+    return next((name for name, c in CHARACTERS.items() if c == char), char)

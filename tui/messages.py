@@ -13,6 +13,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from core.errors import UserError
+    from core.lessons.format import Lesson
     from core.maths.gradcheck import GradCheck
     from core.present.views import SessionView
     from core.training.session import Session
@@ -90,3 +91,11 @@ class SessionBuilt(Message):
     def __init__(self, session: Session | None, error: UserError | None) -> None:
         super().__init__()
         self.session, self.error = session, error
+
+
+class LessonReady(Message):
+    """A lesson chosen in the app passed its check (or failed it: the first problem)."""
+
+    def __init__(self, lesson: Lesson | None, error: str) -> None:
+        super().__init__()
+        self.lesson, self.error = lesson, error

@@ -5,7 +5,8 @@
 - the command line serve gives the app it starts per tab (`child_args`);
 - the model options `--resume` ignores, because the file decides the model (`given_model`);
 - the options section of the help screen (`help_text`);
-- the `Config` a command line asks for (`config_from`).
+- the `Config` a command line asks for (`config_from`), or a lesson's `setup` line
+  (`config_from_setup`: the model options, parsed exactly as the command line parses them).
 
 No Textual and no NumPy: the command line is read before either is loaded. The choices and
 limits come from `core.names`; the parsers are public and raise `OptionError` (a
@@ -15,6 +16,7 @@ limits come from `core.names`; the parsers are public and raise `OptionError` (a
 from __future__ import annotations
 
 import argparse
+import shlex
 import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
@@ -193,7 +195,9 @@ def _for_argparse(parse: Parser) -> Parser:
 # ---------------------------------------------------------------------------- the table
 
 APP, TRAIN, SERVE, CODE, GRAPH = "backprop", "train", "serve", "code", "graph"
-MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE, GRAPH)
+LESSON = "lesson"
+SETUP = "setup"  # a lesson file's `setup` line: the model options alone
+MODEL_COMMANDS = (APP, TRAIN, SERVE, CODE, GRAPH, SETUP)
 # Groups of options that describe the model (data, network, training): a Config's fields.
 MODEL_GROUPS = ("data", "model", "training")
 
@@ -221,6 +225,7 @@ class Option(NamedTuple):
     # The form's choices when the command line's differ: first the one meaning "not given"
     # (`detected`, `no`), then the values themselves.
     form_choices: tuple[str, ...] | None = None
+    positional: bool = False  # given without a flag (`backprop lesson NAME`); may be left out
 
     @property
     def model(self) -> bool:
@@ -339,7 +344,7 @@ OPTIONS: tuple[Option, ...] = (
            choices=names.MISSING, form="missing values",
            form_choices=("stop", *names.MISSING)),
     Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
-           "runs (default 100)", "training", commands=(APP, TRAIN, SERVE, CODE),
+           "runs (default 100)", "training", commands=(APP, TRAIN, SERVE, CODE, SETUP),
            parse=parse_int, metavar="N"),
     # a second run beside the first
     Option("compare", "--compare", "a second run, B: these options changed (quoted), the "
@@ -350,13 +355,25 @@ OPTIONS: tuple[Option, ...] = (
            default="A"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",
-           commands=(APP, SERVE), parse=int_in(1), metavar="N"),
+           commands=(APP, SERVE, LESSON), parse=int_in(1), metavar="N"),
+    Option("lesson", "--lesson", "open the stepper with a lesson: a built-in one's name (see "
+           "backprop lesson --list) or a lesson file; its setup decides the model", "lesson",
+           commands=(APP, SERVE), parse=parse_text, metavar="NAME|FILE.toml"),
     Option("resume", "--resume", "reopen a saved session file (code: write its program; "
            "graph: draw it where it stopped)", "session", commands=(APP, CODE, GRAPH),
            parse=parse_text, metavar="FILE"),
     Option("save_to", "--save-to", "where w saves the session (default: "
            "backprop-session-<YYYYmmdd-HHMMSS>.json in this folder)", "session",
-           commands=(APP,), parse=parse_text, metavar="FILE.json"),
+           commands=(APP, LESSON), parse=parse_text, metavar="FILE.json"),
+    # backprop lesson
+    Option("name", "NAME", "a built-in lesson's name or a lesson file (.toml) to open in the "
+           "stepper", "lesson", commands=(LESSON,), parse=parse_text,
+           metavar="NAME|FILE.toml", positional=True),
+    Option("list", "--list", "list the built-in lessons, name and title, one per line",
+           "lesson", commands=(LESSON,), switch=True, default=False),
+    Option("check", "--check", "check a lesson without running it: `ok: N steps`, or one "
+           "error line per problem (exit 2)", "lesson", commands=(LESSON,), parse=parse_text,
+           metavar="NAME|FILE"),
     # backprop train
     Option("log_every", "--log-every", "print the loss every N epochs (0 = silent; default "
            "100)", "output", commands=(TRAIN, CODE), parse=int_in(0, what=" (0 is silent)"),
@@ -393,7 +410,8 @@ OPTIONS: tuple[Option, ...] = (
 
 GROUP_TITLES = {"data": "data", "model": "model", "training": "training",
                 "compare": "two runs", "screen": "screen", "session": "session files",
-                "output": "output", "program": "program", "graph": "graph", "server": "server"}
+                "output": "output", "program": "program", "graph": "graph", "server": "server",
+                "lesson": "lesson"}
 
 
 def options_of(command: str) -> tuple[Option, ...]:
@@ -409,6 +427,10 @@ def add_options(parser: argparse.ArgumentParser, command: str) -> None:
         if o.group not in groups:
             groups[o.group] = parser.add_argument_group(GROUP_TITLES.get(o.group, o.group))
         g = groups[o.group]
+        if o.positional:
+            g.add_argument(o.name, nargs="?", default=o.default, help=o.help,
+                           metavar=o.metavar, type=_for_argparse(o.parse or parse_text))
+            continue
         flags = (o.short, o.flag) if o.short else (o.flag,)
         if o.switch:  # a model switch defaults to None: not given, as the others
             g.add_argument(*flags, dest=o.name, action="store_true", default=o.default,
@@ -439,6 +461,44 @@ def config_from(ns: argparse.Namespace):
         if o.repeat and o.name in given:
             given[o.name] = tuple(given[o.name])
     return Config(**given)
+
+
+class _SetupParser(argparse.ArgumentParser):
+    """A lesson's setup: a bad option is an OptionError for the lesson's checker to report
+    (with the file, the field), never an exit."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise OptionError(message)
+
+
+def config_from_setup(setup: str, folder=None):
+    """The Config a lesson's `setup` line asks for, read with the command line's own model
+    options. A `--data` or `--weights` file is looked for beside the lesson (`folder`)
+    first, so a lesson and its CSV travel together. OptionError names what is wrong."""
+    from pathlib import Path
+
+    try:
+        args = shlex.split(setup)
+    except ValueError as exc:
+        raise OptionError(f"cannot read {setup!r}: {exc}") from None
+    parser = _SetupParser(prog="setup", add_help=False, allow_abbrev=False)
+    add_options(parser, SETUP)
+    ns = parser.parse_args(args)
+    for name in ("data", "weights"):
+        value = getattr(ns, name, None)
+        if value and folder is not None and not Path(value).is_absolute() and \
+                (name == "weights" or value not in names.DATASETS) and \
+                (Path(folder) / value).exists():
+            setattr(ns, name, str(Path(folder) / value))
+    return config_from(ns)
+
+
+def use_config(ns: argparse.Namespace, config) -> None:
+    """Set the model options of `ns` to a Config's values, so that `config_from(ns)` gives
+    that Config back (a lesson's setup, opened as if typed on the command line)."""
+    for o in OPTIONS:
+        if o.model and hasattr(config, o.name):
+            setattr(ns, o.name, getattr(config, o.name))
 
 
 def given_model(ns: argparse.Namespace) -> list[str]:

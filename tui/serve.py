@@ -13,6 +13,7 @@ import errno
 import importlib.util
 import ipaddress
 import logging
+import os
 import shlex
 import socket
 import sys
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 import core
 from core.errors import UserError
 
-from .options import child_args, config_from
+from .options import OPTIONS, child_args, config_from
 
 TEMPLATES = Path(__file__).parent / "templates"
 TITLE = "backprop-stepper"
@@ -37,8 +38,8 @@ def serve(ns: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """
     del argv
     _check_installed()
-    command = app_command(ns)
     _check_model(ns)
+    command = app_command(ns)
     loopback = is_loopback(ns.host)  # resolves the name: a bad --host fails here, not later
     _check_bind(ns.host, ns.port)
     if not loopback:
@@ -62,7 +63,19 @@ def _check_installed() -> None:
 
 
 def _check_model(ns: argparse.Namespace) -> None:
-    """Open the session once here, so bad options are one line now, not a dead tab later."""
+    """Open the session once here, so bad options are one line now, not a dead tab later.
+    A lesson is checked instead (its setup decides the model), and a lesson file is named
+    by its full path, so each tab's app finds it wherever it runs."""
+    if ns.lesson:
+        from .lesson import take_lesson
+
+        take_lesson(ns)
+        if os.path.isfile(ns.lesson):
+            ns.lesson = os.path.abspath(ns.lesson)
+        for o in OPTIONS:  # the tabs open the lesson; it alone decides the model
+            if o.model:
+                setattr(ns, o.name, None)
+        return
     core.open_session(config_from(ns))
 
 

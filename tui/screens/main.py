@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, BindingType
 from textual.containers import Grid
@@ -24,7 +24,15 @@ from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import get_current_worker
 
 from .. import commands
-from ..messages import CodeWritten, GradChecked, RunFinished, RunProgress, SessionSaved
+from ..commands import TOP_CYCLE
+from ..messages import (
+    CodeWritten,
+    GradChecked,
+    LessonReady,
+    RunFinished,
+    RunProgress,
+    SessionSaved,
+)
 from ..phasewalk import marks_for
 from ..stepper import PLAY_FPS, Job, JobKind, Outcome, Stepper
 from ..widgets.dataset import DatasetPane
@@ -36,10 +44,12 @@ from ..widgets.status import StatusBar
 from ..widgets.textstyles import TextStyled, TextStyles
 
 if TYPE_CHECKING:
+    from core.lessons.format import Lesson
     from core.present.views import SessionView
     from core.training.compare import Comparison
     from core.training.session import Session
 
+    from ..lesson import LessonRun
     from ..widgets.chain import ChainPane
     from ..widgets.formula import FormulaPane
     from ..widgets.network import NetworkPane, Selection
@@ -51,8 +61,9 @@ if TYPE_CHECKING:
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 WIDE_WIDTH, WIDE_HEIGHT = 120, 36  # from here: two columns, every intermediate shown
-# What `v` puts on top, in turn (the confusion matrix only when the data has classes).
-TOP_CYCLE = ("dataset", "network", "output", "chain", "health", "confusion")
+# The rows a top pane keeps for the weights, gradients and loss panes (they keep 8 for
+# those, the status line and the footer), which a lesson hides beneath it at 80×24.
+FREED_BELOW = 6
 
 
 class MainScreen(Screen[None]):
@@ -61,10 +72,15 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = commands.bindings(commands.MAIN)
 
-    def __init__(self, stepper: Stepper) -> None:
+    def __init__(self, stepper: Stepper, lesson: Lesson | None = None) -> None:
         super().__init__()
         self.stepper = stepper
         self.view: SessionView | None = None
+        self.lesson: LessonRun | None = None  # the lesson open in the top slot, if any
+        self._lesson_to_open = lesson  # opened with the session
+        self._lesson_key = False  # a lesson key is being performed: let its action run
+        self._lesson_entered = -1  # the lesson step whose setup and view were last applied
+        self._lesson_fresh = False  # the lesson opens its own session (chosen in the app)
         self._walk_return = "dataset"  # the top pane to put back when a phase walk ends
         self._play_timer: Timer | None = None
         # (running, diverged, comparing) the footer was drawn for
@@ -90,6 +106,7 @@ class MainScreen(Screen[None]):
         self._fit_to(self.size.width, self.size.height)
         if self.stepper.session is not None:
             self.show()
+            self._open_pending_lesson()
 
     def add_text_styles(self) -> None:
         """Mount TextStyles, once, on Ready: the first frame draws the numbers without
@@ -140,11 +157,17 @@ class MainScreen(Screen[None]):
                 f"characters and this one is {width}×{height}.\n\nq quits.")
 
     def show_top(self, pane_id: str) -> None:
-        """Put one of the top slot's panes on screen (they all keep drawing the latest view)."""
+        """Put one of the top slot's panes on screen (they all keep drawing the latest view).
+        With a lesson open the lesson holds the top slot, and the pane takes the place of
+        the weights, gradients and loss, which `panes` puts back."""
+        if pane_id == "panes":
+            self.set_class(False, "-lesson-top")
+            return
         self._add_top_panes()
         if pane_id == "chain":  # the chain rule marks (or shows) the picked weight's paths
             self._chain.pick(self._network.selected.node_id)
         self.query_one("#top", ContentSwitcher).current = pane_id
+        self.set_class(self.lesson is not None, "-lesson-top")
 
     @property
     def _formula(self) -> FormulaPane:
@@ -164,6 +187,10 @@ class MainScreen(Screen[None]):
 
     @property
     def top(self) -> str | None:
+        """The pane in the top slot; `panes` while a lesson shows the weights, gradients and
+        loss panes beneath it instead."""
+        if self.lesson is not None and not self.has_class("-lesson-top"):
+            return "panes"
         return self.query_one("#top", ContentSwitcher).current
 
     # ------------------------------------------------------------------ drawing
@@ -173,6 +200,7 @@ class MainScreen(Screen[None]):
         self.add_text_styles()  # done on Ready; the numbers' colours are in TextStyles
         self.stepper.open(session)
         self.show(view, "; ".join(filter(None, (note, *view.notices))))
+        self._open_pending_lesson()
 
     def show(self, view: SessionView | None = None, note: str = "") -> None:
         """Freeze the session into one view (unless a worker sent one) and draw it once."""
@@ -185,6 +213,8 @@ class MainScreen(Screen[None]):
         self.query_one(StatusBar).show(view, self.stepper.progress, note, walking,
                                        self.stepper.play_text() if self.stepper.playing else "")
         self._sync_footer()
+        if self.lesson is not None:
+            self._show_lesson()
 
     def note(self, note: str) -> None:
         """A one-line remark in the status line (kept until the next action)."""
@@ -270,10 +300,13 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ the footer
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer shows `escape Stop run` only while a run can be stopped."""
+        """The footer shows `escape Stop run` only while a run can be stopped. In a lesson
+        the session changes only by the lesson's own keys (not by the palette or a click on
+        the footer), so the keys that change it leave the footer."""
         if action == "stop":
             return self.stepper.running
-        return True
+        lesson = self.lesson
+        return lesson is None or self._lesson_key or not lesson.blocks(action)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -394,8 +427,11 @@ class MainScreen(Screen[None]):
     def action_cycle_top(self) -> None:
         """`v`: the top slot shows the dataset, the network, the learned output, the chain
         rule on one row, training health, then (when the data has classes) the confusion
-        matrix."""
+        matrix; in a lesson, beneath the lesson, they take turns with the weights, gradients
+        and loss panes."""
         cycle = TOP_CYCLE if self.view is not None and self.view.classes else TOP_CYCLE[:-1]
+        if self.lesson is not None:
+            cycle = ("panes", *cycle)
         current = self.top if self.top in cycle else cycle[-1]
         self.show_top(cycle[(cycle.index(current) + 1) % len(cycle)])
 
@@ -442,6 +478,170 @@ class MainScreen(Screen[None]):
             session.config, session.base_lr, lambda lr: self._form(self.stepper.set_lr(lr)),
             lambda new: self._form(self.stepper.use(new)),
             title="run A" if self.stepper.pair is not None else ""))
+
+    # ------------------------------------------------------------------ lessons
+
+    def action_lessons(self) -> None:
+        """The palette's "Lessons…": choose a built-in lesson; it opens on its own session."""
+        from .lessons import LessonChooser
+
+        self.app.push_screen(LessonChooser(), self._chosen_lesson)
+
+    def _chosen_lesson(self, name: str | None) -> None:
+        if name:
+            self.note(f"opening the lesson {name}…")
+            self._lesson_in_thread(name)
+
+    @work(thread=True, exclusive=True, group="lesson")
+    def _lesson_in_thread(self, name: str) -> None:
+        """Check the lesson (it runs it headless), off the UI thread."""
+        from core.lessons.format import LessonError
+
+        from ..lesson import open_checked
+
+        try:
+            lesson, _ = open_checked(name)
+        except LessonError as exc:
+            self.post_message(LessonReady(None, str(exc.problems[0])))
+            return
+        self.post_message(LessonReady(lesson, ""))
+
+    def on_lesson_ready(self, message: LessonReady) -> None:
+        if message.lesson is None:
+            self.do(Outcome(bell=True, message=("No lesson", message.error, "error")))
+        elif not self.stepper.idle:
+            self.do(Outcome(bell=True, note="stop the run first (r or escape), then choose "
+                            "the lesson again"))
+        else:
+            self.start_lesson(message.lesson, fresh=True)
+
+    def _open_pending_lesson(self) -> None:
+        lesson, self._lesson_to_open = self._lesson_to_open, None
+        if lesson is not None:
+            self.start_lesson(lesson)
+
+    def start_lesson(self, lesson: Lesson, fresh: bool = False) -> None:
+        """Open `lesson` at its first step in the top slot; `fresh`: on a new session from
+        its setup (the command line opened the app on it already). Reopened, it starts over."""
+        from ..lesson import LessonRun
+        from ..widgets.lesson import LessonPane
+
+        if self.lesson is not None:
+            self.close_lesson(note="")
+        self.lesson = LessonRun(lesson)
+        self._lesson_entered, self._lesson_fresh = -1, fresh
+        pane = LessonPane(id="lesson")
+        pane.view = self.view
+        self.query_one("#body", Grid).mount(pane, before=self.query_one("#top"))
+        self.add_class("-lesson")
+        self.show_top("panes")
+        self.refresh_bindings()
+        self._enter_step()
+        self.show(note=f"lesson: {lesson.title}")
+
+    def close_lesson(self, note: str = "← left the lesson; the stepper stays") -> None:
+        """Close the lesson pane; the session and every other pane stay as they are."""
+        if self.lesson is None:
+            return
+        self.lesson = None
+        self.query("#lesson").remove()
+        self.remove_class("-lesson", "-lesson-top")
+        self._make_room()
+        self.refresh_bindings()
+        self.show(note=note)
+
+    def _enter_step(self) -> None:
+        """The lesson reached a step: open its setup's session (the first step opens the
+        lesson's own when started from the app), and show its view."""
+        lesson = self.lesson
+        if lesson is None or self._lesson_entered == lesson.at:
+            return
+        first = self._lesson_entered < 0
+        self._lesson_entered = lesson.at
+        setup = lesson.step.setup or (lesson.lesson.setup if first and self._lesson_fresh
+                                      else None)
+        if setup is not None:
+            from ..lesson import open_setup
+
+            session, epochs = open_setup(lesson.lesson, lesson.step.setup)
+            self.stepper.use(session)
+            self.stepper.run_epochs = epochs
+        if lesson.step.view is not None:
+            self.show_top(lesson.step.view)
+        elif setup is not None:
+            self.show_top("panes")
+
+    def _show_lesson(self) -> None:
+        """Draw the lesson's page: filled from the session when no job owns it; a
+        prediction whose `do` has finished is judged first."""
+        lesson = self.lesson
+        assert lesson is not None
+        session = self.stepper.session if self.stepper.idle else None
+        if lesson.pending is not None and session is not None:
+            lesson.judge(session)
+        for pane in self.query("#lesson"):
+            pane.show_page(lesson.page(session))  # type: ignore[attr-defined]
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """The top slot's panes size themselves to the screen, keeping rows for the panes
+        below: with a lesson above them they plan for the rows it takes. At 80×24 the pane
+        below a lesson stands in for the panes below, so their rows (all but the status
+        line, the footer and two borders) are its own."""
+        lessons = self.query("#lesson")
+        rows = 0
+        if lessons and self.lesson is not None:
+            pane = lessons.first()
+            rows = pane.wanted_height(self.size.width - 2, self.size.height) + 2  # type: ignore[attr-defined]
+            if not self.has_class("-wide"):
+                rows = max(rows - FREED_BELOW, 0)
+        for pane in self.query_one("#top", ContentSwitcher).query(Pane):
+            if pane.above != rows:
+                pane.above = rows
+                if pane.display and pane.body.is_mounted:
+                    pane.body.refresh(layout=True)
+
+    async def on_key(self, event: events.Key) -> None:
+        """While a lesson is open every key goes to it first: it takes answers, advances,
+        refuses what would change the session, and passes on the rest."""
+        lesson = self.lesson
+        if lesson is None or self.app.screen is not self:
+            return
+        reaction = lesson.key(event.key, event.character, self.stepper.running)
+        if not reaction.consume:
+            return
+        event.stop()
+        event.prevent_default()
+        if reaction.bell:
+            self.app.bell()
+        if reaction.leave:
+            self.close_lesson(note=reaction.note or "← left the lesson; the stepper stays")
+            return
+        if reaction.perform is not None:
+            await self._perform_lesson_key(reaction.perform)
+        if self.lesson is None:
+            return
+        entered = self._lesson_entered
+        self._enter_step()
+        if self._lesson_entered != entered:
+            self.show(note=reaction.note or "")
+        else:
+            if reaction.note is not None:
+                self.note(reaction.note)
+            self._show_lesson()
+
+    async def _perform_lesson_key(self, key: str) -> None:
+        """A wait step's key, or a prediction's `do`: the key's own action, as if pressed
+        outside the lesson (its redraw draws the lesson's next step)."""
+        assert self.lesson is not None
+        action = self.lesson.keys[key]
+        self._lesson_key = True
+        try:
+            await self.run_action(action)
+        finally:
+            self._lesson_key = False
+        if self.lesson is not None:
+            self.lesson.performed()
 
     # ------------------------------------------------------------------ workers
 

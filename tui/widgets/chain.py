@@ -136,7 +136,7 @@ class ChainPane(Pane):
         """Lines for nodes at the pane's present size (for the focus decision)."""
         if not self.is_mounted or not self.screen.size.height:
             return 11
-        return max(self._height_cap(self.screen.size.height) - 3, 1) * \
+        return max(self._height_cap(self.screen.size.height - self.above) - 3, 1) * \
             self._columns_for(self.screen.size.width - 2, 14)
 
     @staticmethod

@@ -38,7 +38,7 @@ class PaneBody(Widget):
         self.pane = pane
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return self.pane.wanted_height(width, viewport.height)
+        return self.pane.wanted_height(width, viewport.height - self.pane.above)
 
     def render(self) -> Text:
         return self.pane.draw(self.size.width, self.size.height)
@@ -58,6 +58,9 @@ class Pane(TextStyled, Widget):
         self.border_title = self.TITLE
         self._base_title = self.TITLE  # the title without the run it is of
         self.marks: dict[str, str] = {}  # name → "read" / "written" during a phase walk
+        # Screen rows taken above this pane beyond the usual (a lesson over the top slot):
+        # a pane that sizes itself to the screen plans for that many fewer.
+        self.above = 0
 
     def compose(self) -> ComposeResult:
         yield self.body
