@@ -28,11 +28,13 @@ from textual.screen import Screen
 
 import core
 from core import names
+from core.config import defaults_notice
 from core.errors import UserError
 
 from . import commands
 from .messages import OpenFailed, SessionOpened
 from .options import config_from, given_model
+from .ordered import KeysInOrder
 from .screens.main import MainScreen
 from .stepper import RUN_EPOCHS, SYNC_WORK, Stepper
 from .terminal import (
@@ -48,7 +50,7 @@ from .terminal import (
 if TYPE_CHECKING:
     from core.training.session import Session
 
-class BackpropApp(App[None]):
+class BackpropApp(KeysInOrder, App[None]):
     """Dataset, weights, gradients and loss of one training session, stepped by keys."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -58,7 +60,7 @@ class BackpropApp(App[None]):
     def __init__(self, session: Session | None = None,
                  opener: Callable[[], Session] | None = None, *, sync_work: int = SYNC_WORK,
                  run_epochs: int = RUN_EPOCHS, save_to: str | None = None,
-                 open_note: str = "") -> None:
+                 open_note: str = "", notice: str = "") -> None:
         """Give a ready `session` (tests, snapshots), or an `opener` that builds one after
         the first frame (the `backprop` command, so NumPy does not delay that frame)."""
         super().__init__()
@@ -67,6 +69,7 @@ class BackpropApp(App[None]):
         self.startup_error: UserError | None = None
         self._opener = opener
         self._open_note = open_note  # shown in the status line once the session is open
+        self._notice = notice  # what a dataset's defaults set: a notification once on screen
         self._leaving = False
 
     def get_default_screen(self) -> Screen:
@@ -89,6 +92,8 @@ class BackpropApp(App[None]):
         the command line for start-up, runs again."""
         gc.enable()
         self.main.add_text_styles()
+        if self._notice:
+            self.notify(self._notice, timeout=8)
         if self.stepper.session is None and self._opener is not None:
             self._open_in_thread(self._opener)
 
@@ -178,8 +183,9 @@ def run_app(ns: argparse.Namespace) -> int:
     # after the first frame, in a thread, with the app already on screen.
     builtin = not ns.resume and (ns.data is None or ns.data in names.DATASETS)
     session = open_from_args(ns) if builtin else None
+    notice = defaults_notice(config_from(ns), session.config) if session is not None else ""
     app = BackpropApp(session, opener=partial(open_from_args, ns), save_to=ns.save_to,
-                      open_note=note,
+                      open_note=note, notice=notice,
                       run_epochs=ns.epochs if ns.epochs and not ns.resume else RUN_EPOCHS)
     app.run()
     if app.startup_error is not None:

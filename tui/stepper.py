@@ -43,6 +43,10 @@ PROGRESS_HZ = 5
 # about 4 KB, so 8 frames/s send about 31 KB/s (bench/bandwidth.py).
 PLAY_SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 PLAY_FPS = 8.0
+# Sessions a reset or the settings form replaced, kept for `b`: how many, and the undo budget
+# each keeps while put aside (the one in use keeps the whole budget).
+EARLIER = 4
+EARLIER_BUDGET = 32 * 2**20
 
 
 class Busy(enum.Enum):
@@ -64,6 +68,14 @@ class Job(NamedTuple):
     fmt: str = ""  # "code": the program's format
 
 
+class Earlier(NamedTuple):
+    """A session a reset or the settings form replaced, for `b` to return to."""
+
+    session: Session
+    what: str  # what replaced it: "new seed", "restart", "settings"
+    unsaved: bool  # it had progress no file holds
+
+
 class Outcome(NamedTuple):
     """What the screen does after an operation."""
 
@@ -74,6 +86,7 @@ class Outcome(NamedTuple):
     error: str | None = None  # a refusal for a form to show beside its field
     check: GradCheck | None = None  # a gradient check done at once, to show
     message: tuple[str, str, str] | None = None  # a notification: (title, text, severity)
+    quit: bool = False  # leave the app
 
 
 NOTHING = Outcome()
@@ -100,6 +113,9 @@ class Stepper:
         self.progress: tuple[int, int] | None = None  # (done, total) of a threaded run
         self._lr_pending = 1.0  # `<`/`>` pressed while a frame of play runs in a thread
         self._stop = threading.Event()
+        self.earlier: list[Earlier] = []  # newest last
+        # the session as it opened or was last saved: anything else is progress to lose
+        self._clean: tuple | None = self._fingerprint()
 
     # ------------------------------------------------------------------ asking
 
@@ -145,12 +161,48 @@ class Stepper:
 
     # ------------------------------------------------------------------ opening
 
-    def open(self, session: Session) -> None:
-        """A new session (at start-up, or from the settings form): nothing of the old one's
-        walk or play carries over."""
+    def open(self, session: Session, unsaved: bool = False) -> None:
+        """A new session (at start-up, a reset, the settings form): nothing of the old one's
+        walk or play carries over. As it opens it has nothing to lose, unless `unsaved` says
+        it comes back with progress no file holds."""
         self.session = session
         self.walk = None
         self.pause()
+        self._clean = None if unsaved else self._fingerprint()
+
+    def _put_aside(self, what: str) -> None:
+        """Keep the session in use for `b`, with a smaller undo budget, before another
+        replaces it."""
+        assert self.session is not None
+        self.session.keep_less(EARLIER_BUDGET)
+        self.earlier.append(Earlier(self.session, what, self.unsaved_here))
+        del self.earlier[:-EARLIER]
+
+    def _fingerprint(self) -> tuple | None:
+        s = self.session
+        if s is None:
+            return None
+        return (id(s), s.t, s.lr, tuple(s.hand_changes or ()), hash(s.net.flat.tobytes()))
+
+    @property
+    def unsaved_here(self) -> bool:
+        """The session in use has changed since it opened or was last saved."""
+        return self.session is not None and self._fingerprint() != self._clean
+
+    @property
+    def unsaved(self) -> bool:
+        """Progress no file holds: here, or in a session put aside that `b` returns to."""
+        return self.unsaved_here or any(e.unsaved for e in self.earlier)
+
+    def quit(self, asked: bool) -> Outcome:
+        """`q`: leave at once when nothing would be lost, or when the question was asked
+        (`asked`: it is still on screen); else ask once."""
+        if asked or not self.unsaved:
+            self.stop()
+            return Outcome(quit=True)
+        if self.unsaved_here:
+            return Outcome(bell=True, note="unsaved: q again quits, w saves")
+        return Outcome(bell=True, note="unsaved: b goes back, q again quits")
 
     # ------------------------------------------------------------------ training
 
@@ -235,22 +287,41 @@ class Stepper:
     # ------------------------------------------------------------------ starting over
 
     def reset(self) -> Outcome:
-        """`n`: a new random seed, new starting weights, epoch 0 (the lr stays)."""
-        return self._start_over(lambda s: s.reset(), "new seed")
-
-    def restart(self) -> Outcome:
-        """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
-        return self._start_over(lambda s: s.restart(), "restarted, same weights")
-
-    def _start_over(self, how: Callable[[Session], None], what: str) -> Outcome:
+        """`n`: a new random seed, new starting weights, epoch 0 (the lr stays). Preset or
+        file weights give way to drawn ones, and the note says so."""
         refused = self._refusal()
         if refused is not None:
             return refused
         assert self.session is not None
-        self.pause()
-        self.walk = None
-        how(self.session)
-        return Outcome(redraw=True, note=f"← {what}; lr {short(self.session.lr, 6)} kept")
+        given = not self.session.uses_seed and self.session.config.preset is not None
+        new = self.session.fresh()
+        new.reset()
+        if given:
+            return self._start_over(new, "new seed", f"← left the "
+                                    f"{self.session.config.preset}'s weights · b undoes")
+        return self._start_over(new, "new seed", "← new seed (lr kept) · b undoes")
+
+    def restart(self) -> Outcome:
+        """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        return self._start_over(self.session.fresh(), "restart",
+                                "← restarted (lr kept) · b undoes")
+
+    def _start_over(self, new: Session, what: str, note: str) -> Outcome:
+        """Put the session in use aside for `b` and carry on in `new`."""
+        self._put_aside(what)
+        self.open(new)
+        return Outcome(redraw=True, note=note)
+
+    def _back_to_earlier(self) -> Outcome:
+        """`b` at the start of a session that a reset or the settings form opened: back to
+        the session it replaced, as it was (epoch, weights, settings, history)."""
+        earlier = self.earlier.pop()
+        self.open(earlier.session, unsaved=earlier.unsaved)
+        return Outcome(redraw=True, note=f"← {earlier.what} undone")
 
     # ------------------------------------------------------------------ going back
 
@@ -272,6 +343,8 @@ class Stepper:
             return self._back_from_divergence()
         lr = session.lr
         if not session.undo():
+            if self.earlier:
+                return self._back_to_earlier()
             note = "nothing older is kept" if session.epoch else "at the start already"
             return Outcome(bell=True, note=note)
         if session.lr != lr:
@@ -455,8 +528,10 @@ class Stepper:
         refused = self._form_refusal()
         if refused is not None:
             return refused
+        self._put_aside("settings")
         self.open(session)
-        return Outcome(redraw=True, note="; ".join(("← applied", *session.dataset.notices)))
+        return Outcome(redraw=True, note="; ".join(("← applied · b undoes",
+                                                    *session.dataset.notices)))
 
     # ------------------------------------------------------------------ the gradient check
 
@@ -496,7 +571,10 @@ class Stepper:
             self.busy = Busy.SAVING
             epochs = len(self.session.history)
             return Outcome(job=Job("save", path=path), note=f"saving {epochs} epochs to {path}…")
-        return self.saved(path, self.save_job(path))
+        error = self.save_job(path)
+        if error is None:
+            self._clean = self._fingerprint()
+        return self.saved(path, error)
 
     def save_job(self, path: str) -> UserError | None:
         """Write the session; in a thread for a long history. A user's error is returned,
@@ -510,6 +588,8 @@ class Stepper:
 
     def finish_save(self, path: str, error: UserError | None) -> Outcome:
         self.busy = Busy.IDLE
+        if error is None:
+            self._clean = self._fingerprint()
         saved = self.saved(path, error)
         return Outcome(note="", bell=saved.bell, message=saved.message)
 

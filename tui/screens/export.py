@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from core.names import CODE_DESCRIPTIONS
 
-from . import CSS
+from . import CSS, Frame
 
 # key → (what is written, in words): "weights" or one of the code formats
 CHOICES = {
@@ -40,7 +40,7 @@ class ExportScreen(ModalScreen[str | None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="export-box") as box:
+        with Frame(), VerticalScroll(id="export-box") as box:
             box.border_title = "Export into this folder"
             box.border_subtitle = "escape cancels"
             lines = [f" [b]{key}[/b]  {words}" for key, (_, words) in CHOICES.items()]

@@ -17,18 +17,20 @@ from core.names import UNDO_BUDGET
 
 from ..commands import help_keys
 from ..options import help_text as options_help
-from . import CSS
+from . import CSS, Frame
 
 PANES = """\
 [b]PANES[/b]
  [b]Status[/b]     epochs done · seed (repeats a run) · lr · network · optimiser
  [b]Dataset[/b]    each row raw (normalised); predicted / target in its own units
- [b]Weights[/b]    W1 (2×2), b1 (1×2), W2, b2; ▲ rose ▼ fell in the last update
- [b]Gradients[/b]  dW, db of the last update; deltas and forward pass if room
+ [b]Weights[/b]    W1 (2×2), b1, W2, b2; ▲ rose ▼ fell in the update to here
+ [b]Gradients[/b]  dW, db of that update (epoch N−1's at epoch N); more if room
  [b]Loss[/b]       loss now, best so far, last change; a chart of every epoch
  [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −
  [b]Output[/b]     (v v) ŷ over the inputs; ● ○ training rows, ◆ ◇ held-out rows
- [b]Confusion[/b]  (v v v, with classes) true class × predicted class, and accuracy"""
+ [b]Confusion[/b]  (v v v, with classes) true × predicted class, and accuracy
+ [b]Numbers[/b]    4 significant digits (0.5348, 1.712e-5); gradients signed
+ [b]Paging[/b]     a pane too small for its numbers pages: m, its next page"""
 
 STEPS = """\
 [b]THE NOTEBOOK'S SIX STEPS OF BACKPROP, AND WHERE YOU SEE THEM[/b]
@@ -78,7 +80,7 @@ class HelpScreen(ModalScreen[None]):
         self.undo_depth, self.run_epochs = undo_depth, run_epochs
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box") as box:
+        with Frame(), VerticalScroll(id="help-box") as box:
             box.border_title = "Help: backprop-stepper"
             box.border_subtitle = "escape closes"
             yield Static(help_text(self.undo_depth, self.run_epochs), id="help-text")

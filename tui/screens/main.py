@@ -28,17 +28,18 @@ from ..messages import CodeWritten, GradChecked, RunFinished, RunProgress, Sessi
 from ..phasewalk import marks_for
 from ..stepper import PLAY_FPS, Job, Outcome, Stepper
 from ..widgets.dataset import DatasetPane
-from ..widgets.gradients import GradientsPane
+from ..widgets.gradients import GradientsPane, Walked
 from ..widgets.loss import LossPane
-from ..widgets.pane import Pane
+from ..widgets.pane import Paged, Pane
 from ..widgets.params import ParamsPane
-from ..widgets.status import StatusBar
+from ..widgets.status import StatusBar, Walking
 from ..widgets.textstyles import TextStyled, TextStyles
 
 if TYPE_CHECKING:
     from core.present.views import SessionView
     from core.training.session import Session
 
+    from ..phasewalk import PhaseWalk
     from ..widgets.formula import FormulaPane
     from ..widgets.network import NetworkPane, Selection
     from .gradcheck import GradCheckScreen
@@ -63,7 +64,10 @@ class MainScreen(Screen[None]):
         self.view: SessionView | None = None
         self._walk_return = "dataset"  # the top pane to put back when a phase walk ends
         self._play_timer: Timer | None = None
-        self._footer_state = (False, False)  # (running, diverged) the footer was drawn for
+        # (running, diverged, a pane pages) the footer was drawn for
+        self._footer_state = (False, False, False)
+        self._asking_quit = False  # the status line asks whether to quit
+        self._quit_asked = False  # ... and did when the key being handled was pressed
 
     # ------------------------------------------------------------------ layout
 
@@ -119,6 +123,16 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event) -> None:
         self._fit_to(event.size.width, event.size.height)
+        self.query_one(StatusBar).clear_note()
+
+    def on_key(self, event) -> None:
+        """Every key is the next action: it ends the status line's note (before the key's
+        own action, which may set a new one). The quit question counts as asked only while
+        it is on screen."""
+        status = self.query_one(StatusBar)
+        self._quit_asked = self._asking_quit and bool(status.note)
+        self._asking_quit = False
+        status.clear_note()
 
     def _fit_to(self, width: int, height: int) -> None:
         """Below the minimum size the panes would overlap; say so instead."""
@@ -162,9 +176,11 @@ class MainScreen(Screen[None]):
         if view is None:
             view = self.stepper.view()
         self.view = view
+        walk = self.stepper.sync_walk(view)
+        self.query_one(GradientsPane).walked = Walked.of(walk)
         for pane in self.query(Pane):
             pane.show(view)
-        walking = self._show_walk(view)
+        walking = self._show_walk(walk)
         self.query_one(StatusBar).show(view, self.stepper.progress, note, walking,
                                        self.stepper.play_text() if self.stepper.playing else "")
         self._sync_footer()
@@ -174,11 +190,10 @@ class MainScreen(Screen[None]):
         status = self.query_one(StatusBar)
         status.show(self.view, self.stepper.progress, note, status.walking, status.playing)
 
-    def _show_walk(self, view: SessionView) -> tuple[int, int] | None:
-        """Mark what the walked phase reads and writes, show its formula in the top slot
-        and its update in the gradients pane; put the top slot back when the walk ends.
-        Returns the (epoch, batch) the status line should name while walking."""
-        walk = self.stepper.sync_walk(view)
+    def _show_walk(self, walk: PhaseWalk | None) -> Walking | None:
+        """Mark what the walked phase reads and writes and show its formula in the top
+        slot (the gradients pane shows the walked update, as far as it has got); put the
+        top slot back when the walk ends. Returns what the status line says while walking."""
         phase = walk.phase if walk is not None else None
         for pane in self.query(Pane):
             pane.set_marks(marks_for(pane.id, phase))
@@ -190,16 +205,15 @@ class MainScreen(Screen[None]):
         if self.top != "formula":
             self._walk_return = self.top or "dataset"
             self.show_top("formula")
-        if view.last is not walk.record and walk.phase.step >= 3:
-            # backprop has begun: the gradients pane shows the update being walked (before
-            # that it keeps the last update's, so nothing appears before it is computed)
-            self.query_one(GradientsPane).show(replace(view, last=walk.record))
         self._formula.show_walk(walk)
         rec = walk.record
-        return (rec.epoch, rec.batch) if rec.batches > 1 else None
+        return Walking(rec.epoch, rec.batch, walk.committed)
 
     def do(self, outcome: Outcome) -> None:
         """Carry out what a stepper operation asks of the screen."""
+        if outcome.quit:
+            self.app.exit()
+            return
         if outcome.bell:
             self.app.bell()
         if outcome.message is not None:
@@ -222,10 +236,17 @@ class MainScreen(Screen[None]):
     def _sync_footer(self) -> None:
         """The footer's keys depend on whether a run can be stopped and whether training
         diverged: redraw it when either changes (not on every step: it costs a frame)."""
-        state = (self.stepper.running, self.stepper.diverged)
+        state = (self.stepper.running, self.stepper.diverged, self._paging)
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()
+
+    @property
+    def _paging(self) -> bool:
+        return any(pane.pages > 1 for pane in self.query(Pane) if pane.display)
+
+    def on_paged(self, _message: Paged) -> None:
+        self._sync_footer()
 
     def _form(self, outcome: Outcome) -> str | None:
         """A form's change: done (None, the form closes) or refused (the form says why)."""
@@ -258,15 +279,25 @@ class MainScreen(Screen[None]):
             return self.stepper.running
         return True
 
+    def action_next_page(self) -> None:
+        """`m`: the next page of every pane too small for its numbers."""
+        if not any([pane.next_page() for pane in self.query(Pane) if pane.display]):
+            self.do(Outcome(note="every number is on screen: nothing to page"))
+
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The footer's keys for the state training is in: after a divergence it offers
         the way back (b, <) instead of keys that cannot train; `r` names its epochs."""
         state = commands.DIVERGED if self.stepper.diverged else commands.NORMAL
+        paging = self._footer_state[2]
         out = {}
         for key, active in super().active_bindings.items():
             binding = active.binding
             shows = commands.footer_shows(binding.key, binding.action, state)
+            if binding.action == "next_page":
+                shows = paging
+            elif binding.action == "toggle_log" and paging:
+                shows = False  # room for `m`: the log key is in the help and the palette
             if shows is not None:
                 label = binding.description
                 if binding.action == "run":
@@ -279,6 +310,12 @@ class MainScreen(Screen[None]):
 
     def action_step(self) -> None:
         self.do(self.stepper.step())
+
+    def action_request_quit(self) -> None:
+        """`q`: quits, unless progress would be lost; then it asks once (q again quits)."""
+        outcome = self.stepper.quit(self._quit_asked)
+        self.do(outcome)
+        self._asking_quit = not outcome.quit
 
     def action_run(self) -> None:
         self.do(self.stepper.run())
@@ -352,7 +389,11 @@ class MainScreen(Screen[None]):
     def action_pick(self, d_layer: int, d_item: int) -> None:
         """Arrows, while the network pane shows: select a weight or bias."""
         if self.top == "network":
-            self._network.move(d_layer, d_item)
+            sel = self._network.move(d_layer, d_item)
+            params = self.query_one(ParamsPane)
+            if sel is not None:
+                params.pick = (f"{sel.kind}{sel.layer + 1}", sel.i, sel.j)  # kept in view
+                params.body.refresh()
 
     def action_edit(self) -> None:
         """`e`: type a new value for the selected weight; `b` undoes the edit."""

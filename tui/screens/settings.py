@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -31,7 +31,8 @@ from core.errors import UserError
 
 from ..messages import ChoiceChanged, SessionBuilt
 from ..options import Option, form_options, form_text, parse_float
-from . import CSS
+from ..ordered import actions
+from . import CSS, Frame
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -74,11 +75,15 @@ class Choice(Widget, can_focus=True):
         if event.character and event.character.isprintable() and len(event.character) == 1:
             event.stop()
             event.prevent_default()
-            for k in range(1, len(self.choices) + 1):
-                i = (self.index + k) % len(self.choices)
-                if self.choices[i].startswith(event.character.lower()):
-                    self._pick(i)
-                    return
+            self.jump(event.character)
+
+    def jump(self, letter: str) -> None:
+        """The next value starting with `letter`."""
+        for k in range(1, len(self.choices) + 1):
+            i = (self.index + k) % len(self.choices)
+            if self.choices[i].startswith(letter.lower()):
+                self._pick(i)
+                return
 
     def render(self) -> Text:
         return Text(f"◀ {self.value} ▶")
@@ -117,9 +122,10 @@ class SettingsScreen(ModalScreen[None]):
         self.initial = {f.name: f.show_form(lr if f.name == "lr" else getattr(config, f.name))
                         for f in self.fields}
         self.busy = False
+        self._filled_for = self.initial["data"]  # the dataset the fields were filled for
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="settings-box", can_focus=False) as box:
+        with Frame(), VerticalScroll(id="settings-box", can_focus=False) as box:
             box.border_title = "Settings: enter applies · escape cancels · tab moves"
             for f in self.fields:
                 with Horizontal(classes="settings-row"):
@@ -160,12 +166,50 @@ class SettingsScreen(ModalScreen[None]):
         f = next(f for f in self.fields if f.name == name)
         return self._raw(f).strip()
 
+    async def take_key(self, event: events.Key) -> bool:
+        """Every key, in the order typed (see tui/ordered.py): characters and editing keys
+        into the field in focus, tab and shift+tab between fields, enter applies, escape
+        cancels. A new dataset name fills in its defaults before the next key."""
+        focused, key = self.focused, event.key
+        if key in ("tab", "shift+tab"):
+            self.focus_next() if key == "tab" else self.focus_previous()
+        elif key == "escape":
+            self.action_cancel()
+        elif key == "enter":
+            self.action_apply()
+        elif isinstance(focused, Input):
+            if not type_into(focused, event) and key not in actions(focused):
+                return False
+            if key in actions(focused):
+                await focused.run_action(actions(focused)[key])
+            if focused.id == "set-data":
+                self._follow_data(focused.value)
+        elif isinstance(focused, Choice):
+            before = focused.value
+            if key in ("left", "right", "space"):
+                focused.action_cycle(-1 if key == "left" else 1)
+            elif event.is_printable and event.character:
+                focused.jump(event.character)
+            else:
+                return False
+            if focused.id == "set-loss" and focused.value != before:
+                self._follow_loss(focused.value)
+        else:
+            return False
+        return True
+
     @on(Input.Changed, "#set-data")
     def _data_changed(self, event: Input.Changed) -> None:
+        self._follow_data(event.value)
+
+    def _follow_data(self, value: str) -> None:
         """A new dataset brings its own defaults (lr, network, loss, …), as on the command
-        line; the form shows them before anything is applied. Back to the session's own
-        dataset, the form shows the session's settings again."""
-        data = event.value.strip()
+        line; the form shows them before anything is applied, and marks what they changed.
+        Back to the session's own dataset, the form shows the session's settings again.
+        Once per name: a field changed after the fill keeps its new value."""
+        data = value.strip()
+        if data == self._filled_for:
+            return
         if data == self.initial["data"]:
             fill = {name: self.initial[name] for name in (*DATASET_FIELDS, *CSV_FIELDS)
                     if name in self.initial}
@@ -178,6 +222,7 @@ class SettingsScreen(ModalScreen[None]):
                          if f.name in CSV_FIELDS})
         else:
             return  # still being typed
+        self._filled_for = data
         for name, text in fill.items():
             widget = self.query_one(f"#set-{name}")
             if isinstance(widget, Choice):
@@ -185,15 +230,30 @@ class SettingsScreen(ModalScreen[None]):
             else:
                 assert isinstance(widget, Input)
                 widget.value = text
+                widget.cursor_position = len(text)  # where the next key types, as if typed
+        self._mark_filled(data, fill)
+
+    def _mark_filled(self, data: str, fill: dict[str, str]) -> None:
+        """Beside each field the dataset changed: `set by xor` (until applied or changed
+        back), so a student sees what typing a name did to the other settings."""
+        for f in self.fields:
+            note = self.query_one(f"#err-{f.name}", Static)
+            changed = f.name in fill and fill[f.name] != self.initial[f.name] and \
+                data != self.initial["data"]
+            note.set_class(changed, "-filled")
+            if not note.has_class("-error"):
+                note.update(f"set by {data}" if changed else f.hint)
 
     @on(ChoiceChanged)
     def _loss_changed(self, message: ChoiceChanged) -> None:
         """The output activation follows the loss, as on the command line: bce needs a
         sigmoid, ce a softmax, and softmax is for ce only."""
-        if message.name != "loss":
-            return
+        if message.name == "loss":
+            self._follow_loss(message.value)
+
+    def _follow_loss(self, loss: str) -> None:
         output = self.query_one("#set-output_activation", Choice)
-        output.set_value(output_for(message.value, output.value))
+        output.set_value(output_for(loss, output.value))
 
     def new_config(self, values: dict[str, object], changed: dict[str, object]) -> Config:
         """What to open: with a new dataset, exactly what the form shows (its defaults, and
@@ -211,7 +271,7 @@ class SettingsScreen(ModalScreen[None]):
         for f in self.fields:
             note = self.query_one(f"#err-{f.name}", Static)
             note.remove_class("-error")
-            note.update(f.hint)
+            note.update(f"set by {self._filled_for}" if note.has_class("-filled") else f.hint)
         self.query_one("#settings-error", Static).update("")
 
     def _error(self, field: str | None, message: str) -> None:
@@ -238,6 +298,7 @@ class SettingsScreen(ModalScreen[None]):
     def action_apply(self) -> None:
         if self.busy:
             return
+        self._follow_data(self._raw_of("data"))  # a name set but not yet followed
         self._clear()
         values = self._parsed()
         if values is None:
@@ -291,8 +352,23 @@ class EditValueScreen(ModalScreen[None]):
         super().__init__()
         self.param, self.value, self.apply = name, value, apply
 
+    async def take_key(self, event: events.Key) -> bool:
+        """Every key, in the order typed (see tui/ordered.py): into the value, enter sets
+        it, escape cancels."""
+        field = self.query_one("#edit-value", Input)
+        key = event.key
+        if key == "escape":
+            self.action_cancel()
+        elif key == "enter":
+            self._submit(field.value)
+        elif key in actions(field):
+            await field.run_action(actions(field)[key])
+        elif not type_into(field, event):
+            return False
+        return True
+
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="edit-box", can_focus=False) as box:
+        with Frame(), VerticalScroll(id="edit-box", can_focus=False) as box:
             box.border_title = f"Edit {self.param}: enter sets · escape cancels"
             yield Input(repr(self.value), compact=True, id="edit-value")
             yield Static(f"now {self.value!r}; b undoes the edit", id="edit-note")
@@ -300,8 +376,11 @@ class EditValueScreen(ModalScreen[None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._submit(event.value)
+
+    def _submit(self, text: str) -> None:
         try:
-            value = parse_float(event.value.strip())
+            value = parse_float(text.strip())
         except ValueError as exc:
             self._refuse(str(exc))
             return
@@ -318,3 +397,16 @@ class EditValueScreen(ModalScreen[None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def type_into(field: Input, event: events.Key) -> bool:
+    """A printable key typed into `field` at its cursor (over its selection); False for any
+    other key."""
+    if not (event.is_printable and event.character):
+        return False
+    selection = field.selection
+    if selection.is_empty:
+        field.insert_text_at_cursor(event.character)
+    else:
+        field.replace(event.character, *selection)
+    return True

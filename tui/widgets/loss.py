@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from core.present.views import SessionView
 
 BARS = " ▁▂▃▄▅▆▇█"
-GUTTER = 8  # cells for the axis labels left of the chart
 TEST_MARK = "•"  # the held-out loss, drawn over the training loss's bars
 
 
@@ -40,27 +39,27 @@ class LossPane(Pane):
         return self.log_scale
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
-        out = self._numbers(view, width, 6)  # 0.000724, as the notebook prints it
+        out = self._numbers(view, width)
         chart_rows = height - len(out) - 1
         if chart_rows >= 2:
             out += self._chart(view, width, chart_rows)
         return out
 
-    def _numbers(self, view: SessionView, width: int, decimals: int) -> list[Text]:
+    def _numbers(self, view: SessionView, width: int) -> list[Text]:
         ev, name = view.evaluation, view.loss_name.upper()
-        now = num(ev.loss, decimals) if is_finite(ev.loss) else "overflow"
+        now = num(ev.loss) if is_finite(ev.loss) else "overflow"
         out = [self._pair(f"{name} now", now, f"epoch {view.epoch}", width)]
         if ev.test_loss is not None:
             # the dot is how the chart draws the held-out loss
-            out.append(self._pair(f"test {TEST_MARK}", num(ev.test_loss, decimals),
+            out.append(self._pair(f"test {TEST_MARK}", num(ev.test_loss),
                                   "held-out rows", width))
         if ev.accuracy is not None:
             test = f"test {ev.test_accuracy:.0%}" if ev.test_accuracy is not None else ""
             out.append(self._pair("accuracy", f" {ev.accuracy:.0%}", test, width))
         best = view.best_so_far
         if best is not None:
-            out.append(self._pair("best", num(best[1], decimals), f"epoch {best[0]}", width))
-        out.append(self._change(view, width, decimals))
+            out.append(self._pair("best", num(best[1]), f"epoch {best[0]}", width))
+        out.append(self._change(view, width))
         return out
 
     def _pair(self, label: str, value: str, note: str, width: int) -> Text:
@@ -70,14 +69,14 @@ class LossPane(Pane):
             line.append(f"  {note}", style=self.style("dim"))
         return line
 
-    def _change(self, view: SessionView, width: int, decimals: int) -> Text:
+    def _change(self, view: SessionView, width: int) -> Text:
         change = view.loss_change
         if change is None or not is_finite(change):
             return self._pair("change", "—", "after a step", width)
         mark = DOWN if change < 0 else UP if change > 0 else "="
         line = Text(f" {'change':<8}", style=self.style("label"))
         style = self.style("good" if change < 0 else "bad" if change > 0 else "dim")
-        line.append(f"{num(change, decimals, signed=True)} {mark}", style=style)
+        line.append(f"{num(change, signed=True)} {mark}", style=style)
         note = "in the last step"
         if len(line) + 2 + len(note) <= width:
             line.append(f"  {note}", style=self.style("dim"))
@@ -88,26 +87,33 @@ class LossPane(Pane):
 
         history, test = view.loss_curve, view.test_curve
         text = f" {'log' if self.log_scale else 'linear'} scale, epoch 0–{max(len(history) - 1, 0)}"
-        plot_w = width - GUTTER
-        values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
-        if len(history) < 2 or not values:  # one point is not a curve
+        if len(history) < 2:  # one point is not a curve
             return [Text(" no history yet: s steps, r runs 100", style=self.style("dim"))]
         import numpy as np
 
-        # train and held-out loss share one scale, so the gap between them is real
-        tests = downsample(test, plot_w, log=self.log_scale) if test is not None else []
+        # train and held-out loss share one scale, so the gap between them is real; the axis
+        # labels are the highest and lowest values, written as everywhere else
+        series = [history, test] if test is not None and len(test) == len(history) \
+            else [history]
+        finite = np.concatenate([h[np.isfinite(h)] for h in series])
+        if not finite.size:
+            return [Text(" no finite loss to chart", style=self.style("dim"))]
+        top, bottom = num(finite.max()), num(finite.min())
+        gutter = max(len(top), len(bottom)) + 2  # a space, the label, the axis
+        plot_w = width - gutter
+        values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
+        if not values:
+            return [Text(fit(text, width), style=self.style("dim"))]
+        tests = downsample(test, plot_w, log=self.log_scale) if len(series) > 1 else []
         if len(tests) != len(values):
             tests = []
-        series = [history, test] if tests else [history]
-        finite = np.concatenate([h[np.isfinite(h)] for h in series])
-        top, bottom = num(finite.max(), 2), num(finite.min(), 2)
         low, high = min(values + tests), max(values + tests)
         bars = _bars(values, rows, low, high)
         marks = _bars(tests, rows, low, high, mark=True) if tests else None
         out = []
         for r, bar in enumerate(bars):
             label = top if r == 0 else bottom if r == rows - 1 else ""
-            line = Text(label.rjust(GUTTER - 1) + "▕", style=self.style("dim"))
+            line = Text(label.rjust(gutter - 1) + "▕", style=self.style("dim"))
             if marks is None:
                 line.append(bar, style=self.style("chart"))
             else:

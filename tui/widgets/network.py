@@ -194,7 +194,7 @@ class NetworkPane(Pane):
         frm = _node_name(view, sel.layer, sel.i) if sel.kind == "W" else "bias"
         to = _node_name(view, sel.layer + 1, sel.j)
         line = Text(f" {sel.name} = ", style=self.style("label"))
-        line.append(num(value, 6), style=self.style("value"))
+        line.append(num(value), style=self.style("value"))
         line.append(f"  {frm} → {to}")
         hint = "  ←→↑↓ pick  e edit"
         if len(line) + len(hint) <= width:
@@ -202,7 +202,7 @@ class NetworkPane(Pane):
         return line
 
     def _legend(self, view: SessionView, width: int, top_w: float) -> Text:
-        text = (f" ━ strong ─ medium ╌ weak (of max |w| {num(top_w, 2)})  + − sign  "
+        text = (f" ━ strong ─ medium ╌ weak (of max |w| {num(top_w)})  + − sign  "
                 "b bias")
         if view.last is not None:
             text += f"  a row {min(self.row, view.last.X.shape[0] - 1)}'s activation, " \
