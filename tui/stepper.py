@@ -189,20 +189,14 @@ class Stepper:
         """The session in use has changed since it opened or was last saved."""
         return self.session is not None and self._fingerprint() != self._clean
 
-    @property
-    def unsaved(self) -> bool:
-        """Progress no file holds: here, or in a session put aside that `b` returns to."""
-        return self.unsaved_here or any(e.unsaved for e in self.earlier)
-
     def quit(self, asked: bool) -> Outcome:
-        """`q`: leave at once when nothing would be lost, or when the question was asked
-        (`asked`: it is still on screen); else ask once."""
-        if asked or not self.unsaved:
+        """`q`: leave at once when the session in use has nothing a file does not hold, or
+        when the question was asked (`asked`: it is still on screen); else ask once.
+        Sessions a reset put aside count as undo history, which quitting always ends."""
+        if asked or not self.unsaved_here:
             self.stop()
             return Outcome(quit=True)
-        if self.unsaved_here:
-            return Outcome(bell=True, note="unsaved: q again quits, w saves")
-        return Outcome(bell=True, note="unsaved: b goes back, q again quits")
+        return Outcome(bell=True, note="unsaved: q again quits, w saves")
 
     # ------------------------------------------------------------------ training
 
@@ -293,12 +287,13 @@ class Stepper:
         if refused is not None:
             return refused
         assert self.session is not None
-        given = not self.session.uses_seed and self.session.config.preset is not None
+        cfg = self.session.config
+        given = "" if self.session.uses_seed else f"the {cfg.preset}'s weights" \
+            if cfg.preset else f"{(cfg.weights or 'the given').rsplit('/', 1)[-1]} weights"
         new = self.session.fresh()
         new.reset()
-        if given:
-            return self._start_over(new, "new seed", f"← left the "
-                                    f"{self.session.config.preset}'s weights · b undoes")
+        if given:  # the preset's (or a file's) weights give way to drawn ones: say so
+            return self._start_over(new, "new seed", f"← left {given} · b undoes")
         return self._start_over(new, "new seed", "← new seed (lr kept) · b undoes")
 
     def restart(self) -> Outcome:

@@ -13,12 +13,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from core.names import CODE_DESCRIPTIONS
 
-from . import CSS, Frame
+from . import CSS, Frame, Modal
 
 # key → (what is written, in words): "weights" or one of the code formats
 CHOICES = {
@@ -29,7 +28,7 @@ CHOICES = {
 }
 
 
-class ExportScreen(ModalScreen[str | None]):
+class ExportScreen(Modal):
     """Dismissed with what to write, or None (escape)."""
 
     CSS_PATH = CSS

@@ -15,11 +15,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..fmt import num
-from . import CSS, Frame
+from . import CSS, Frame, Modal
 
 if TYPE_CHECKING:
     from core.maths.gradcheck import GradCheck
@@ -129,7 +128,7 @@ def report(check: GradCheck, epoch: int) -> Text:
     return out
 
 
-class GradCheckScreen(ModalScreen[None]):
+class GradCheckScreen(Modal):
     """A modal page over the panes; escape (or g, or q) closes it."""
 
     CSS_PATH = CSS

@@ -10,14 +10,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from core.names import UNDO_BUDGET
 
 from ..commands import help_keys
 from ..options import help_text as options_help
-from . import CSS, Frame
+from . import CSS, Frame, Modal
 
 PANES = """\
 [b]PANES[/b]
@@ -64,7 +63,7 @@ def help_text(undo_depth: int | None = None, run_epochs: int = 100) -> str:
         options_help(WIDTH), steps))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal):
     """A modal page of text over the panes; any of escape, q, ? closes it."""
 
     CSS_PATH = CSS

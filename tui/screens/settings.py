@@ -19,7 +19,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -32,7 +31,7 @@ from core.errors import UserError
 from ..messages import ChoiceChanged, SessionBuilt
 from ..options import Option, form_options, form_text, parse_float
 from ..ordered import actions
-from . import CSS, Frame
+from . import CSS, Frame, Modal
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -100,7 +99,7 @@ CSV_DEFAULTS = {name: field.default for name, field in core.Config.__dataclass_f
 NEW_START = {"data", "hidden", "init", *CSV_FIELDS}
 
 
-class SettingsScreen(ModalScreen[None]):
+class SettingsScreen(Modal):
     """Every option of the session in one form. The app passes how to apply the result:
     `set_lr(lr)` for a learning-rate-only change, `use(session)` for a new session; each
     returns an error message (shown in the form) or None (the form closes)."""
@@ -170,6 +169,8 @@ class SettingsScreen(ModalScreen[None]):
         """Every key, in the order typed (see tui/ordered.py): characters and editing keys
         into the field in focus, tab and shift+tab between fields, enter applies, escape
         cancels. A new dataset name fills in its defaults before the next key."""
+        if self.closing:
+            return False  # keys after escape or enter: the usual way, to nothing
         focused, key = self.focused, event.key
         if key in ("tab", "shift+tab"):
             self.focus_next() if key == "tab" else self.focus_previous()
@@ -339,7 +340,7 @@ class SettingsScreen(ModalScreen[None]):
         self._close_or_show(self.use(message.session), None)
 
 
-class EditValueScreen(ModalScreen[None]):
+class EditValueScreen(Modal):
     """A one-line editor for one weight or bias: enter sets it through `apply(value)`,
     which returns the core's refusal (shown here) or None; escape leaves it."""
 
@@ -355,6 +356,8 @@ class EditValueScreen(ModalScreen[None]):
     async def take_key(self, event: events.Key) -> bool:
         """Every key, in the order typed (see tui/ordered.py): into the value, enter sets
         it, escape cancels."""
+        if self.closing:
+            return False
         field = self.query_one("#edit-value", Input)
         key = event.key
         if key == "escape":
