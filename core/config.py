@@ -29,6 +29,50 @@ def defaults_for(data: str) -> dict[str, object]:
     return defaults
 
 
+# How each default is said, in this order; the notice on opening a dataset says the first five.
+_SAID = ("lr", "hidden", "output_activation", "loss", "optimizer", "init", "normalize", "epochs")
+
+
+def said_defaults(defaults: dict[str, object], keys: tuple[str, ...] = _SAID) -> str:
+    """`lr 0.5, hidden 4 tanh, sigmoid output, bce loss, gd, …`: defaults in words, those of
+    `keys` that `defaults` holds (an activation goes with the hidden layers)."""
+    d, parts = defaults, []
+    for key in keys:
+        if key == "lr" and "lr" in d:
+            parts.append(f"lr {d['lr']:g}")
+        elif key == "hidden" and ("hidden" in d or "activation" in d):
+            act = d.get("activation")
+            if "hidden" in d:
+                hidden = ",".join(map(str, d["hidden"]))  # type: ignore[call-overload]
+                parts.append(f"hidden {hidden} {act}" if act else f"hidden {hidden}")
+            else:
+                parts.append(f"{act} activation")
+        elif key == "output_activation" and key in d:
+            parts.append(f"{d[key]} output")
+        elif key in ("loss", "init") and key in d:
+            parts.append(f"{d[key]} {key}")
+        elif key == "optimizer" and key in d:
+            parts.append(str(d[key]))
+        elif key == "normalize" and key in d:
+            parts.append(f"normalize {d[key]}")
+        elif key == "epochs" and key in d:
+            parts.append(f"{d[key]} epochs")
+    return ", ".join(parts)
+
+
+def defaults_notice(asked: Config, resolved: Config) -> str:
+    """`xor: lr 0.5, hidden 4 tanh, sigmoid output, bce loss; flags override`: what a built-in
+    dataset set for this run where the notebook's defaults (the ones --help starts from)
+    differ, leaving out whatever was asked for; "" when it set nothing of the kind."""
+    if asked.preset is not None or not resolved.is_builtin:
+        return ""
+    base = defaults_for("notebook")
+    taken = {k: getattr(resolved, k) for k in (*_SAID[:5], "activation")
+             if getattr(asked, k) is None and getattr(resolved, k) != base.get(k)}
+    words = said_defaults(taken, _SAID[:5])
+    return f"{resolved.data}: {words}; flags override" if words else ""
+
+
 @dataclass(frozen=True)
 class Config:
     data: str = "notebook"

@@ -90,7 +90,8 @@ def test_resume_continues_bit_for_bit(name, tmp_path):
     s = make(**CONFIGS[name])
     s.run(3)
     t = resumed(s, tmp_path)
-    assert t.last is None and not t.can_undo  # not saved: undo starts afresh
+    assert not t.can_undo  # snapshots are not saved: undo starts afresh
+    assert_same_record(s.last, t.last)  # the update that led here, taken again
     assert_same_record(s.step(), t.step())
     assert_same(s, t)
     s.run(2)
@@ -107,6 +108,7 @@ def test_resume_mid_epoch(name, tmp_path):
     s.step_update()
     assert s.batch == 2
     t = resumed(s, tmp_path)
+    assert_same_record(s.last, t.last)
     assert_same_record(s.step_update(), t.step_update())
     assert_same(s, t)
     assert_same_record(s.step(), t.step())  # finishes the epoch from the middle
@@ -174,7 +176,9 @@ def test_a_resumed_session_views_like_the_original(tmp_path):
     assert np.array_equal(a.history, b.history)
     assert np.array_equal(a.test_history, b.test_history)
     assert a.evaluation.loss == b.evaluation.loss
-    assert b.last is None and not b.can_undo
+    assert not b.can_undo
+    assert_same_record(a.last, b.last)  # the update that led here, as the original shows it
+    assert (a.best_so_far, a.last_kept) == (b.best_so_far, True)
     t.step()
     assert t.can_undo and t.undo() and t.epoch == 6  # undo works from the resumed position
     assert not t.can_undo
@@ -215,7 +219,7 @@ def test_the_file_holds_every_key(tmp_path):
     doc = json.loads(path.read_text())
     assert list(doc) == ["format", "version", "config", "dataset", "seed", "initial", "lr",
                          "base_lr", "epoch", "batch", "perm", "rng", "params", "opt_state",
-                         "history", "diverged_at", "hand_changes"]
+                         "history", "diverged_at", "hand_changes", "previous", "edited_best"]
     assert doc["format"] == FORMAT and doc["version"] == 3
     assert set(doc["config"]) == set(Config.field_names())
     assert set(doc["opt_state"]) == {"m", "v", "t"}
@@ -696,3 +700,66 @@ def test_damaged_hand_changes_are_named(valid):
     doc["hand_changes"] = [1, 2]
     with pytest.raises(UserError, match="hand_changes"):
         load_text(path, json.dumps(doc))
+
+
+# ---------------------------------------------------------------- the update that led here
+
+@pytest.mark.parametrize("where, value, message", [
+    ("previous.params", [0.5] * 3, r'"previous.params" should have 25 numbers'),
+    ("previous.params", [1e400] * 25, "NaN or infinite"),
+    ("previous.lr", -1, '"previous.lr" must be above 0'),
+    ("previous.epoch", 0, '"previous" is not the update before the saved position'),
+    ("previous.opt_state.t", KeyError, '"opt_state" for adam should hold m, v, t'),
+    ("previous.rng", None, '"previous.rng" is missing for mini-batches'),
+    ("previous.perm", [0, 0, 1], '"previous.perm" should be a shuffle'),
+    ("previous", [], '"previous" should be an object or null'),
+    ("edited_best", [1, "x"], '"edited_best" should be'),
+])
+def test_damaged_previous_update_is_named(valid, where, value, message):
+    doc, path = valid
+    edit(doc, where, value)
+    with pytest.raises(UserError, match=message):
+        load_doc(path, doc)
+
+
+def test_older_files_without_the_previous_update_load_and_say_it_is_not_kept(valid):
+    doc, path = valid
+    del doc["previous"], doc["edited_best"]  # as written before they were kept
+    t = load_text(path, json.dumps(doc))
+    v = view(t)
+    assert t.last is None and v.t > 0 and not v.last_kept
+    t.step()
+    assert view(t).last_kept
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_the_update_taken_again_is_the_one_that_led_here(name, tmp_path):
+    """After a resume, the record is the one the saved session held, to the bit: its
+    gradients, its change and its parameters after (an edit since is not undone)."""
+    s = make(**CONFIGS[name])
+    s.run(2)
+    s.step_update()
+    s.set_param(0, "W", 0, 0, 0.25)
+    t = resumed(s, tmp_path)
+    assert_same_record(s.last, t.last)
+    for a, b in zip((*s.last.W_change, *s.last.W_before), (*t.last.W_change,
+                                                            *t.last.W_before), strict=True):
+        assert np.array_equal(a, b)
+    assert t.params()[0] == 0.25 and t.edited_best == s.edited_best is not None
+
+
+def test_an_edit_never_raises_the_best_so_far(tmp_path):
+    """The loss of the parameters an edit replaces counts, though no history holds it; undo
+    takes it back with the edit, and a session file keeps it."""
+    s = make(preset="notebook")
+    s.run(200)
+    best = view(s).best_so_far
+    s.set_param(0, "W", 0, 0, 0.9)  # worse
+    assert view(s).evaluation.loss > best[1] and view(s).best_so_far == best
+    s.step()
+    assert view(s).best_so_far[1] <= best[1]
+    t = resumed(s, tmp_path)
+    assert view(t).best_so_far == view(s).best_so_far
+    s.undo()
+    s.undo()
+    assert s.edited_best is None and view(s).best_so_far == best

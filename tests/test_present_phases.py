@@ -1,10 +1,12 @@
 """The phase walk shows exactly the record's numbers, in the notebook's order."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from core import Config, open_session
-from core.present.phases import phases
+from core.present.phases import computed, computed_in, phases
 
 
 def values(phase):
@@ -24,12 +26,14 @@ def test_notebook_walk_matches_the_record():
     assert np.array_equal(values(fwd)["ŷ[2]"], rec.predictions[2])
     assert values(loss)["MSE"][0] == rec.loss and values(loss)["J"][0] == rec.objective
     assert out.lines[0].formula == "delta2 = ŷ − y"
-    assert np.array_equal(values(out)["dW2"], rec.dW[1].ravel())
+    assert np.array_equal(values(out)["dW2"], rec.dW[1])  # a matrix, as the record has it
     assert np.array_equal(values(hid)["delta1[2]"], rec.delta[0][2])
     assert hid.lines[0].formula == "delta1 = delta2·W2ᵀ"
-    assert np.array_equal(values(hid)["db1"], rec.db[0].ravel())
+    assert np.array_equal(values(hid)["db1"], rec.db[0])
+    assert values(hid)["dW1"].shape == (2, 2) and values(hid)["row 2's share"].shape == (2, 2)
     assert upd.lines[0].formula == "W2 −= lr·dW2"
-    np.testing.assert_array_equal(values(upd)["after"], rec.b_after[0].ravel())  # last: b1
+    np.testing.assert_array_equal(values(upd)["after"], rec.b_after[0])  # last: b1
+    assert all(line.equation for line in upd.lines)
     assert "W1" in upd.writes and "dW1" in upd.reads and "W1" in fwd.reads
 
 
@@ -38,7 +42,7 @@ def test_row_shares_add_up_to_the_gradient():
     rec = s.step()
     total = sum(values(phases(rec, r, "linear", "linear")[3])[f"row {r}'s share"]
                 for r in range(4))
-    np.testing.assert_allclose(total, rec.dW[0].ravel(), rtol=1e-12)
+    np.testing.assert_allclose(total, rec.dW[0], rtol=1e-12)
 
 
 @pytest.mark.parametrize("hidden", [(3,), (3, 2), (2, 2, 2)])
@@ -51,3 +55,19 @@ def test_one_phase_per_layer_going_backwards(hidden):
                     "update"]
     hid = phases(rec, 0, "tanh", "sigmoid")[3]
     assert "⊙ tanh′(Z" in hid.lines[0].formula
+
+
+def test_what_a_walk_has_computed_grows_phase_by_phase():
+    """Nothing a later phase computes is computed before it: dW1 only from the hidden
+    layer's phase, the parameters only at the update."""
+    s = open_session(Config(data="xor", hidden=(3, 2), seed=1))
+    walk = phases(s.step(), 0, "tanh", "sigmoid")
+    assert [p.title for p in walk][2:4] == ["Output layer gradients (layer 3)",
+                                           "Hidden layer gradients (layer 2)"]
+    seen = [computed(walk, k) for k in range(len(walk))]
+    assert all(a < b for a, b in itertools.pairwise(seen))
+    assert "ŷ" in seen[0] and "loss" not in seen[0] and "loss" in seen[1]
+    assert "dW3" in seen[2] and "dW2" not in seen[2] and "dW1" not in seen[3]
+    assert "dW1" in seen[4] and "W1" not in seen[4] and "W1" in seen[5]
+    assert computed_in(walk, "dW1") == 4 and computed_in(walk, "delta3") == 2
+    assert computed_in(walk, "nothing") is None

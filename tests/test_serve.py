@@ -531,7 +531,7 @@ async def test_browser_steps_and_runs(browser, served):
     timeout = aiohttp.ClientTimeout(total=4 * STARTUP_S)
     async with (aiohttp.ClientSession(timeout=timeout) as session,
                 open_tab(session, browser, served) as tab):
-        await tab.wait_for(r"Epoch 0 │ Seed 1", STARTUP_S)
+        await tab.wait_for(r"Epoch 0 │ weights: the notebook's", STARTUP_S)
         await tab.call("Runtime.evaluate",
                        expression="document.querySelector('.xterm-helper-textarea').focus()")
         await tab.press("s")
@@ -547,7 +547,7 @@ async def test_browser_steps_and_runs(browser, served):
             Path(shot).write_bytes(base64.b64decode(png["data"]))
 
         async with open_tab(session, browser, served) as other:
-            await other.wait_for(r"Epoch 0 │ Seed 1", STARTUP_S)
+            await other.wait_for(r"Epoch 0 │ weights: the notebook's", STARTUP_S)
             assert re.search(r"Epoch 101 │", await tab.screen())
 
         await tab.call("Runtime.evaluate", expression="1")  # collect pending events

@@ -169,9 +169,55 @@ def test_n_and_r_start_over_and_say_they_keep_the_lr() -> None:
     st.run()
     out = st.restart()
     assert out.redraw and st.session.epoch == 0 and st.session.lr == 0.2
-    assert "lr 0.2 kept" in out.note
+    assert out.note == "← restarted (lr kept) · b undoes"
     out = st.reset()
-    assert st.session.seed != 7 and "lr 0.2 kept" in out.note and "new seed" in out.note
+    assert st.session.seed != 7 and st.session.lr == 0.2
+    assert out.note == "← left the notebook's weights · b undoes"
+    out = st.reset()
+    assert out.note == "← new seed (lr kept) · b undoes"
+
+
+def test_b_undoes_n_r_and_the_settings_form() -> None:
+    """Each start-over puts the session in use aside; `b` at the start of the new one goes
+    back to it as it was: epoch, weights, settings, history, and its own undo."""
+    st = notebook()
+    st.run()
+    first = st.session
+    weights, history = first.params().copy(), first.history.values().copy()
+    st.reset()
+    st.step()
+    st.restart()
+    assert st.session.epoch == 0
+    out = st.back()
+    assert out.note == "← restart undone" and st.session.epoch == 1
+    st.back()  # the step
+    out = st.back()
+    assert out.note == "← new seed undone" and st.session is first
+    assert np.array_equal(first.params(), weights)
+    assert np.array_equal(first.history.values(), history)
+    other = open_session(Config(data="xor", seed=3))
+    st.use(other)
+    assert st.back().note == "← settings undone"
+    assert st.session is first and st.session.config.preset == "notebook"
+    assert "back to epoch 99" in st.back().note  # its own undo still works
+    assert not st.earlier
+
+
+def test_q_asks_once_when_progress_would_be_lost(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    st = notebook()
+    assert st.quit(asked=False).quit  # nothing to lose: at once
+    st.step()
+    out = st.quit(asked=False)
+    assert not out.quit and out.note == "unsaved: q again quits, w saves"
+    assert st.quit(asked=True).quit
+    st.save()
+    assert st.quit(asked=False).quit  # saved: nothing to lose
+    st.step()
+    st.reset()  # a session put aside is undo history: quitting ends it, as it ends undo
+    assert st.quit(asked=False).quit
+    st.back()  # back in it, its unsaved step counts again
+    assert not st.quit(asked=False).quit
 
 
 # ---------------------------------------------------------------- walking and going back

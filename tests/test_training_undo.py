@@ -1,6 +1,8 @@
 """Stepping back (core/training/undo.py and the session's going back): the snapshots kept
 within their byte budget, and every way back replaying to the same bits."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -45,13 +47,19 @@ def test_a_record_shared_by_snapshots_is_counted_once():
 
 
 def test_going_back_drops_the_younger_snapshots_and_takes_an_exact_one():
+    """An exact snapshot is used up when it holds the record of the update that led to it.
+    One taken inside a run holds none: the one before it is restored instead, so the replay
+    ends with that update's record."""
     marks = Snapshots(budget=10**9)
-    for t in (0, 4, 8, 12):
-        marks.push(mark(t))
+    led = SimpleNamespace(t=7, start=None)  # the record of the update from 7 to 8
+    for t, last in ((0, None), (4, None), (8, led), (12, None)):
+        marks.push(mark(t, last=last))
     got = marks.back_to(9)  # restore the one at 8, replay one update
     assert got.t == 8 and marks.newest == 8
-    got = marks.back_to(4)  # exactly at a snapshot: it is used up
-    assert got.t == 4 and marks.newest == 0 and marks.nbytes == ONE
+    got = marks.back_to(8)  # exactly at a snapshot that holds its record: it is used up
+    assert got.t == 8 and marks.newest == 4
+    got = marks.back_to(4)  # exactly at one without it: replayed from the one at 0
+    assert got.t == 0 and marks.newest == 0 and marks.nbytes == ONE
     kept = marks.back_to(0, pop_exact=False)
     assert kept.t == 0 and marks and marks.newest == 0
     assert marks.back_to(-1) is None and not marks and marks.nbytes == 0

@@ -113,6 +113,8 @@ def colours_written(env: dict) -> tuple[set[bytes], set[int]]:
         t.press("s")
         t.wait_for(r"Epoch 1")
         t.settle()
+        t.press("q")  # unsaved progress: q asks, q again quits
+        t.wait_for(r"q again quits")
         t.press("q")
         assert t.wait_exit() == 0
     finally:

@@ -164,7 +164,7 @@ async def test_resume_note_is_shown_in_the_status_line(here) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "Seed 7" in status_text(app) and "ignored --lr" in status_text(app)
+        assert "weights: the notebook's" in status_text(app) and "ignored --lr" in status_text(app)
         assert session_of(app).lr == 0.1
 
 

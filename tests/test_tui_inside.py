@@ -60,8 +60,8 @@ async def test_v_reaches_the_chain_rule_with_row_0s_numbers_at_80x24() -> None:
         assert "Chain rule" in text
         graph = session_graph(session_of(app), 0)
         for node in graph.nodes:  # all 22 nodes, each with the core's value and grad
-            cell = rf"[ ›•▶]{re.escape(node.id)} +{re.escape(num(node.value, 4))} +" \
-                rf"{re.escape(num(node.grad, 4))}"
+            cell = rf"[ ›•▶]{re.escape(node.id)} +{re.escape(num(node.value))} +" \
+                rf"{re.escape(num(node.grad))}"
             assert re.search(cell, text), node.id
         assert "0.0795" in text  # ∂J/∂W2[0,0], row 0's share, at the printed weights
         assert inside_screen(pane, app)
@@ -79,12 +79,12 @@ async def test_f_walks_back_one_node_at_a_time_and_leaves_the_session_alone() ->
         assert "∂J/∂J = 1" in text_of(pane)
         for _ in range(5):
             await pilot.press("f")
-        want = steps[5].equation(lambda x: num(x, 4), max_terms=3)
+        want = steps[5].equation(num, max_terms=3)
         assert steps[5].node == "W2[0,0]" and want in text_of(pane)
         assert "step 6/22" in text_of(pane) and "▶W2[0,0]" in text_of(pane)
         assert "•H[0]*W2[0,0]" in text_of(pane)  # where its gradient comes from
         await pilot.press("b")
-        assert steps[4].equation(lambda x: num(x, 4), max_terms=3) in text_of(pane)
+        assert steps[4].equation(num, max_terms=3) in text_of(pane)
         assert session_of(app).epoch == 1  # b stepped the walk, not the training
         await pilot.press("escape")
         assert not pane.walking and "left the chain-rule walk" in status_text(app)
@@ -101,7 +101,7 @@ async def test_j_and_k_choose_the_row() -> None:
         text = text_of(pane)
         assert "row 2's term" in text and "X[2,0]" in text
         want = session_graph(session_of(app), 2).node("W2[0,0]").grad
-        assert num(want, 4) in text
+        assert num(want) in text
         await pilot.press("k", "k", "k")
         assert "row 3's term" in text_of(pane)  # wraps around
 

@@ -3,7 +3,8 @@ test time, plus random keys), interleaved with resizes between 40×12 and 200×6
 
 Afterwards: no exception; the epoch the status line shows is the core's epoch; and the core's
 parameters equal, bit for bit, those of a replay of the same core calls on a fresh identical
-session without any UI. The calls are recorded by a proxy around the app's session.
+session without any UI. The calls are recorded by a proxy around the app's session, and
+around each session `n` and `R` start over in (`fresh`), which `b` may return from.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ RANDOM_KEYS = sorted({*"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
                       "comma", "full_stop", "slash", "insert"} - QUIT)
 # The session methods that change it: recorded with their arguments, replayed in order.
 CHANGING = {"step", "step_update", "run", "reset", "restart", "undo", "undo_update", "set_lr",
-            "scale_lr", "set_param", "undo_to", "start_from"}
+            "scale_lr", "set_param", "undo_to", "start_from", "fresh", "keep_less"}
 
 CONFIGS = {
     "notebook": Config(preset="notebook", seed=7),
@@ -46,12 +47,14 @@ CONFIGS = {
 
 
 class Recorder:
-    """The session, with every changing call logged (from any thread) as it happens."""
+    """The session, with every changing call logged (from any thread) as it happens, as
+    (which session, method, arguments, result). A session `fresh` makes is recorded too."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, calls: list | None = None, lock=None, key: int = 0) -> None:
         object.__setattr__(self, "_session", session)
-        object.__setattr__(self, "calls", [])
-        object.__setattr__(self, "_lock", threading.Lock())
+        object.__setattr__(self, "calls", [] if calls is None else calls)
+        object.__setattr__(self, "_lock", lock or threading.Lock())
+        object.__setattr__(self, "key", key)
 
     def __getattr__(self, name: str):
         value = getattr(self._session, name)
@@ -61,7 +64,9 @@ class Recorder:
         def call(*args, **kwargs):
             with self._lock:
                 result = value(*args, **kwargs)
-                self.calls.append((name, args, kwargs, result))
+                if name == "fresh":
+                    result = Recorder(result, self.calls, self._lock, len(self.calls) + 1)
+                self.calls.append((self.key, name, args, kwargs, result))
             return result
         return call
 
@@ -69,17 +74,20 @@ class Recorder:
         setattr(self._session, name, value)
 
 
-def replay(config: Config, calls: list) -> object:
-    """The same core calls on a fresh session: what the parameters must be."""
-    s = open_session(config)
-    for name, args, kwargs, result in calls:
+def replay(config: Config, calls: list) -> dict[int, object]:
+    """The same core calls on fresh sessions: what the parameters must be, by session."""
+    twins = {0: open_session(config)}
+    for key, name, args, kwargs, result in calls:
+        s = twins[key]
         if name == "reset":  # a fresh seed is drawn at random: use the one it drew
             s.reset(result)
         elif name == "run" and "stop" in kwargs:  # stopped by the user: as many as it did
             s.run(result.epochs if result.stopped else args[0])
+        elif name == "fresh":
+            twins[result.key] = s.fresh()
         else:
             getattr(s, name)(*args, **kwargs)
-    return s
+    return twins
 
 
 # Actions that open a screen over the panes. Each costs about a second of Pilot's time on a
@@ -187,16 +195,17 @@ async def test_key_mash(name: str, tmp_path, monkeypatch) -> None:
         await settle(app, pilot)
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        session = recorder._session
-        assert session_of(app) is recorder  # the settings form never swapped the session
+        current = session_of(app)
+        assert isinstance(current, Recorder)  # the settings form never swapped the session
+        session = current._session
         assert view_of(app) is not None and view_of(app).epoch == session.epoch
         shown = re.search(r"Epoch (\d+)", app.query_one(StatusBar).render().plain)
         assert shown is not None and int(shown.group(1)) == session.epoch
-        twin = replay(config, recorder.calls)
+        twin = replay(config, recorder.calls)[current.key]
         assert twin.epoch == session.epoch and twin.seed == session.seed
         assert np.array_equal(twin.net.flat, session.net.flat)
         assert twin.lr == session.lr
-        names = Counter(c[0] for c in recorder.calls)
+        names = Counter(c[1] for c in recorder.calls)
         assert {"step", "run"} <= set(names) and len(recorder.calls) >= 50, names
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from core import Config, UserError, open_session
 from tui.app import BackpropApp
+from tui.fmt import num
 from tui.screens.help import HelpScreen
 from tui.widgets.loss import LossPane
 from tui.widgets.pane import Pane
@@ -42,7 +43,8 @@ async def test_start_screen_shows_epoch_0_and_nothing_computed() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        assert "Epoch 0" in text and "Seed 7" in text and "2-2-1 linear" in text
+        assert "Epoch 0" in text and "2-2-1 linear" in text
+        assert "weights: the notebook's" in text and "Seed" not in text  # the seed draws none
         assert "lr 0.1" in text and "gd" in text
         assert "W1 (2×2)" in text and "b1 (1×2)" in text and "W2 (2×1)" in text
         assert "Nothing computed yet" in text
@@ -95,7 +97,8 @@ async def test_new_seed_resets_to_epoch_0_with_a_different_seed() -> None:
         await pilot.pause()
         seed = session_of(app).seed
         assert session_of(app).epoch == 0 and seed != 7
-        assert f"Seed {seed}" in status_text(app) and "new seed" in status_text(app)
+        assert f"Seed {seed}" in status_text(app)
+        assert "left the notebook's weights · b undoes" in status_text(app)
         fresh = open_session(Config(seed=seed))  # uniform init from that seed
         assert same_params(session_of(app), fresh)
         assert "Nothing computed yet" in screen_text(app)
@@ -164,7 +167,7 @@ async def test_wide_terminal_shows_more_detail() -> None:
         for name in ("delta2 (4×1)", "delta1 (4×2)", "forward pass", "normalised ŷ / y"):
             assert name in text
         rec = view_of(app).last
-        assert f"{rec.W_change[0][0, 0]:+.1e}".replace("e-0", "e-") in text  # the change
+        assert num(rec.W_change[0][0, 0], signed=True) in text  # the change
 
 
 async def test_log_key_toggles_the_chart_scale() -> None:
@@ -385,19 +388,31 @@ async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
         assert layouts == []
 
 
-async def test_weights_that_do_not_fit_are_counted_not_clipped() -> None:
-    """At 80×24 a 2-16-1 network's W2 has more rows than the pane: its label says how many
-    are left out (`+13 rows`) and b2 still shows, rather than the list being cut off."""
+async def test_weights_that_do_not_fit_page_through_with_m() -> None:
+    """At 80×24 a 2-16-1 network's weights do not fit: the pane pages instead of cutting
+    them, its last line says so, the footer names m, and m brings every value on screen."""
     app = BackpropApp(session=open_session(Config(data="circle", hidden=(16,), seed=3)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
         await pilot.pause()
         pane = app.query_one("#params", Pane)
         size = pane.body.size
-        text = pane.draw(size.width, size.height).plain
+        first = pane.draw(size.width, size.height).plain
         assert size.height == pane.size.height  # the body fills the pane
-        assert "W2 (16×1)  +" in text and " rows" in text and "b2 (1×1)" in text
-        assert "taller terminal" not in text  # nothing cut off at the bottom
+        assert f"page 1/{pane.pages} · m more" in first and pane.pages > 1
+        assert app.main.active_bindings["m"].binding.show  # the footer names the key
+        seen = []
+        for _ in range(pane.pages):
+            seen.append(pane.draw(size.width, size.height).plain)
+            await pilot.press("m")
+            await pilot.pause()
+        assert pane.draw(size.width, size.height).plain == first  # round to page 1 again
+        text = "\n".join(seen)
+        view = view_of(app)
+        for values in (*view.W, *view.b):
+            for v in values.ravel():
+                assert num(v) in text
+        assert "enlarge the terminal" not in text
 
 
 async def test_wide_layout_keeps_the_loss_chart_beside_a_big_network() -> None:
@@ -411,4 +426,4 @@ async def test_wide_layout_keeps_the_loss_chart_beside_a_big_network() -> None:
         assert params.body.size.height <= 48 * 3 // 10
         assert loss.region.height >= 10 and loss.region.bottom <= 47
         text = params.draw(*params.body.size).plain
-        assert "W2 (64×1)  +" in text and "b2 (1×1)" in text
+        assert "W1 (2×64) units 1–" in text and f"page 1/{params.pages} · m more" in text

@@ -26,7 +26,7 @@ from . import ptyterm
 from .ptyterm import proc_stat
 
 BACKPROP = Path(sys.executable).with_name("backprop")
-STATUS_7 = r"Epoch 0 │ Seed 7 │ lr 0\.1 │ 2-2-1 linear"
+STATUS_7 = r"Epoch 0 │ weights: the notebook's │ lr 0\.1 │ 2-2-1 linear"
 
 
 class Term(ptyterm.Term):
@@ -73,14 +73,14 @@ def test_keys_s_r_n_q_drive_the_real_command(term_factory) -> None:
     ready(t, STATUS_7)
     t.wait_screen(r"predicted 118\.3 / target 55")
     t.press("s")
-    t.wait_screen(r"Epoch 1 │ Seed 7")
+    t.wait_screen(r"Epoch 1 │ weights: the notebook's")
     t.wait_screen(r"epoch 0's update")
     t.press("r")
-    t.wait_screen(r"Epoch 101 │ Seed 7")
+    t.wait_screen(r"Epoch 101 │ weights: the notebook's")
     t.press("n")
     seed = int(t.wait_screen(r"Epoch 0 │ Seed (\d+)").group(1))
     assert seed != 7
-    t.press("q")
+    t.press("q")  # the session in use has nothing to lose: q quits at once
     assert t.wait_exit() == 0
     assert t.restored()
 
@@ -95,6 +95,8 @@ def test_one_step_writes_a_few_kilobytes(term_factory) -> None:
         sizes[key] = len(t.settle())
     assert 0 < sizes["s"] <= 8 * 1024, sizes  # measured ≈5 KB in truecolour, ≈4 KB in 256
     assert 0 < sizes["r"] <= 8 * 1024, sizes
+    t.press("q")  # unsaved progress: the first q asks, the second quits
+    t.wait_screen(r"unsaved: q again quits, w saves")
     t.press("q")
     assert t.wait_exit() == 0
 
@@ -204,8 +206,10 @@ def test_suspend_and_resume_redraws_and_keys_work(term_factory) -> None:
     t.wait_screen(r"W1 \(2×2\)", timeout=5)
     t.wait_screen(r"q Quit", timeout=5)
     t.press("s")
-    t.wait_screen(r"Epoch 1 │ Seed 7")
+    t.wait_screen(r"Epoch 1 │ weights: the notebook's")
     t.wait_screen(r"predicted 98\.51 / target 55")
+    t.press("q")
+    t.wait_screen(r"q again quits")
     t.press("q")
     assert t.wait_exit() == 0 and t.restored()
 
@@ -218,8 +222,8 @@ def test_diverging_run_shows_it_and_recovers(term_factory) -> None:
     written = t.text(t.mark).lower()
     assert "nan" not in written and "inf" not in written
     t.press("R")
-    t.wait_screen(r"Epoch 0 │ Seed 7")
-    t.press("q")
+    t.wait_screen(r"Epoch 0 │ weights: the notebook's")
+    t.press("q")  # a fresh session: nothing to lose, q quits at once
     assert t.wait_exit() == 0 and t.restored()
 
 
@@ -270,6 +274,8 @@ def test_no_color_still_shows_direction(term_factory) -> None:
     ready(t)
     t.press("s")
     t.wait_screen(r"0\.5055▼")  # W1[0,0] fell: the arrow says so without colour
+    t.press("q")
+    t.wait_screen(r"q again quits")
     t.press("q")
     assert t.wait_exit() == 0
 

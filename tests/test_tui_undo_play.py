@@ -187,7 +187,7 @@ def test_play_stays_under_64_kb_per_second_at_80x24(term_factory) -> None:  # no
     """Bytes per frame × frames per second, measured on the real command. The frame count
     comes from the epoch counter (1 epoch per frame), so no assertion depends on timing."""
     t = term_factory("--preset", "notebook", "--seed", "7")
-    t.wait_for(r"Epoch 0 │ Seed 7")
+    t.wait_for(r"Epoch 0 │ weights: the notebook's")
     t.settle()
     began = len(t.out)
     clock = time.monotonic()

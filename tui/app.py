@@ -28,29 +28,23 @@ from textual.screen import Screen
 
 import core
 from core import names
+from core.config import defaults_notice
 from core.errors import UserError
 
-from . import commands
+from . import commands, terminal
 from .messages import OpenFailed, SessionOpened
 from .options import compare_given, config_from, given_model
+from .ordered import KeysInOrder
 from .screens.main import MainScreen
 from .stepper import RUN_EPOCHS, SYNC_WORK, Stepper, view_of
-from .terminal import (
-    cap_fps,
-    guard_output,
-    install_signal_handlers,
-    remove_signal_handlers,
-    start_watchdog,
-    terminal_gone,
-    wait_for_output,
-)
 
 if TYPE_CHECKING:
     from core.lessons.format import Lesson
     from core.training.compare import Comparison
     from core.training.session import Session
 
-class BackpropApp(App[None]):
+
+class BackpropApp(KeysInOrder, App[None]):
     """Dataset, weights, gradients and loss of one training session, stepped by keys."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
@@ -61,7 +55,8 @@ class BackpropApp(App[None]):
                  opener: Callable[[], Session | Comparison] | None = None, *,
                  sync_work: int = SYNC_WORK,
                  run_epochs: int = RUN_EPOCHS, save_to: str | None = None,
-                 open_note: str = "", lesson: Lesson | None = None) -> None:
+                 open_note: str = "", notice: str = "",
+                 lesson: Lesson | None = None) -> None:
         """Give a ready `session` (tests, snapshots), or an `opener` that builds one after
         the first frame (the `backprop` command, so NumPy does not delay that frame)."""
         super().__init__()
@@ -70,6 +65,7 @@ class BackpropApp(App[None]):
         self.startup_error: UserError | None = None
         self._opener = opener
         self._open_note = open_note  # shown in the status line once the session is open
+        self._notice = notice  # what a dataset's defaults set: a notification once on screen
         self._leaving = False
 
     def get_default_screen(self) -> Screen:
@@ -77,14 +73,15 @@ class BackpropApp(App[None]):
 
     def on_mount(self) -> None:
         """Signals and a hung-up terminal end the app through `exit()` (see terminal.py)."""
-        install_signal_handlers(self._on_signal)
+        terminal.install_signal_handlers(self._on_signal)
         self.app_resume_signal.subscribe(self, self._redraw)
         tty = sys.__stdin__.fileno() if sys.__stdin__ is not None else -1
         if tty >= 0 and os.isatty(tty):
-            self.set_interval(1.0, lambda: terminal_gone(tty) and self._on_signal(signal.SIGHUP))
+            gone = terminal.terminal_gone
+            self.set_interval(1.0, lambda: gone(tty) and self._on_signal(signal.SIGHUP))
         loop = asyncio.get_running_loop()
-        guard_output(self._driver,
-                     lambda: loop.call_soon_threadsafe(self._on_signal, signal.SIGHUP))
+        terminal.guard_output(self._driver,
+                              lambda: loop.call_soon_threadsafe(self._on_signal, signal.SIGHUP))
 
     def on_ready(self) -> None:
         """The first frame is on screen: add the text colours, which it did not need, and
@@ -92,6 +89,8 @@ class BackpropApp(App[None]):
         the command line for start-up, runs again."""
         gc.enable()
         self.main.add_text_styles()
+        if self._notice:
+            self.notify(self._notice, timeout=8)
         if self.stepper.session is None and self._opener is not None:
             self._open_in_thread(self._opener)
 
@@ -99,7 +98,7 @@ class BackpropApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open")
     def _open_in_thread(self, opener: Callable[[], Session | Comparison]) -> None:
-        wait_for_output(self._driver)  # let the first frame reach the terminal first
+        terminal.wait_for_output(self._driver)  # let the first frame reach the terminal first
         try:
             session = opener()
         except UserError as exc:
@@ -150,14 +149,14 @@ class BackpropApp(App[None]):
         self.refresh(layout=True)
 
     def on_unmount(self) -> None:
-        remove_signal_handlers()
+        terminal.remove_signal_handlers()
 
     def _on_signal(self, signum: int) -> None:
         if self._leaving:
             return
         self._leaving = True
         self.main.stop_workers()
-        start_watchdog(self._driver, 128 + signum)
+        terminal.start_watchdog(self._driver, 128 + signum)
         self.exit(return_code=128 + signum)
 
 
@@ -173,7 +172,7 @@ def open_from_args(ns: argparse.Namespace) -> Session | Comparison:
 
 def run_app(ns: argparse.Namespace) -> int:
     """`backprop` with no subcommand: run the stepper; bad options exit 2 with one line."""
-    cap_fps(ns.fps)
+    terminal.cap_fps(ns.fps)
     if ns.epochs is not None and ns.epochs < 1 and not ns.resume:
         raise UserError(f"--epochs sets what r runs in the stepper: at least 1 (got {ns.epochs})")
     ignored = given_model(ns) if ns.resume else []
@@ -184,8 +183,11 @@ def run_app(ns: argparse.Namespace) -> int:
     # after the first frame, in a thread, with the app already on screen.
     builtin = not ns.resume and (ns.data is None or ns.data in names.DATASETS)
     session = open_from_args(ns) if builtin else None
+    notice = "" if session is None else \
+        defaults_notice(config_from(ns), getattr(session, "a", session).config)
     app = BackpropApp(session, opener=partial(open_from_args, ns), save_to=ns.save_to,
-                      open_note=note, lesson=getattr(ns, "lesson_record", None),
+                      open_note=note, notice=notice,
+                      lesson=getattr(ns, "lesson_record", None),
                       run_epochs=ns.epochs if ns.epochs and not ns.resume else RUN_EPOCHS)
     app.run()
     if app.startup_error is not None:

@@ -28,6 +28,7 @@ from .options import (
     child_args,
     compare_given,
     config_from,
+    datasets_help,
     given_model,
 )
 
@@ -35,7 +36,16 @@ EXIT_USER, EXIT_DIVERGED = 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
-    """Errors are one line on stderr and exit 2, never a usage dump or a traceback."""
+    """Errors are one line on stderr and exit 2, never a usage dump or a traceback. The help
+    ends with each built-in dataset's defaults, as written (not rewrapped)."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(formatter_class=argparse.RawDescriptionHelpFormatter, **kw)
+
+    def format_help(self) -> str:
+        if self.epilog is None and self.prog != "backprop serve":
+            self.epilog = datasets_help()  # when asked for: not on every start-up
+        return super().format_help()
 
     def error(self, message: str) -> None:  # type: ignore[override]
         fail(f"{message} (see `{self.prog} --help`)")

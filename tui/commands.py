@@ -98,6 +98,9 @@ KEYS: tuple[Key, ...] = (
     Key("v", "cycle_top", "Cycle the top pane", "Dataset → network → learned output → "
         "chain rule → health (→ confusion matrix, with classes)",
         short="dataset/network/output/chain rule/health", lesson=True, view=True),
+    Key("m", "next_page", "Next page of the panes", "Weights, gradients or a phase too big "
+        "for their pane: the next page of each", short="next page (when a pane pages)",
+        footer="More", view=True),
     Key("pagedown", "rows(1)", "Next rows of the dataset", "Dataset pane: the next page",
         show="PgUp/PgDn/Home/End", short="dataset rows", view=True),
     Key("pageup", "rows(-1)", "Previous rows of the dataset", "Dataset pane: the page before",
@@ -125,8 +128,9 @@ KEYS: tuple[Key, ...] = (
         "with questions to answer before you step"),
     Key("question_mark", "help", "Help", "Every pane and key, and the six steps of backprop",
         show="?", short="help", footer="Help", scope=APP),
-    Key("q", "quit", "Quit", "Leave the stepper", show="q/ctrl+c", short="quit", footer="Quit",
-        footer_when=(NORMAL,), scope=APP, palette=False),
+    Key("q", "request_quit", "Quit", "Leave the stepper; with unsaved progress it asks first "
+        "(q again quits, w saves)", show="q/ctrl+c", short="quit (asks if unsaved)",
+        footer="Quit", footer_when=(NORMAL,), palette=False),
     Key("ctrl+c", "quit", "Quit", "Leave the stepper", scope=APP, priority=True,
         palette=False),
     Key("ctrl+z", "suspend_process", "Suspend", "Back to the shell; fg brings the stepper back",

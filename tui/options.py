@@ -277,28 +277,34 @@ OPTIONS: tuple[Option, ...] = (
            "-1 last; repeatable; default: the last column)", "data", metavar="COL",
            repeat=True, form="target columns", form_parse=parse_names,
            hint="CSV only; blank: last"),
-    Option("normalize", "--normalize", "per-column scaling (default: max, as the notebook)",
+    Option("normalize", "--normalize", "per-column scaling (default: the dataset's, below)",
            "data", choices=names.NORMALIZERS, form="normalisation"),
-    Option("hidden", "--hidden", "hidden layer sizes (default 2); 0: no hidden layer (linear, "
-           "logistic or softmax regression)", "model", parse=parse_int_list, metavar="N,N…",
-           form="hidden layers", hint="e.g. 2 or 8,8; 0: none"),
-    Option("activation", "--activation", "hidden-layer activation (default linear)", "model",
+    Option("hidden", "--hidden", "hidden layer sizes (default: the dataset's, below); 0: no "
+           "hidden layer (linear, logistic or softmax regression)", "model",
+           parse=parse_int_list, metavar="N,N…", form="hidden layers",
+           hint="e.g. 2 or 8,8; 0: none"),
+    Option("activation", "--activation", "hidden-layer activation (default: the dataset's)",
+           "model",
            choices=_ACTS, form="activation"),
     Option("output_activation", "--output-activation", "output activation (default: what "
-           "the loss needs, sigmoid for bce and softmax for ce, else linear)", "model",
+           "the loss needs, sigmoid for bce and softmax for ce, else the dataset's)", "model",
            choices=names.OUTPUT_ACTIVATIONS, form="output activation"),
-    Option("loss", "--loss", "mse (default), bce (two classes) or ce (classes, softmax)",
+    Option("loss", "--loss", "mse, bce (two classes) or ce (classes, softmax); default: the "
+           "dataset's",
            "model", choices=names.LOSSES, form="loss"),
-    Option("init", "--init", "weight init (uniform U[0,1) like the notebook, xavier, he)",
+    Option("init", "--init", "weight init (uniform U[0,1) like the notebook, xavier, he; "
+           "default: the dataset's)",
            "model", choices=names.INITS, form="init"),
     Option("weights", "--weights", "explicit starting parameters", "model",
            parse=parse_text, metavar="FILE.json"),
-    Option("optimizer", "--optimizer", "gd (full batch, default), sgd, momentum, adam",
+    Option("optimizer", "--optimizer", "gd (full batch), sgd, momentum, adam (default: the "
+           "dataset's)",
            "training", choices=names.OPTIMIZERS, form="optimiser"),
     Option("batch_size", "--batch-size", "rows per update for sgd/momentum/adam (sgd default "
            "1)", "training", parse=parse_int, metavar="K", form="batch size",
            form_parse=optional(parse_int), hint="blank: default"),
-    Option("lr", "--lr", "learning rate (default 0.1)", "training", parse=parse_float,
+    Option("lr", "--lr", "learning rate (default: the dataset's, below)", "training",
+           parse=parse_float,
            metavar="LR", form="learning rate", hint="changes live alone"),
     Option("seed", "--seed", "random seed (default: a fresh one, shown)", "model",
            parse=parse_int, metavar="N", form="seed"),
@@ -343,9 +349,9 @@ OPTIONS: tuple[Option, ...] = (
            "target are left out (default: stop at the first gap)", "data",
            choices=names.MISSING, form="missing values",
            form_choices=("stop", *names.MISSING)),
-    Option("epochs", "--epochs", "epochs to train (default 1000); in the stepper, what r "
-           "runs (default 100)", "training", commands=(APP, TRAIN, SERVE, CODE, SETUP),
-           parse=parse_int, metavar="N"),
+    Option("epochs", "--epochs", "epochs to train (default: the dataset's, below); in the "
+           "stepper, what r runs (default 100)", "training",
+           commands=(APP, TRAIN, SERVE, CODE, SETUP), parse=parse_int, metavar="N"),
     # a second run beside the first
     Option("compare", "--compare", "a second run, B: these options changed (quoted), the "
            "same seed, data and (where the layers match) starting weights", "compare",
@@ -553,6 +559,22 @@ def form_text(value: object) -> str:
 
 
 # ---------------------------------------------------------------------------- help
+
+def datasets_help() -> str:
+    """The epilog of --help: each built-in dataset's defaults, the values a flag not given
+    takes (the notebook's are those of a CSV file too, but for xavier init)."""
+    from core.config import defaults_for, said_defaults
+
+    width = max(map(len, names.DATASETS))
+    lines = ["built-in datasets (--data) and their defaults; a flag given overrides its own:"]
+    width = max(width, len("FILE.csv"))
+    for data in (*names.DATASETS, "csv"):
+        name = "FILE.csv" if data == "csv" else data
+        lines += textwrap.wrap(said_defaults(defaults_for(data)), 78,
+                               initial_indent=f"  {name:<{width}}  ",
+                               subsequent_indent=" " * (width + 4))
+    return "\n".join(lines)
+
 
 def help_text(width: int = 78) -> str:
     """The model options as the help screen lists them: `--flag VALUES`, filled to `width`."""

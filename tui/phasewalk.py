@@ -82,6 +82,21 @@ class PhaseWalk:
         return self.phases[self.index]
 
     @property
+    def known(self) -> frozenset[str]:
+        """The names this walk has computed up to the phase on screen: all that any pane
+        may show of the update being walked."""
+        from core.present.phases import computed
+
+        return computed(self.phases, self.index)
+
+    def computed_in(self, name: str) -> int | None:
+        """The phase number (1-based, as on screen) that computes `name`."""
+        from core.present.phases import computed_in
+
+        k = computed_in(self.phases, name)
+        return None if k is None else k + 1
+
+    @property
     def at_update(self) -> bool:
         return self.index == len(self.phases) - 1
 

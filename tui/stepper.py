@@ -44,6 +44,10 @@ PROGRESS_HZ = 5
 # about 4 KB, so 8 frames/s send about 31 KB/s (bench/bandwidth.py).
 PLAY_SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 PLAY_FPS = 8.0
+# Sessions a reset or the settings form replaced, kept for `b`: how many, and the undo budget
+# each keeps while put aside (the one in use keeps the whole budget).
+EARLIER = 4
+EARLIER_BUDGET = 32 * 2**20
 
 
 class Busy(enum.Enum):
@@ -82,6 +86,14 @@ class Job(NamedTuple):
     fmt: str = ""  # CODE: the program's format
 
 
+class Earlier(NamedTuple):
+    """A session (or two runs) a reset or the settings form replaced, for `b` to return to."""
+
+    session: Session | Comparison
+    what: str  # what replaced it: "new seed", "restart", "settings"
+    unsaved: bool  # it had progress no file holds
+
+
 class Outcome(NamedTuple):
     """What the screen does after an operation."""
 
@@ -92,6 +104,7 @@ class Outcome(NamedTuple):
     error: str | None = None  # a refusal for a form to show beside its field
     check: GradCheck | None = None  # a gradient check done at once, to show
     message: tuple[str, str, str] | None = None  # a notification: (title, text, severity)
+    quit: bool = False  # leave the app
 
 
 NOTHING = Outcome()
@@ -139,6 +152,9 @@ class Stepper:
         self.progress: tuple[int, int] | None = None  # (done, total) of a threaded run
         self._lr_pending = 1.0  # `<`/`>` pressed while a frame of play runs in a thread
         self._stop = threading.Event()
+        self.earlier: list[Earlier] = []  # newest last
+        # the session as it opened or was last saved: anything else is progress to lose
+        self._clean: tuple | None = self._fingerprint()
 
     # ------------------------------------------------------------------ asking
 
@@ -199,13 +215,45 @@ class Stepper:
 
     # ------------------------------------------------------------------ opening
 
-    def open(self, session: Session | Comparison) -> None:
-        """A new session or two runs (at start-up, or from the settings form): nothing of
-        the old one's walk or play carries over."""
+    def open(self, session: Session | Comparison, unsaved: bool = False) -> None:
+        """A new session or two runs (at start-up, a reset, the settings form): nothing of
+        the old one's walk or play carries over. As it opens it has nothing to lose, unless
+        `unsaved` says it comes back with progress no file holds."""
         self.session, self.pair = _opened(session)
         self.shown = "A"
         self.walk = None
         self.pause()
+        self._clean = None if unsaved else self._fingerprint()
+
+    def _put_aside(self, what: str) -> None:
+        """Keep the session in use for `b`, with a smaller undo budget, before another
+        replaces it."""
+        assert self.session is not None
+        for run in self.runs:
+            run.keep_less(EARLIER_BUDGET)
+        self.earlier.append(Earlier(self.pair or self.session, what, self.unsaved_here))
+        del self.earlier[:-EARLIER]
+
+    def _fingerprint(self) -> tuple | None:
+        """What a save would have to hold of the runs open now: changes to it are progress."""
+        if self.session is None:
+            return None
+        return tuple((id(s), s.t, s.lr, tuple(s.hand_changes or ()), hash(s.net.flat.tobytes()))
+                     for s in self.runs)
+
+    @property
+    def unsaved_here(self) -> bool:
+        """The session in use has changed since it opened or was last saved."""
+        return self.session is not None and self._fingerprint() != self._clean
+
+    def quit(self, asked: bool) -> Outcome:
+        """`q`: leave at once when the session in use has nothing a file does not hold, or
+        when the question was asked (`asked`: it is still on screen); else ask once.
+        Sessions a reset put aside count as undo history, which quitting always ends."""
+        if asked or not self.unsaved_here:
+            self.stop()
+            return Outcome(quit=True)
+        return Outcome(bell=True, note="unsaved: q again quits, w saves")
 
     # ------------------------------------------------------------------ training
 
@@ -322,28 +370,55 @@ class Stepper:
 
     def reset(self) -> Outcome:
         """`n`: a new random seed, new starting weights, epoch 0 (the lr stays); both runs
-        take the new seed."""
-        return self._start_over(lambda s: s.reset(), lambda p: p.reset(), "new seed")
-
-    def restart(self) -> Outcome:
-        """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
-        return self._start_over(lambda s: s.restart(), lambda p: p.restart(),
-                                "restarted, same weights")
-
-    def _start_over(self, how: Callable[[Session], object],
-                    both: Callable[[Comparison], object], what: str) -> Outcome:
+        take the new seed. Preset or file weights give way to drawn ones, and the note says
+        so."""
         refused = self._refusal()
         if refused is not None:
             return refused
         assert self.session is not None
-        self.pause()
-        self.walk = None
-        if self.pair is not None:
-            both(self.pair)
-            lrs = ", ".join(f"{name} {short(s.lr, 6)}" for name, s in self.named_runs)
-            return Outcome(redraw=True, note=f"← {what}, both runs; lr {lrs} kept")
-        how(self.session)
-        return Outcome(redraw=True, note=f"← {what}; lr {short(self.session.lr, 6)} kept")
+        cfg = self.session.config
+        given = "" if self.session.uses_seed else f"the {cfg.preset}'s weights" \
+            if cfg.preset else f"{(cfg.weights or 'the given').rsplit('/', 1)[-1]} weights"
+        new = self._fresh()
+        new.reset()
+        both = ", both runs" if self.pair is not None else ""
+        if given:  # the preset's (or a file's) weights give way to drawn ones: say so
+            return self._start_over(new, "new seed", f"← left {given}{both} · b undoes")
+        return self._start_over(new, "new seed", f"← new seed{both} (lr kept) · b undoes")
+
+    def restart(self) -> Outcome:
+        """`R`: the same seed and starting weights again, epoch 0 (the lr stays)."""
+        refused = self._refusal()
+        if refused is not None:
+            return refused
+        assert self.session is not None
+        both = ", both runs" if self.pair is not None else ""
+        return self._start_over(self._fresh(), "restart",
+                                f"← restarted{both} (lr kept) · b undoes")
+
+    def _fresh(self) -> Session | Comparison:
+        """What is open now, again at epoch 0 (the same seed, weights and lr): new objects,
+        so the ones in use can be put aside for `b`."""
+        assert self.session is not None
+        if self.pair is None:
+            return self.session.fresh()
+        from core.training.compare import Comparison
+
+        return Comparison(self.pair.a.fresh(), self.pair.b.fresh(), self.pair.text)
+
+    def _start_over(self, new: Session | Comparison, what: str, note: str) -> Outcome:
+        """Put what is open aside for `b` and carry on in `new`."""
+        self._put_aside(what)
+        self.open(new)
+        return Outcome(redraw=True, note=note)
+
+    def _back_to_earlier(self) -> Outcome:
+        """`b` at the start of a session that a reset or the settings form opened: back to
+        the session (or two runs) it replaced, as it was (epoch, weights, settings,
+        history)."""
+        earlier = self.earlier.pop()
+        self.open(earlier.session, unsaved=earlier.unsaved)
+        return Outcome(redraw=True, note=f"← {earlier.what} undone")
 
     # ------------------------------------------------------------------ going back
 
@@ -361,6 +436,8 @@ class Stepper:
                 return Outcome(redraw=True)
             self.walk = None
             return Outcome(redraw=True, note="← left the phase walk")
+        if self.earlier and not any(s.can_undo or s.diverged for s in self.runs):
+            return self._back_to_earlier()  # at the start of what a reset opened
         if self.pair is None:
             assert self.session is not None
             return self._back_one(self.session)
@@ -575,7 +652,7 @@ class Stepper:
         refused = self._form_refusal()
         if refused is not None:
             return refused
-        note = ["← applied", *session.dataset.notices]
+        note = ["← applied · b undoes", *session.dataset.notices]
         opened: Session | Comparison = session
         if self.pair is not None:  # B follows: the new settings with B's changes on top
             from .options import compare_given
@@ -585,6 +662,7 @@ class Stepper:
                                            self.pair.text)
             except (UserError, ValueError) as exc:
                 note.append(f"run B dropped: {exc}")
+        self._put_aside("settings")
         self.open(opened)
         return Outcome(redraw=True, note="; ".join(note))
 
@@ -666,7 +744,10 @@ class Stepper:
             epochs = len(self.session.history)
             return Outcome(job=Job(JobKind.SAVE, path=path),
                            note=f"saving {epochs} epochs to {path}…")
-        return self.saved(path, self.save_job(path))
+        error = self.save_job(path)
+        if error is None:
+            self._clean = self._fingerprint()
+        return self.saved(path, error)
 
     def save_job(self, path: str) -> UserError | None:
         """Write the session; in a thread for a long history. A user's error is returned,
@@ -680,6 +761,8 @@ class Stepper:
 
     def finish_save(self, path: str, error: UserError | None) -> Outcome:
         self.busy = Busy.IDLE
+        if error is None:
+            self._clean = self._fingerprint()
         saved = self.saved(path, error)
         return Outcome(note="", bell=saved.bell, message=saved.message)
 

@@ -32,13 +32,19 @@ missing values, input crosses and two runs, still load):
     compare      only with a second run (`--compare`): {"options": the options B changes, as
                  given, "config": B's config, and B's own seed … hand_changes as above}; B
                  trains on A's dataset (with its own inputs)
+    previous     where the update that led here started: {"params", "lr", "epoch", "batch",
+                 "opt_state", "rng" (null for full batch), "perm"}; reopening takes that
+                 update again, to show its gradients and ▲▼. null at the start; absent in
+                 older files (which then show no last update until the next step)
+    edited_best  [epoch, loss] of the best parameters an edit replaced, or null (absent in
+                 older files): the best so far counts them
 
 Numbers are written with Python's float repr, which reads back to the same float64. JSON has
 no NaN or infinity; where one may legitimately appear (history, optimiser state) it is the
 string "NaN", "Infinity" or "-Infinity". Parameters must be finite to save or load.
 
 Not saved: undo snapshots (after a resume, stepping back starts afresh at the resumed
-position) and the last update's record (`Session.last` is None until the next step).
+position). The last update's record is not saved either, but made again from `previous`.
 """
 
 from __future__ import annotations
@@ -57,7 +63,7 @@ from ..data.dataset import Dataset
 from ..errors import UserError
 from ..names import PRESETS, lr_limits, lr_ok, n_params
 from ..training.compare import DATA_FIELDS, Comparison
-from ..training.session import Session, SessionState
+from ..training.session import PreviousUpdate, Session, SessionState
 from .opening import compare_dataset, load_dataset
 from .weights import read_json, require_finite, save_text, stamped_name
 
@@ -135,7 +141,16 @@ def _run_doc(session: Session) -> dict:
         "history": {c: _floats_out(v) for c, v in st.history.items()},
         "diverged_at": st.diverged_at,
         "hand_changes": None if st.hand_changes is None else list(st.hand_changes),
+        "previous": None if st.previous is None else _previous_out(st.previous),
+        "edited_best": None if st.edited_best is None else list(st.edited_best),
     }
+
+
+def _previous_out(prev: PreviousUpdate) -> dict:
+    return {"params": _floats_out(prev.params), "lr": prev.lr, "epoch": prev.epoch,
+            "batch": prev.batch,
+            "opt_state": {k: _floats_out(v) for k, v in prev.opt_state.items()},
+            "rng": prev.rng, "perm": None if prev.perm is None else [int(i) for i in prev.perm]}
 
 
 def _plain(value):
@@ -238,8 +253,45 @@ def _run(doc: dict, cfg: Config, ds: Dataset, r: _Reader, version: int) -> Sessi
                            epoch=epoch, batch=batch,
                            perm=perm, rng=rng, params=params, opt_state=opt_state,
                            history=history, diverged_at=diverged,
-                           hand_changes=_hand_changes(doc, r)))
+                           hand_changes=_hand_changes(doc, r),
+                           previous=_previous(doc, s, n, arch, epoch, batch, r),
+                           edited_best=_edited_best(doc, r)))
     return s
+
+
+def _previous(doc: dict, s: Session, n: int, arch: str, epoch: int, batch: int,
+              r: _Reader) -> PreviousUpdate | None:
+    """Where the last update started; absent in older files, null at the start."""
+    raw = doc.get("previous")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise r.damaged('"previous" should be an object or null')
+    params = r.floats(r.get(raw, "params", list, "a list", "previous"), "previous.params", n,
+                      arch, finite=True)
+    lr = r.get(raw, "lr", float, "a number", "previous")
+    if not lr_ok(lr):
+        raise r.damaged(f'"previous.lr" must be {lr_limits()}')
+    p_epoch, p_batch, perm = _position(raw, s, r, "previous.")
+    if p_epoch * s.batches + p_batch != epoch * s.batches + batch - 1:
+        raise r.damaged('"previous" is not the update before the saved position')
+    opt_state = _opt_state(r.get(raw, "opt_state", dict, "an object", "previous"), s, n, r)
+    rng = raw.get("rng")
+    if rng is not None:
+        rng = _rng(r.get(raw, "rng", dict, "an object or null", "previous"), r)
+    if rng is None and s.batches > 1:
+        raise r.damaged('"previous.rng" is missing for mini-batches')
+    return PreviousUpdate(params, float(lr), p_epoch, p_batch, opt_state, rng, perm)
+
+
+def _edited_best(doc: dict, r: _Reader) -> tuple[int, float] | None:
+    raw = doc.get("edited_best")
+    if raw is None:
+        return None
+    if not (isinstance(raw, list) and len(raw) == 2 and _is(raw[0], int) and raw[0] >= 0
+            and _is(raw[1], float) and math.isfinite(raw[1])):
+        raise r.damaged('"edited_best" should be [epoch, loss] or null')
+    return int(raw[0]), float(raw[1])
 
 
 def _hand_changes(doc: dict, r: _Reader) -> tuple[str, ...] | None:
@@ -436,23 +488,24 @@ def _opt_state(raw: dict, s: Session, n: int, r: _Reader) -> dict[str, np.ndarra
     return {k: r.floats(raw[k], f"opt_state.{k}", 1 if k == "t" else n) for k in names}
 
 
-def _position(doc: dict, s: Session, r: _Reader) -> tuple[int, int, np.ndarray | None]:
-    epoch = r.get(doc, "epoch", int, "a whole number")
-    batch = r.get(doc, "batch", int, "a whole number")
+def _position(doc: dict, s: Session, r: _Reader,
+              within: str = "") -> tuple[int, int, np.ndarray | None]:
+    epoch = r.get(doc, "epoch", int, "a whole number", within.rstrip("."))
+    batch = r.get(doc, "batch", int, "a whole number", within.rstrip("."))
     if epoch < 0 or not 0 <= batch < s.batches:
         raise r.damaged(f"position epoch {epoch}, update {batch} is impossible with "
                         f"{s.batches} update(s) an epoch")
-    perm = r.get(doc, "perm", (list, None), "a list or null")
+    perm = r.get(doc, "perm", (list, None), "a list or null", within.rstrip("."))
     if perm is not None:
         rows = s.dataset.X.shape[0]
         ok = s.batches > 1 and len(perm) == rows and all(type(i) is int for i in perm)
         arr = np.array(perm, dtype=np.int64) if ok and all(0 <= i < rows for i in perm) \
             else None
         if arr is None or not np.array_equal(np.sort(arr), np.arange(rows)):
-            raise r.damaged(f'"perm" should be a shuffle of the {rows} training rows')
+            raise r.damaged(f'"{within}perm" should be a shuffle of the {rows} training rows')
         perm = arr
     elif batch > 0:
-        raise r.damaged('"perm" is missing for a position inside an epoch')
+        raise r.damaged(f'"{within}perm" is missing for a position inside an epoch')
     return epoch, batch, perm
 
 

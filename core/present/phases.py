@@ -2,6 +2,9 @@
 for one selected row. Built from a StepRecord only: a front end walks these to show backprop
 one phase at a time, and nothing here recomputes what the record already holds (the only new
 numbers are one row's share of a gradient, so a student can see where the sum comes from).
+
+Matrices keep their shape (dW1 is 2×2, not four numbers in a row). `computed` says which
+names a walk has computed by a phase, so a front end shows nothing a later phase computes.
 """
 
 from __future__ import annotations
@@ -26,13 +29,16 @@ class Line:
     shapes: str  # "(4×2)·(2×2) + (1×2) → (4×2)"
     values: tuple[tuple[str, np.ndarray], ...]  # ("X[0]", …), ("H[0]", …) for the chosen row
     note: str = ""  # why the formula has this form, where that is not obvious
+    # The values read as an equation, before + change = after (the update phase), rather
+    # than as labelled values side by side.
+    equation: bool = False
 
 
 @dataclass(frozen=True)
 class Phase:
-    step: int  # the notebook's step number: 1 forward … 5 update
+    step: int  # the notebook's step number: 1 forward … 5 update (4 for every hidden layer)
     key: str  # "forward", "loss", "output", "hidden2"…, "update"
-    title: str
+    title: str  # "Output layer gradients (layer 2)": a front end numbers the phases
     lines: tuple[Line, ...]
     reads: frozenset[str]  # names on screen this phase uses: "X", "W1", "delta2", …
     writes: frozenset[str]  # names it produces
@@ -51,6 +57,17 @@ def phases(rec: StepRecord, row: int, hidden: str, output: str) -> tuple[Phase, 
         out.append(_gradients(rec, row, layer, acts))
     out.append(_update(rec))
     return tuple(out)
+
+
+def computed(walk: tuple[Phase, ...], index: int) -> frozenset[str]:
+    """The names phases 0 … `index` of a walk have computed: all a front end may show of
+    the update being walked, at that phase."""
+    return frozenset().union(*(p.writes for p in walk[: index + 1]))
+
+
+def computed_in(walk: tuple[Phase, ...], name: str) -> int | None:
+    """The phase (0-based) that computes `name`, or None if none does."""
+    return next((k for k, p in enumerate(walk) if name in p.writes), None)
 
 
 def _forward(rec: StepRecord, r: int, acts: list[str]) -> Phase:
@@ -74,7 +91,7 @@ def _forward(rec: StepRecord, r: int, acts: list[str]) -> Phase:
     reads = {"X", *(f"W{k}" for k in range(1, rec.depth + 1)),
              *(f"b{k}" for k in range(1, rec.depth + 1))}
     pre = {pre_activation_name(layer, rec.depth, act) for layer, act in enumerate(acts)}
-    return Phase(1, "forward", "1 · Forward pass", tuple(lines), frozenset(reads),
+    return Phase(1, "forward", "Forward pass", tuple(lines), frozenset(reads),
                  frozenset(names) | pre)
 
 
@@ -88,7 +105,7 @@ def _loss(rec: StepRecord, r: int) -> Phase:
         Line(loss.objective_formula + "   ← the gradients are of this",
              f"{_shape(yhat)} → scalar", (("J", np.array([rec.objective])),)),
     )
-    return Phase(2, "loss", "2 · Loss", lines, frozenset({"ŷ", "y"}), frozenset({"loss", "J"}))
+    return Phase(2, "loss", "Loss", lines, frozenset({"ŷ", "y"}), frozenset({"loss", "J"}))
 
 
 def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
@@ -105,7 +122,7 @@ def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
         first = Line(loss.delta_formula.format(k=k) + deriv, _shape(delta),
                      ((f"delta{k}[{r}]", delta[r]),), note=loss.delta_note)
         reads = {"ŷ", "y", prev}
-        step, key, title = 3, "output", f"3 · Output layer gradients (layer {k})"
+        step, key, title = 3, "output", f"Output layer gradients (layer {k})"
     else:
         W_next = rec.W_before[layer + 1]
         first = Line(f"delta{k} = delta{k + 1}·W{k + 1}{TRANSPOSE}{deriv}",
@@ -113,16 +130,16 @@ def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
                      ((f"delta{k + 1}[{r}]", rec.delta[layer + 1][r]),
                       (f"delta{k}[{r}]", delta[r])))
         reads = {f"delta{k + 1}", f"W{k + 1}", prev}
-        step, key, title = 4, f"hidden{k}", f"4 · Hidden layer gradients (layer {k})"
+        step, key, title = 4, f"hidden{k}", f"Hidden layer gradients (layer {k})"
     share = np.outer(A_prev[r], delta[r]) / n  # row r's term of the sum in dW
     dW, db = rec.dW[layer], rec.db[layer]
     lines = (
         first,
         Line(f"dW{k} = {prev}{TRANSPOSE}·delta{k} / N",
              f"{_shape(A_prev.T)}·{_shape(delta)} / {n} → {_shape(dW)}",
-             ((f"row {r}'s share", share.ravel()), (f"dW{k}", dW.ravel()))),
+             ((f"row {r}'s share", share), (f"dW{k}", dW))),
         Line(f"db{k} = Σ delta{k} / N", f"{_shape(delta)} → {_shape(db)}",
-             ((f"db{k}", db.ravel()),)),
+             ((f"db{k}", db),)),
     )
     return Phase(step, key, title, lines, frozenset(reads),
                  frozenset({f"delta{k}", f"dW{k}", f"db{k}"}))
@@ -137,9 +154,10 @@ def _update(rec: StepRecord) -> Phase:
             (f"W{k}", rec.W_before[layer], rec.W_change[layer], rec.W_after[layer]),
             (f"b{k}", rec.b_before[layer], rec.b_change[layer], rec.b_after[layer]),
         ):
-            lines.append(Line(form.format(p=p), f"{_shape(before)}, lr = {rec.lr:g}",
-                              (("before", before.ravel()), ("change", change.ravel()),
-                               ("after", after.ravel()))))
+            lines.append(Line(form.format(p=p),
+                              f"before + change = after · {_shape(before)} · lr {rec.lr:g}",
+                              (("before", before), ("change", change), ("after", after)),
+                              equation=True))
     names = {f"{p}{k}" for p in ("W", "b") for k in range(1, rec.depth + 1)}
-    return Phase(5, "update", "5 · Update weights & biases", tuple(lines),
+    return Phase(5, "update", "Update weights & biases", tuple(lines),
                  frozenset({f"d{n}" for n in names}), frozenset(names))

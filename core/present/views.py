@@ -43,7 +43,9 @@ class SessionView:
     W: tuple[np.ndarray, ...]  # current parameters
     b: tuple[np.ndarray, ...]
     evaluation: Evaluation  # the current parameters on the data
-    last: StepRecord | None  # the most recent update (None before the first)
+    # The update that produced this position (epoch N−1's update at epoch N, whatever way
+    # it was reached); None at the start, or when it is no longer kept (see `last_kept`).
+    last: StepRecord | None
     history: np.ndarray  # reported loss at each epoch's forward pass
     test_history: np.ndarray | None
     best: tuple[int, float] | None  # (epoch, loss)
@@ -74,6 +76,20 @@ class SessionView:
     base_lr: float | None = None
     # two runs (`--compare`): both in brief, and which one this view is of; else None
     compare: CompareView | None = None
+    # Where the starting weights came from when the seed draws none of them: "the notebook's"
+    # (a preset's printed weights) or a weights file's name; "" when the seed drew them.
+    weights_from: str = ""
+
+    @property
+    def t(self) -> int:
+        """Updates done since the start."""
+        return self.epoch * self.batches + self.batch
+
+    @property
+    def last_kept(self) -> bool:
+        """False when updates were made but the one that led here is not known (a session
+        file from an older version, or a snapshot the undo budget let go)."""
+        return self.last is not None or self.t == 0
 
     @property
     def diverged(self) -> bool:
@@ -108,7 +124,10 @@ def view(session: Session) -> SessionView:
     test = hist.values("test_loss") if "test_loss" in hist.columns else None
     best = hist.best("loss")
     best_so_far = best
-    if ev.finite and (best is None or ev.loss <= best[1]):
+    edited = session.edited_best
+    if edited is not None and (best_so_far is None or edited[1] < best_so_far[1]):
+        best_so_far = edited
+    if ev.finite and (best_so_far is None or ev.loss <= best_so_far[1]):
         best_so_far = (session.epoch, ev.loss)
     return SessionView(
         epoch=session.epoch, batch=session.batch, batches=session.batches, seed=session.seed,
@@ -124,7 +143,19 @@ def view(session: Session) -> SessionView:
         classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
         notices=session.dataset.notices, hidden_activation=session.config.activation,
         output_activation=session.config.output_activation, diverged_lr=session.diverged_lr,
-        l2=session.l2, lr_schedule=session.config.lr_schedule, base_lr=session.base_lr)
+        l2=session.l2, lr_schedule=session.config.lr_schedule, base_lr=session.base_lr,
+        weights_from=_weights_from(session))
+
+
+def _weights_from(session: Session) -> str:
+    """`the notebook's` for a preset, the file for --weights, when the seed draws nothing:
+    a seed on screen that changes nothing would mislead."""
+    if session.uses_seed:
+        return ""
+    cfg = session.config
+    if cfg.preset is not None:
+        return f"the {cfg.preset}'s"
+    return cfg.weights.rsplit("/", 1)[-1] if cfg.weights else "given"
 
 
 def _surface(session: Session) -> Surface | None:

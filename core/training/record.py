@@ -18,6 +18,17 @@ def frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 @dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
+class UpdateStart:
+    """What an update started from besides the parameters (`StepRecord.W_before`/`b_before`):
+    enough to take the same update again. A session file keeps it, so a resumed session shows
+    the update that led to it, as the session that saved it did."""
+
+    opt_state: dict[str, np.ndarray]  # the optimiser's state before the update
+    rng: dict | None  # the generator's state before it (None: full batch, nothing drawn)
+    perm: np.ndarray | None  # the shuffle in force before it (mini-batches only)
+
+
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
 class StepRecord:
     """One parameter update: the notebook's six steps, every intermediate kept.
 
@@ -48,6 +59,12 @@ class StepRecord:
     lr: float
     loss_name: str
     optimizer: str
+    start: UpdateStart | None = None  # where the update started (None: not kept)
+
+    @property
+    def t(self) -> int:
+        """The update counter before this update: the position it started from."""
+        return self.epoch * self.batches + self.batch
 
     @property
     def predictions(self) -> np.ndarray:

@@ -24,8 +24,8 @@ from ..maths import activations, losses, metrics, optim, schedules
 from ..maths.gradcheck import GradCheck, H, gradient_check
 from ..maths.network import Network, init_params, param_views
 from .history import History
-from .record import Evaluation, RunResult, StepRecord, frozen
-from .undo import MARK_OVERHEAD, Mark, Snapshots, record_bytes, record_estimate
+from .record import Evaluation, RunResult, StepRecord, UpdateStart, frozen
+from .undo import MARK_OVERHEAD, Mark, Snapshots, led_to, record_bytes, record_estimate
 
 UNDO_BUDGET = names.UNDO_BUDGET
 
@@ -39,6 +39,20 @@ def _quiet(method):
             return method(*args, **kwargs)
 
     return wrapper
+
+
+@dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
+class PreviousUpdate:
+    """Where the update that led to a saved position started. Restoring takes that update
+    again, so a resumed session shows its record (gradients, ▲▼) as the saved one did."""
+
+    params: np.ndarray
+    lr: float
+    epoch: int
+    batch: int
+    opt_state: dict[str, np.ndarray]
+    rng: dict | None  # None: full batch, the update drew nothing
+    perm: np.ndarray | None
 
 
 @dataclass(frozen=True, eq=False)  # records of arrays: no field-wise ==
@@ -63,6 +77,10 @@ class SessionState:
     # The lr schedule's base, which `<`/`>` scale (None: no schedule, or a file from before
     # schedules: the same as `lr`)
     base_lr: float | None = None
+    # The update that led here, to take again on restoring (None: at the start, or not kept).
+    previous: PreviousUpdate | None = None
+    # The lowest loss of parameters replaced by hand (see Session.edited_best).
+    edited_best: tuple[int, float] | None = None
 
 
 def _accuracy_for(ds: Dataset) -> Callable[[np.ndarray, np.ndarray], float] | None:
@@ -131,6 +149,9 @@ class Session:
         self.diverged_lr: float | None = None  # the lr it diverged with
         # what was changed by hand since the start, in words (None: not known)
         self.hand_changes: list[str] | None = []
+        # (epoch, loss) of the best parameters an edit replaced: the history never logs them,
+        # and without them "best so far" would rise after an edit
+        self.edited_best: tuple[int, float] | None = None
         self._marks.clear()
 
     def reset(self, seed: int | None = None) -> int:
@@ -153,6 +174,19 @@ class Session:
     def restart(self) -> None:
         """Back to epoch 0 with the same seed and the same starting weights."""
         self._start(self.seed, self._explicit)
+
+    def fresh(self) -> Session:
+        """A new session at epoch 0 with this one's data, settings, seed, starting weights and
+        lr (a schedule's base), leaving this one as it was: starting over in a new one lets `b` come back here."""
+        new = Session(self.config, self.dataset, self._explicit, self.undo_budget)
+        new.base_lr = self.base_lr  # the lr now (a schedule's base): starting over keeps it
+        new._start(self.seed, new._explicit)  # epoch 0, whose lr is the schedule's base
+        return new
+
+    def keep_less(self, budget: int) -> None:
+        """Lower the undo budget, letting the oldest snapshots go (a session put aside)."""
+        self._marks.budget = min(self._marks.budget, budget)
+        self._marks.trim()
 
     # ------------------------------------------------------------------ where we are
 
@@ -235,13 +269,29 @@ class Session:
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             history={c: np.array(self.history.values(c)) for c in self._columns},
             diverged_at=self.diverged_at,
-            hand_changes=None if self.hand_changes is None else tuple(self.hand_changes))
+            hand_changes=None if self.hand_changes is None else tuple(self.hand_changes),
+            previous=self._previous(), edited_best=self.edited_best)
+
+    def _previous(self) -> PreviousUpdate | None:
+        """Where the update that led here started, if its record is kept."""
+        rec = self.last
+        if not led_to(rec, self.t) or rec.start is None:
+            return None
+        before = np.concatenate([a.ravel() for W, b in zip(rec.W_before, rec.b_before,
+                                                          strict=True) for a in (W, b)])
+        st = rec.start
+        return PreviousUpdate(before, rec.lr, rec.epoch, rec.batch,
+                              {k: v.copy() for k, v in st.opt_state.items()}, st.rng, st.perm)
 
     def restore(self, state: SessionState) -> None:
         """Continue from `state` (checked by the caller: shapes, position, names), with no
-        undo history: stepping back starts afresh here."""
+        undo history: stepping back starts afresh here. The update that led to it is taken
+        again (when the state has it), so its record is the one the saved session showed."""
         self._explicit = None if state.initial is None else np.array(state.initial, float)
         self._start(state.seed, self._explicit)
+        last = self._take_again(state.previous) if state.previous is not None else None
+        self.history = History(self._columns)
+        self.diverged_at = self.diverged_lr = None
         self.net.flat[...] = state.params
         self.opt_state = {k: np.array(v, dtype=float) for k, v in state.opt_state.items()}
         self.lr = float(state.lr)
@@ -254,6 +304,21 @@ class Session:
         self.hand_changes = None if state.hand_changes is None else list(state.hand_changes)
         self.diverged_at = state.diverged_at
         self.rng.bit_generator.state = state.rng
+        self.edited_best = state.edited_best
+        self.last = last if led_to(last, self.t) else None
+
+    def _take_again(self, prev: PreviousUpdate) -> StepRecord | None:
+        """Put the session where `prev` says the last update started and take it again: its
+        record. The caller then restores the position itself."""
+        self.net.flat[...] = prev.params
+        self.opt_state = {k: np.array(v, dtype=float) for k, v in prev.opt_state.items()}
+        self.lr, self.epoch, self.batch = float(prev.lr), prev.epoch, prev.batch
+        self._perm = None if prev.perm is None else np.array(prev.perm, dtype=np.int64)
+        if prev.rng is not None:
+            self.rng.bit_generator.state = prev.rng
+        with np.errstate(all="ignore"):
+            rec = self._update(keep=True)
+        return rec if isinstance(rec, StepRecord) else None
 
     # ------------------------------------------------------------------ one update
 
@@ -278,6 +343,11 @@ class Session:
     def _update(self, keep: bool) -> StepRecord | bool:
         """Apply one update. Returns its record if `keep`, True if not, False on divergence."""
         ds, net = self.dataset, self.net
+        start = None
+        if keep:  # where it starts, to take it again after a resume
+            start = UpdateStart({k: v.copy() for k, v in self.opt_state.items()},
+                                self.rng.bit_generator.state if self.batches > 1 else None,
+                                self._perm)
         if self.batches == 1:
             Xb, yb, ones, rows = ds.X, ds.y, self._ones, None
         else:
@@ -313,12 +383,12 @@ class Session:
         if not keep:
             return True
         record = self._record(epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas,
-                              before, change, lr)
+                              before, change, lr, start)
         self.last = record
         return record
 
     def _record(self, epoch, batch, rows, Xb, yb, Zs, As, loss, J, acc, deltas, before,
-                change, lr) -> StepRecord:
+                change, lr, start: UpdateStart | None = None) -> StepRecord:
         sizes = self.sizes
         gW, gb = param_views(self.grad, sizes)
         Wb, bb = param_views(before, sizes)
@@ -332,7 +402,7 @@ class Session:
             dW=frozen(*gW), db=frozen(*gb), W_before=frozen(*Wb), b_before=frozen(*bb),
             W_change=frozen(*Wc), b_change=frozen(*bc), W_after=frozen(*self.net.W),
             b_after=frozen(*self.net.b), lr=lr, loss_name=self.loss_fn.name,
-            optimizer=self.opt.name)
+            optimizer=self.opt.name, start=start)
 
     def _diverge(self) -> bool:
         """Stop at the first non-finite value and leave the last finite state in place."""
@@ -342,6 +412,8 @@ class Session:
             if not self._rewind(self.t - 1, pop_exact=False):
                 break  # no snapshot that old is kept (headless runs keep almost none)
         self.diverged_at, self.diverged_lr = epoch, self.lr
+        if not led_to(self.last, self.t):
+            self.last = None  # its snapshot is gone: say so rather than show another update
         return False
 
     # ------------------------------------------------------------------ actions
@@ -456,10 +528,20 @@ class Session:
                             f"±{names.MAX_PARAM_VALUE:.0e} (got {value})".replace("e+0", "e"))
         target = (self.net.W if kind == "W" else self.net.b)[layer]
         self._push_mark(event=True)
+        self._note_replaced()
         self._by_hand(f"{kind}{layer + 1}[{i}, {j}] set to {value:g} (it was "
                       f"{float(target[i, j]):g})")
         target[i, j] = value
         self.diverged_at = self.diverged_lr = None
+
+    def _note_replaced(self) -> None:
+        """The parameters an edit replaces were reached: their loss counts for the best so
+        far, though no history entry will ever hold it."""
+        with np.errstate(all="ignore"):
+            Zs, As = self.net.forward(self.dataset.X)
+            loss = self.loss_fn.value(As[-1], self.dataset.y, Zs[-1])[0]
+        if math.isfinite(loss) and (self.edited_best is None or loss < self.edited_best[1]):
+            self.edited_best = (self.epoch, float(loss))
 
     def _by_hand(self, change: str) -> None:
         """Note a change made by hand, with where training was (undo takes it back)."""
@@ -504,14 +586,18 @@ class Session:
         return self._rewind(target)
 
     def _rewind(self, target: int, pop_exact: bool = True) -> bool:
-        """Back to update `target`: restore the newest snapshot at or before it, replay the
-        updates in between (the last with its record)."""
+        """Back to update `target`: the nearest snapshot at or before it, then replayed
+        forwards, the last update kept, so `last` is the update that led to `target`. A
+        snapshot taken inside a run holds no record: then the replay starts from the one
+        before it (if none is kept, `last` is None: not known, rather than wrong)."""
         mark = self._marks.back_to(target, pop_exact)
         if mark is None:
             return False
         self._restore(mark)
         while self.t < target:
             self._update(keep=self.t == target - 1)
+        if not led_to(self.last, self.t):
+            self.last = None
         return True
 
     # ------------------------------------------------------------------ snapshots
@@ -524,7 +610,7 @@ class Session:
             base_lr=self.base_lr, hist_len=len(self.history), last=self.last,
             diverged_at=self.diverged_at,
             hand_len=None if self.hand_changes is None else len(self.hand_changes),
-            diverged_lr=self.diverged_lr, event=event)
+            diverged_lr=self.diverged_lr, event=event, edited_best=self.edited_best)
 
     def _restore(self, m: Mark) -> None:
         self.net.flat[...] = m.flat
@@ -537,6 +623,7 @@ class Session:
         if self.hand_changes is not None and m.hand_len is not None:
             del self.hand_changes[m.hand_len:]
         self.last, self.diverged_at, self.diverged_lr = m.last, m.diverged_at, m.diverged_lr
+        self.edited_best = m.edited_best
 
     def _push_mark(self, event: bool = False) -> None:
         self._marks.push(self._snapshot(event))

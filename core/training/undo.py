@@ -40,6 +40,7 @@ class Mark:
 
     own_record: bool = True  # False when the previous mark already holds the same record
     base_lr: float | None = None  # the lr schedule's base (None: no schedule, the lr)
+    edited_best: tuple[int, float] | None = None  # Session.edited_best at this position
 
     @property
     def nbytes(self) -> int:
@@ -57,7 +58,14 @@ def record_bytes(rec: StepRecord | None) -> int:
     arrays = [v for v in vars(rec).values() if isinstance(v, np.ndarray)]
     arrays += [a for v in vars(rec).values() if isinstance(v, tuple) for a in v
                if isinstance(a, np.ndarray)]
+    if rec.start is not None:
+        arrays += list(rec.start.opt_state.values())
     return 1024 + sum(a.nbytes + ARRAY_OVERHEAD for a in arrays)
+
+
+def led_to(rec: StepRecord | None, t: int) -> bool:
+    """Whether `rec` is the update that produced position `t` (it started at t − 1)."""
+    return rec is not None and rec.t == t - 1
 
 
 def record_estimate(rows: int, sizes: tuple[int, ...], params_nbytes: int) -> int:
@@ -100,6 +108,11 @@ class Snapshots:
         mark.own_record = not (marks and marks[-1].last is mark.last)
         marks.append(mark)
         self.nbytes += mark.nbytes
+        self.trim()
+
+    def trim(self) -> None:
+        """Let the oldest marks go until the rest fit the budget (the newest always stays)."""
+        marks = self._marks
         while self.nbytes > self.budget and len(marks) > 1:
             self.nbytes -= marks.pop(0).nbytes
             head = marks[0]
@@ -124,13 +137,18 @@ class Snapshots:
     def back_to(self, target: int, pop_exact: bool = True) -> Mark | None:
         """The mark to restore to reach update `target` (replaying from it): the newest at or
         before it, the younger ones dropped; taken off too when it is at `target` exactly and
-        `pop_exact`. None when nothing that old is kept."""
+        `pop_exact`. A mark taken inside a run holds no record of the update that led to it:
+        then the one before it is restored instead, so the replay ends with that update's
+        record. None when nothing that old is kept."""
         marks = self._marks
         while marks and marks[-1].t > target:
             self.nbytes -= marks.pop().nbytes
         if not marks:
             return None
-        mark = marks[-1]
-        if mark.t == target and pop_exact:
+        top = marks[-1]
+        mark = top
+        if top.t == target and target > 0 and not led_to(top.last, top.t) and len(marks) > 1:
+            mark = marks[-2]
+        if top.t == target and pop_exact:
             self.pop()
         return mark

@@ -13,12 +13,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from core.names import CODE_DESCRIPTIONS
 
-from . import CSS
+from . import CSS, Frame, Modal
 
 # key → (what is written, in words): "weights" or one of the code formats
 CHOICES = {
@@ -29,7 +28,7 @@ CHOICES = {
 }
 
 
-class ExportScreen(ModalScreen[str | None]):
+class ExportScreen(Modal):
     """Dismissed with what to write, or None (escape)."""
 
     CSS_PATH = CSS
@@ -40,7 +39,7 @@ class ExportScreen(ModalScreen[str | None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="export-box") as box:
+        with Frame(), VerticalScroll(id="export-box") as box:
             box.border_title = "Export into this folder"
             box.border_subtitle = "escape cancels"
             lines = [f" [b]{key}[/b]  {words}" for key, (_, words) in CHOICES.items()]

@@ -15,11 +15,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ..fmt import num
-from . import CSS
+from . import CSS, Frame, Modal
 
 if TYPE_CHECKING:
     from core.maths.gradcheck import GradCheck
@@ -59,13 +58,13 @@ def report(check: GradCheck, epoch: int) -> Text:
     over = f"all {n:,} entries" if compared == n else f"the {compared:,} of {n:,} entries compared"
     if verdict == "pass":
         out.append(" ✓ PASS: backprop's gradients match the finite differences", style="bold")
-        out.append(_paragraph(f"largest relative error {num(check.max_rel_error, 3)} ≤ "
+        out.append(_paragraph(f"largest relative error {num(check.max_rel_error)} ≤ "
                               f"tolerance {tol:g}, over {over}"))
     elif verdict == "fail":
         out.append(" ✗ FAIL: backprop's gradients do not match the finite differences",
                    style="bold reverse")
         off = int((check.compared & (check.rel_error > tol)).sum())
-        out.append(_paragraph(f"largest relative error {num(check.max_rel_error, 3)} > "
+        out.append(_paragraph(f"largest relative error {num(check.max_rel_error)} > "
                               f"tolerance {tol:g}; {off:,} of {over} off"))
     else:
         out.append(" ? NO VERDICT: no entry could be compared", style="bold reverse")
@@ -91,7 +90,7 @@ def report(check: GradCheck, epoch: int) -> Text:
             f"{check.n_steep:,} of {n:,} entries measured with a smaller step (column step): J "
             "bends so sharply there that the quotient's own error (about h⁴·J⁽⁵⁾/30, so 16× "
             f"smaller each time h halves) was above the tolerance at h = {h:g}."))
-    floor = num(check.floor, 2)
+    floor = num(check.floor)
     out.append("\n   relative error = |backprop − numeric| / max(|backprop|, |numeric|, s)\n"
                + _paragraph(f"with s\u00a0=\u00a0{floor}: J is a float, and its rounding error, "
                             "divided by h, can move the quotient by up to "
@@ -122,15 +121,15 @@ def report(check: GradCheck, epoch: int) -> Text:
             verdict_cell = "   kink: not comparable"
         else:
             good = check.rel_error[i] <= check.tolerance
-            verdict_cell = f"{num(check.rel_error[i], 2):>10} {'✓' if good else '✗ off'}"
-        out.append(f" {check.names[i]:{width}}  {num(check.analytic[i], 6, signed=True):>12}"
-                   f"  {num(check.numeric[i], 6, signed=True):>12}"
+            verdict_cell = f"{num(check.rel_error[i]):>10} {'✓' if good else '✗ off'}"
+        out.append(f" {check.names[i]:{width}}  {num(check.analytic[i], signed=True):>12}"
+                   f"  {num(check.numeric[i], signed=True):>12}"
                    + (f"  {_step(check.step[i], h):>6}" if steps else "")
                    + f"  {verdict_cell}\n")
     return out
 
 
-class GradCheckScreen(ModalScreen[None]):
+class GradCheckScreen(Modal):
     """A modal page over the panes; escape (or g, or q) closes it."""
 
     CSS_PATH = CSS
@@ -146,7 +145,7 @@ class GradCheckScreen(ModalScreen[None]):
         self.check, self.epoch, self.params = check, epoch, params
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="gradcheck-box") as box:
+        with Frame(), VerticalScroll(id="gradcheck-box") as box:
             box.border_title = "Gradient check: backprop vs finite differences"
             box.border_subtitle = "escape closes"
             yield Static(self._text(), id="gradcheck-text")

@@ -10,22 +10,21 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from core.names import UNDO_BUDGET
 
 from ..commands import help_keys
 from ..options import help_text as options_help
-from . import CSS
+from . import CSS, Frame, Modal
 
 PANES = """\
 [b]PANES[/b]
  [b]Status[/b]     epochs done · seed (repeats a run) · lr · network · optimiser
  [b]Dataset[/b]    each row raw (normalised); predicted / target in its own units
- [b]Weights[/b]    W1 (2×2), b1 (1×2), W2, b2; ▲ rose ▼ fell in the last update;
+ [b]Weights[/b]    W1 (2×2), b1, W2, b2; ▲ rose ▼ fell in the update to here;
             ○ a weight that is exactly 0 (as L1 makes them)
- [b]Gradients[/b]  dW, db of the last update; deltas and forward pass if room
+ [b]Gradients[/b]  dW, db of that update (epoch N−1's at epoch N); more if room
  [b]Loss[/b]       loss now, best so far, last change; a chart of every epoch
  [b]Network[/b]    (v) nodes: bias b, activation a; weights ━ ─ ╌ by size, + −;
             each hidden unit's picture over the inputs; big nets as strips
@@ -33,10 +32,12 @@ PANES = """\
             a hidden unit's picture when its bias is picked (arrows)
  [b]Chain rule[/b] (v ×3) one row's J as scalars: value, ∂J/∂node; f walks back
  [b]Health[/b]     (v ×4) CS231n's figures per layer, and what they mean
- [b]Confusion[/b]  (v ×5, with classes) true class × predicted class, accuracy
+ [b]Confusion[/b]  (v ×5, with classes) true × predicted class, and accuracy
  [b]Two runs[/b]   (C, or --compare) B: A with options changed, same seed and rows;
             the loss pane draws both (█ A, × B), the status line both lr;
-            s r p b n R < > act on both; tab: the panes show A or B"""
+            s r p b n R < > act on both; tab: the panes show A or B
+ [b]Numbers[/b]    4 significant digits (0.5348, 1.712e-5); gradients signed
+ [b]Paging[/b]     a pane too small for its numbers pages: m, its next page"""
 
 STEPS = """\
 [b]THE NOTEBOOK'S SIX STEPS OF BACKPROP, AND WHERE YOU SEE THEM[/b]
@@ -70,7 +71,7 @@ def help_text(undo_depth: int | None = None, run_epochs: int = 100) -> str:
         options_help(WIDTH), steps))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal):
     """A modal page of text over the panes; any of escape, q, ? closes it."""
 
     CSS_PATH = CSS
@@ -86,7 +87,7 @@ class HelpScreen(ModalScreen[None]):
         self.undo_depth, self.run_epochs = undo_depth, run_epochs
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box") as box:
+        with Frame(), VerticalScroll(id="help-box") as box:
             box.border_title = "Help: backprop-stepper"
             box.border_subtitle = "escape closes"
             yield Static(help_text(self.undo_depth, self.run_epochs), id="help-text")

@@ -36,11 +36,11 @@ from ..messages import (
 from ..phasewalk import marks_for
 from ..stepper import PLAY_FPS, Job, JobKind, Outcome, Stepper
 from ..widgets.dataset import DatasetPane
-from ..widgets.gradients import GradientsPane
+from ..widgets.gradients import GradientsPane, Walked
 from ..widgets.loss import LossPane
-from ..widgets.pane import Pane
+from ..widgets.pane import Paged, Pane
 from ..widgets.params import ParamsPane
-from ..widgets.status import StatusBar
+from ..widgets.status import StatusBar, Walking
 from ..widgets.textstyles import TextStyled, TextStyles
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from core.training.session import Session
 
     from ..lesson import LessonRun
+    from ..phasewalk import PhaseWalk
     from ..widgets.chain import ChainPane
     from ..widgets.formula import FormulaPane
     from ..widgets.network import NetworkPane, Selection
@@ -83,8 +84,10 @@ class MainScreen(Screen[None]):
         self._lesson_fresh = False  # the lesson opens its own session (chosen in the app)
         self._walk_return = "dataset"  # the top pane to put back when a phase walk ends
         self._play_timer: Timer | None = None
-        # (running, diverged, comparing) the footer was drawn for
-        self._footer_state = (False, False, False)
+        # (running, diverged, comparing, a pane pages) the footer was drawn for
+        self._footer_state = (False, False, False, False)
+        self._asking_quit = False  # the status line asks whether to quit
+        self._quit_asked = False  # ... and did when the key being handled was pressed
 
     # ------------------------------------------------------------------ layout
 
@@ -143,6 +146,7 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event) -> None:
         self._fit_to(event.size.width, event.size.height)
+        self.query_one(StatusBar).clear_note()
 
     def _fit_to(self, width: int, height: int) -> None:
         """Below the minimum size the panes would overlap; say so instead."""
@@ -207,9 +211,11 @@ class MainScreen(Screen[None]):
         if view is None:
             view = self.stepper.view()
         self.view = view
+        walk = self.stepper.sync_walk(view)
+        self.query_one(GradientsPane).walked = Walked.of(walk)
         for pane in self.query(Pane):
             pane.show(view)
-        walking = self._show_walk(view)
+        walking = self._show_walk(walk)
         self.query_one(StatusBar).show(view, self.stepper.progress, note, walking,
                                        self.stepper.play_text() if self.stepper.playing else "")
         self._sync_footer()
@@ -221,11 +227,10 @@ class MainScreen(Screen[None]):
         status = self.query_one(StatusBar)
         status.show(self.view, self.stepper.progress, note, status.walking, status.playing)
 
-    def _show_walk(self, view: SessionView) -> tuple[int, int] | None:
-        """Mark what the walked phase reads and writes, show its formula in the top slot
-        and its update in the gradients pane; put the top slot back when the walk ends.
-        Returns the (epoch, batch) the status line should name while walking."""
-        walk = self.stepper.sync_walk(view)
+    def _show_walk(self, walk: PhaseWalk | None) -> Walking | None:
+        """Mark what the walked phase reads and writes and show its formula in the top
+        slot (the gradients pane shows the walked update, as far as it has got); put the
+        top slot back when the walk ends. Returns what the status line says while walking."""
         phase = walk.phase if walk is not None else None
         for pane in self.query(Pane):
             pane.set_marks(marks_for(pane.id, phase))
@@ -237,16 +242,15 @@ class MainScreen(Screen[None]):
         if self.top != "formula":
             self._walk_return = self.top or "dataset"
             self.show_top("formula")
-        if view.last is not walk.record and walk.phase.step >= 3:
-            # backprop has begun: the gradients pane shows the update being walked (before
-            # that it keeps the last update's, so nothing appears before it is computed)
-            self.query_one(GradientsPane).show(replace(view, last=walk.record))
         self._formula.show_walk(walk)
         rec = walk.record
-        return (rec.epoch, rec.batch) if rec.batches > 1 else None
+        return Walking(rec.epoch, rec.batch, walk.committed)
 
     def do(self, outcome: Outcome) -> None:
         """Carry out what a stepper operation asks of the screen."""
+        if outcome.quit:
+            self.app.exit()
+            return
         if outcome.bell:
             self.app.bell()
         if outcome.message is not None:
@@ -269,10 +273,18 @@ class MainScreen(Screen[None]):
     def _sync_footer(self) -> None:
         """The footer's keys depend on whether a run can be stopped and whether training
         diverged: redraw it when either changes (not on every step: it costs a frame)."""
-        state = (self.stepper.running, self.stepper.diverged, self.stepper.pair is not None)
+        state = (self.stepper.running, self.stepper.diverged, self.stepper.pair is not None,
+                 self._paging)
         if state != self._footer_state:
             self._footer_state = state
             self.refresh_bindings()
+
+    @property
+    def _paging(self) -> bool:
+        return any(pane.pages > 1 for pane in self.query(Pane) if pane.display)
+
+    def on_paged(self, _message: Paged) -> None:
+        self._sync_footer()
 
     def _form(self, outcome: Outcome) -> str | None:
         """A form's change: done (None, the form closes) or refused (the form says why)."""
@@ -308,16 +320,24 @@ class MainScreen(Screen[None]):
         lesson = self.lesson
         return lesson is None or self._lesson_key or not lesson.blocks(action)
 
+    def action_next_page(self) -> None:
+        """`m`: the next page of every pane too small for its numbers."""
+        if not any([pane.next_page() for pane in self.query(Pane) if pane.display]):
+            self.do(Outcome(note="every number is on screen: nothing to page"))
+
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The footer's keys for the state training is in: after a divergence it offers
         the way back (b, <) instead of keys that cannot train; `r` names its epochs."""
         state = commands.DIVERGED if self.stepper.diverged else commands.NORMAL
         runs = commands.TWO if self.stepper.pair is not None else commands.ONE
+        paging = self._footer_state[3]
         out = {}
         for key, active in super().active_bindings.items():
             binding = active.binding
             shows = commands.footer_shows(binding.key, binding.action, state, runs)
+            if binding.action == "next_page":
+                shows = paging
             if shows is not None:
                 label = commands.with_epochs(binding.description, self.stepper.run_epochs)
                 if binding.action == "compare" and runs == commands.TWO:
@@ -330,6 +350,12 @@ class MainScreen(Screen[None]):
 
     def action_step(self) -> None:
         self.do(self.stepper.step())
+
+    def action_request_quit(self) -> None:
+        """`q`: quits, unless progress would be lost; then it asks once (q again quits)."""
+        outcome = self.stepper.quit(self._quit_asked)
+        self.do(outcome)
+        self._asking_quit = not outcome.quit
 
     def action_run(self) -> None:
         self.do(self.stepper.run())
@@ -441,14 +467,17 @@ class MainScreen(Screen[None]):
 
     def action_pick(self, d_layer: int, d_item: int) -> None:
         """Arrows, while the network (or chain-rule) pane shows: select a weight or bias;
-        the chain-rule view marks its paths, and a hidden unit's bias shows the unit's
-        picture in the output view."""
+        the chain-rule view marks its paths, a hidden unit's bias shows the unit's picture in
+        the output view, and the weights pane keeps the pick in view."""
         if self.top not in ("network", "chain"):
             return
         sel = self._network.move(d_layer, d_item)
         if sel is not None:
             self._chain.pick(sel.node_id)
             self._output.unit = self._network.picked_unit()
+            params = self.query_one(ParamsPane)
+            params.pick = (f"{sel.kind}{sel.layer + 1}", sel.i, sel.j)  # kept in view
+            params.body.refresh()
 
     def action_edit(self) -> None:
         """`e`: type a new value for the selected weight; `b` undoes the edit."""
@@ -602,8 +631,14 @@ class MainScreen(Screen[None]):
                     pane.body.refresh(layout=True)
 
     async def on_key(self, event: events.Key) -> None:
-        """While a lesson is open every key goes to it first: it takes answers, advances,
-        refuses what would change the session, and passes on the rest."""
+        """Every key is the next action: it ends the status line's note (before the key's
+        own action, which may set a new one); the quit question counts as asked only while
+        it is on screen. While a lesson is open every key goes to it first: it takes
+        answers, advances, refuses what would change the session, and passes on the rest."""
+        status = self.query_one(StatusBar)
+        self._quit_asked = self._asking_quit and bool(status.note)
+        self._asking_quit = False
+        status.clear_note()
         lesson = self.lesson
         if lesson is None or self.app.screen is not self:
             return

@@ -15,11 +15,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -31,7 +30,8 @@ from core.errors import UserError
 
 from ..messages import ChoiceChanged, SessionBuilt
 from ..options import Option, compare_text, form_options, form_text, parse_float
-from . import CSS
+from ..ordered import actions
+from . import CSS, Frame, Modal
 
 if TYPE_CHECKING:
     from core.config import Config
@@ -74,11 +74,15 @@ class Choice(Widget, can_focus=True):
         if event.character and event.character.isprintable() and len(event.character) == 1:
             event.stop()
             event.prevent_default()
-            for k in range(1, len(self.choices) + 1):
-                i = (self.index + k) % len(self.choices)
-                if self.choices[i].startswith(event.character.lower()):
-                    self._pick(i)
-                    return
+            self.jump(event.character)
+
+    def jump(self, letter: str) -> None:
+        """The next value starting with `letter`."""
+        for k in range(1, len(self.choices) + 1):
+            i = (self.index + k) % len(self.choices)
+            if self.choices[i].startswith(letter.lower()):
+                self._pick(i)
+                return
 
     def render(self) -> Text:
         return Text(f"◀ {self.value} ▶")
@@ -91,7 +95,7 @@ DATASET_FIELDS = ("normalize", "hidden", "activation", "output_activation", "los
 NEW_START = {"data", "hidden", "init", "inputs", *CSV_FIELDS}
 
 
-class SettingsScreen(ModalScreen[None]):
+class SettingsScreen(Modal):
     """Every option of the session in one form. The app passes how to apply the result:
     `set_lr(lr)` for a learning-rate-only change, `use(session)` for a new session; each
     returns an error message (shown in the form) or None (the form closes).
@@ -120,13 +124,14 @@ class SettingsScreen(ModalScreen[None]):
         self.a_texts = self._texts(run_b.config, run_b.base_lr) if run_b is not None else {}
         self.title = "run B" if run_b is not None else title
         self.busy = False
+        self._filled_for = self.initial["data"]  # the dataset the fields were filled for
 
     def _texts(self, config: Config, lr: float) -> dict[str, str]:
         return {f.name: f.show_form(lr if f.name == "lr" else getattr(config, f.name))
                 for f in self.fields}
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="settings-box", can_focus=False) as box:
+        with Frame(), VerticalScroll(id="settings-box", can_focus=False) as box:
             what = f"{self.title[:1].upper()}{self.title[1:]}'s settings" if self.title else \
                 "Settings"
             box.border_title = f"{what}: enter applies · escape cancels · tab moves"
@@ -178,12 +183,52 @@ class SettingsScreen(ModalScreen[None]):
         f = next(f for f in self.fields if f.name == name)
         return self._raw(f).strip()
 
+    async def take_key(self, event: events.Key) -> bool:
+        """Every key, in the order typed (see tui/ordered.py): characters and editing keys
+        into the field in focus, tab and shift+tab between fields, enter applies, escape
+        cancels. A new dataset name fills in its defaults before the next key."""
+        if self.closing:
+            return False  # keys after escape or enter: the usual way, to nothing
+        focused, key = self.focused, event.key
+        if key in ("tab", "shift+tab"):
+            self.focus_next() if key == "tab" else self.focus_previous()
+        elif key == "escape":
+            self.action_cancel()
+        elif key == "enter":
+            self.action_apply()
+        elif isinstance(focused, Input):
+            if not type_into(focused, event) and key not in actions(focused):
+                return False
+            if key in actions(focused):
+                await focused.run_action(actions(focused)[key])
+            if focused.id == "set-data":
+                self._follow_data(focused.value)
+        elif isinstance(focused, Choice):
+            before = focused.value
+            if key in ("left", "right", "space"):
+                focused.action_cycle(-1 if key == "left" else 1)
+            elif event.is_printable and event.character:
+                focused.jump(event.character)
+            else:
+                return False
+            if focused.id == "set-loss" and focused.value != before:
+                self._follow_loss(focused.value)
+        else:
+            return False
+        return True
+
     @on(Input.Changed, "#set-data")
     def _data_changed(self, event: Input.Changed) -> None:
+        self._follow_data(event.value)
+
+    def _follow_data(self, value: str) -> None:
         """A new dataset brings its own defaults (lr, network, loss, …), as on the command
-        line; the form shows them before anything is applied. Back to the session's own
-        dataset, the form shows the session's settings again."""
-        data = event.value.strip()
+        line; the form shows them before anything is applied, and marks what they changed.
+        Back to the session's own dataset, the form shows the session's settings again.
+        Once per name: a field changed after the fill keeps its new value."""
+        data = value.strip()
+        if data == self._filled_for:
+            return
         if data == self.initial["data"]:
             fill = {name: self.initial[name] for name in (*DATASET_FIELDS, *CSV_FIELDS)
                     if name in self.initial}
@@ -196,6 +241,7 @@ class SettingsScreen(ModalScreen[None]):
                          if f.name in CSV_FIELDS})
         else:
             return  # still being typed
+        self._filled_for = data
         for name, text in fill.items():
             widget = self.query_one(f"#set-{name}")
             if isinstance(widget, Choice):
@@ -203,15 +249,30 @@ class SettingsScreen(ModalScreen[None]):
             else:
                 assert isinstance(widget, Input)
                 widget.value = text
+                widget.cursor_position = len(text)  # where the next key types, as if typed
+        self._mark_filled(data, fill)
+
+    def _mark_filled(self, data: str, fill: dict[str, str]) -> None:
+        """Beside each field the dataset changed: `set by xor` (until applied or changed
+        back), so a student sees what typing a name did to the other settings."""
+        for f in self.fields:
+            note = self.query_one(f"#err-{f.name}", Static)
+            changed = f.name in fill and fill[f.name] != self.initial[f.name] and \
+                data != self.initial["data"]
+            note.set_class(changed, "-filled")
+            if not note.has_class("-error"):
+                note.update(f"set by {data}" if changed else f.hint)
 
     @on(ChoiceChanged)
     def _loss_changed(self, message: ChoiceChanged) -> None:
         """The output activation follows the loss, as on the command line: bce needs a
         sigmoid, ce a softmax, and softmax is for ce only."""
-        if message.name != "loss":
-            return
+        if message.name == "loss":
+            self._follow_loss(message.value)
+
+    def _follow_loss(self, loss: str) -> None:
         output = self.query_one("#set-output_activation", Choice)
-        output.set_value(output_for(message.value, output.value))
+        output.set_value(output_for(loss, output.value))
 
     def new_config(self, values: dict[str, object], changed: dict[str, object]) -> Config:
         """What to open: with a new dataset, exactly what the form shows (its defaults, and
@@ -229,7 +290,8 @@ class SettingsScreen(ModalScreen[None]):
         for f in self.fields:
             note = self.query_one(f"#err-{f.name}", Static)
             note.remove_class("-error")
-            note.update(self._hint(f))
+            note.update(f"set by {self._filled_for}" if note.has_class("-filled")
+                        else self._hint(f))
         self.query_one("#settings-error", Static).update("")
 
     def _error(self, field: str | None, message: str) -> None:
@@ -256,6 +318,7 @@ class SettingsScreen(ModalScreen[None]):
     def action_apply(self) -> None:
         if self.busy:
             return
+        self._follow_data(self._raw_of("data"))  # a name set but not yet followed
         self._clear()
         values = self._parsed()
         if values is None:
@@ -320,7 +383,7 @@ class SettingsScreen(ModalScreen[None]):
         self._close_or_show(self.use(message.session), None)
 
 
-class EditValueScreen(ModalScreen[None]):
+class EditValueScreen(Modal):
     """A one-line editor for one weight or bias: enter sets it through `apply(value)`,
     which returns the core's refusal (shown here) or None; escape leaves it."""
 
@@ -333,8 +396,25 @@ class EditValueScreen(ModalScreen[None]):
         super().__init__()
         self.param, self.value, self.apply = name, value, apply
 
+    async def take_key(self, event: events.Key) -> bool:
+        """Every key, in the order typed (see tui/ordered.py): into the value, enter sets
+        it, escape cancels."""
+        if self.closing:
+            return False
+        field = self.query_one("#edit-value", Input)
+        key = event.key
+        if key == "escape":
+            self.action_cancel()
+        elif key == "enter":
+            self._submit(field.value)
+        elif key in actions(field):
+            await field.run_action(actions(field)[key])
+        elif not type_into(field, event):
+            return False
+        return True
+
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="edit-box", can_focus=False) as box:
+        with Frame(), VerticalScroll(id="edit-box", can_focus=False) as box:
             box.border_title = f"Edit {self.param}: enter sets · escape cancels"
             yield Input(repr(self.value), compact=True, id="edit-value")
             yield Static(f"now {self.value!r}; b undoes the edit", id="edit-note")
@@ -342,8 +422,11 @@ class EditValueScreen(ModalScreen[None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._submit(event.value)
+
+    def _submit(self, text: str) -> None:
         try:
-            value = parse_float(event.value.strip())
+            value = parse_float(text.strip())
         except ValueError as exc:
             self._refuse(str(exc))
             return
@@ -360,3 +443,16 @@ class EditValueScreen(ModalScreen[None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def type_into(field: Input, event: events.Key) -> bool:
+    """A printable key typed into `field` at its cursor (over its selection); False for any
+    other key."""
+    if not (event.is_printable and event.character):
+        return False
+    selection = field.selection
+    if selection.is_empty:
+        field.insert_text_at_cursor(event.character)
+    else:
+        field.replace(event.character, *selection)
+    return True

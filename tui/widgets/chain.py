@@ -234,8 +234,8 @@ class ChainPane(Pane):
                 mark, style = "›", self.style("pos")
             line.append(mark, style)
             line.append(node.id.ljust(id_w), style or self.style("label"))
-            line.append(f" {num(node.value, 4):>8}")
-            line.append(f" {num(node.grad, 4):>9}", self.style("value"))
+            line.append(f" {num(node.value):>8}")
+            line.append(f" {num(node.grad):>9}", self.style("value"))
         if len(nodes) > per_page:
             last = min(start + per_page, len(nodes))
             grid[-1 if len(grid) == rows else len(grid) - 1].append(
@@ -248,7 +248,7 @@ class ChainPane(Pane):
             text = ("f walks back from J one node at a time: each node's ∂J/∂node is what "
                     "flows into it, × its local derivative (the chain rule)")
             return [Text(fit(" " + text, width), style=self.style("dim"))]
-        eq = step.equation(lambda x: num(x, 4), max_terms=3)
+        eq = step.equation(num, max_terms=3)
         parts = wrap(eq, width - 3)
         out = [Text(" ▶ " + parts[0], style=self.style("value"))]
         if len(parts) > 1:

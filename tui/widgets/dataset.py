@@ -123,14 +123,15 @@ class DatasetPane(Pane):
         """Column sets from most to least detailed; the first that fits is drawn."""
         wide = width >= 110
         return [
-            self._columns(view, normalised=True, words=True, digits=6 if wide else 4),
-            self._columns(view, normalised=True, words=True, digits=4),
-            self._columns(view, normalised=False, words=True, digits=4),
-            self._columns(view, normalised=False, words=False, digits=4),
+            self._columns(view, normalised=True, words=True, both=wide),
+            self._columns(view, normalised=True, words=True),
+            self._columns(view, normalised=False, words=True),
+            self._columns(view, normalised=False, words=False),
         ]
 
     def _columns(self, view: SessionView, normalised: bool, words: bool,
-                 digits: int) -> list[Column]:
+                 both: bool = False) -> list[Column]:
+        """The table's columns; `both` adds the normalised ŷ / y the network works with."""
         ds, ev = view.dataset, view.evaluation
         n_feat = len(ds.feature_names)
         X_all, y_all, test = self._normalised
@@ -140,7 +141,7 @@ class DatasetPane(Pane):
             cols.append((name, self._cell(ds.raw, X_all, j, j, normalised)))
         inputs = self._inputs
         for k, name in self._crosses:  # computed from the normalised features
-            cols.append((name, lambda i, k=k: num(inputs[i, k], digits - 2)))
+            cols.append((name, lambda i, k=k: num(inputs[i, k])))
         if ds.classes is not None and self._labels is not None:
             return cols + self._class_columns(view, words)
         for k, name in enumerate(ds.target_names):
@@ -149,11 +150,11 @@ class DatasetPane(Pane):
             title = "network's prediction / target" if words else "ŷ / y"
             if len(ds.target_names) > 1:
                 title = f"{name}: {title}"
-            cols.append((title, self._prediction(view, k, n_feat + k, words, digits)))
-            if normalised and digits > 4:
+            cols.append((title, self._prediction(view, k, n_feat + k, words)))
+            if normalised and both:
                 cols.append(("normalised ŷ / y",
-                             lambda i, k=k: f"{num(ev.predictions[i, k], 4)} / "
-                                            f"{num(y_all[i, k], 4)}" if ev.finite
+                             lambda i, k=k: f"{num(ev.predictions[i, k])} / "
+                                            f"{num(y_all[i, k])}" if ev.finite
                              else NOT_A_NUMBER))
         return cols
 
@@ -182,16 +183,15 @@ class DatasetPane(Pane):
     def _cell(raw, norm, raw_col: int, norm_col: int, normalised: bool) -> Callable[[int], str]:
         if not normalised:
             return lambda i: short(raw[i, raw_col])
-        return lambda i: f"{short(raw[i, raw_col])} ({num(norm[i, norm_col], 2)})"
+        return lambda i: f"{short(raw[i, raw_col])} ({num(norm[i, norm_col])})"
 
     @staticmethod
-    def _prediction(view: SessionView, k: int, raw_col: int, words: bool,
-                    digits: int) -> Callable[[int], str]:
+    def _prediction(view: SessionView, k: int, raw_col: int,
+                    words: bool) -> Callable[[int], str]:
         ev, raw = view.evaluation, view.dataset.raw
 
         def cell(i: int) -> str:
-            pred = short(ev.predictions_original[i, k], digits, keep_zeros=True) \
-                if ev.finite else NOT_A_NUMBER
+            pred = num(ev.predictions_original[i, k]) if ev.finite else NOT_A_NUMBER
             if words:
                 return f"predicted {pred} / target {short(raw[i, raw_col])}"
             return f"{pred} / {short(raw[i, raw_col])}"

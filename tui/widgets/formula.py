@@ -4,7 +4,9 @@ with the shape of every operand and the numbers for one selected row of the batc
 It shows a `core.present.phases.Phase` and nothing else: formulas, shapes and values are the core's
 (taken from the step record), this module only lays them out. The row being followed is
 named by its number in the batch and in the dataset, with its raw values, so a student can
-find it in the notebook's table.
+find it in the notebook's table. Rows are counted from 0 everywhere, as the dataset pane and
+the notebook's `X[0]` count them. A matrix is drawn as a matrix, row under row, as NumPy
+prints it; the update phase as an equation, before + change = after.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import num, short, wrap
+from ..fmt import loss, num, short, update_name, wrap
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
@@ -43,11 +45,8 @@ class FormulaPane(Pane):
         """The walk moved (or the view changed under it): new title, one redraw."""
         self.walk = walk
         if walk is not None:
-            rec, phase = walk.record, walk.phase
-            where = f"epoch {rec.epoch}, batch {rec.batch + 1}/{rec.batches}" \
-                if rec.batches > 1 else f"epoch {rec.epoch}'s update"
-            self.set_title(f"{phase.title} · phase {walk.index + 1}/{len(walk.phases)}"
-                           f" · {where}")
+            self.set_title(f"Phase {walk.index + 1}/{len(walk.phases)} · {walk.phase.title}"
+                           f" · {update_name(walk.record)}")
             self.border_subtitle = "f next · b back · j/k row · s ends epoch · esc leaves"
         if self.view is not None:
             self.show(self.view)
@@ -76,12 +75,11 @@ class FormulaPane(Pane):
         then each formula with its shapes and values; formulas and values share lines
         when the pane is too short for that."""
         assert self.walk is not None
-        decimals = 6 if width >= 120 else 4
         out = [] if phase.key == "update" else [self._row_line(view, self.walk, width)]
         fw = max(len(line.formula) for line in phase.lines)
         loose: list[Text] = []
         for line in phase.lines:
-            loose += self._line(line, width, fw, decimals)
+            loose += self._line(line, width, fw)
         notes = [Text(" " * INDENT + part, style=self.style("dim"))
                  for line in phase.lines if line.note and with_notes
                  for part in wrap(line.note, width - INDENT)]
@@ -91,7 +89,7 @@ class FormulaPane(Pane):
             return out + loose
         tight: list[Text] = []  # formula and values share lines, shapes dropped
         for line in phase.lines:
-            tight += self._line(line, width, fw, decimals, shapes=False)
+            tight += self._line(line, width, fw, shapes=False)
         return out + tight + (notes if len(out) + len(tight) + len(notes) <= height else [])
 
     def _row_line(self, view: SessionView, walk: PhaseWalk, width: int) -> Text:
@@ -107,18 +105,23 @@ class FormulaPane(Pane):
         else:
             targets = ", ".join(f"{name} {short(raw[n_feat + k])}"
                                 for k, name in enumerate(ds.target_names))
-        head = f" row {walk.row}/{walk.rows} = dataset row {file_row}: "
+        which = f"row {walk.row} of 0–{walk.rows - 1}" if walk.rows > 1 else "the batch's row"
+        head = f" {which} = dataset row {file_row}: "
         line = Text(head, style=self.style("head"))
         line.append(f"{cells} → {targets}")
         if len(line) + 12 <= width:
             line.append("   (j/k: row)", style=self.style("dim"))
         return line
 
-    def _line(self, line: Line, width: int, fw: int, decimals: int,
-              shapes: bool = True) -> list[Text]:
+    def _line(self, line: Line, width: int, fw: int, shapes: bool = True) -> list[Text]:
         """`formula   shapes`, then the values flowed under it as wide as the pane allows."""
         head = Text(" " + line.formula.ljust(fw), style=self.style("label"))
-        pieces = [f"{label} = {_vector(values, decimals)}" for label, values in line.values]
+        if line.equation:  # before + change = after
+            parts = [_matrix(values, _signed(label), brackets=True)
+                     for label, values in line.values]
+            pieces = [_beside(parts, (" + ", " = "))]
+        else:
+            pieces = [_labelled(label, values) for label, values in line.values]
         if shapes:
             head.append("   " + line.shapes, style=self.style("dim"))
             return [head, *_flow(pieces, width, INDENT)]
@@ -128,21 +131,66 @@ class FormulaPane(Pane):
         return rows
 
 
-def _vector(values: np.ndarray, decimals: int) -> str:
-    """`0.2500` for one number, `[0.2500  1.0000]` for several."""
-    cells = [num(v, decimals, signed=values.size > 1) for v in values.ravel()]
-    return cells[0].strip() if len(cells) == 1 else "[" + " ".join(cells) + "]"
+def _signed(label: str) -> bool:
+    """Gradients, deltas and changes carry their sign (+ too: which way is the point), as
+    in the gradients pane; values (X, H, ŷ, W) are written as everywhere else."""
+    return label.startswith(("delta", "dW", "db", "row ")) or label == "change"
 
 
+LOSS_LABELS = ("MSE", "BCE", "CE", "J")  # a loss on a line: written as every loss is
 
-def _flow(pieces: list[str], width: int, indent: int) -> list[Text]:
-    """Pieces left to right, `GAP` apart, wrapped to new lines at `indent`."""
-    lines: list[str] = []
-    line = " " * indent
+
+def _matrix(values: np.ndarray, signed: bool = False, brackets: bool = False) -> list[str]:
+    """One number as it is (`0.2500`, or `[0.2500]` with `brackets`); a row as
+    `[0.2500 1.000]`; a matrix row under row, as NumPy prints it, its columns sharing a
+    width (and `signed`: a sign on every number)."""
+    if values.size == 1 and not brackets:
+        return [num(values.ravel()[0], signed=signed).strip()]
+    rows = values.reshape(1, -1) if values.ndim < 2 else values
+    cells = [[num(v, signed=signed) for v in row] for row in rows]
+    w = max(len(c) for row in cells for c in row)
+    lines = ["[" + " ".join(c.rjust(w) for c in row) + "]" for row in cells]
+    if len(lines) == 1:
+        return lines
+    return ["[" + lines[0], *(" " + line for line in lines[1:-1]), " " + lines[-1] + "]"]
+
+
+def _labelled(label: str, values: np.ndarray) -> list[str]:
+    """`label = ` before the first line of the values, the rest under it."""
+    head = f"{label} = "
+    if label in LOSS_LABELS and values.size == 1:
+        return [head + loss(values.ravel()[0])]
+    return [(head if k == 0 else " " * len(head)) + line
+            for k, line in enumerate(_matrix(values, _signed(label)))]
+
+
+def _beside(parts: list[list[str]], between: tuple[str, ...]) -> list[str]:
+    """Blocks of lines side by side, `between[k]` after block k on its first line."""
+    height = max(len(p) for p in parts)
+    out = [""] * height
+    for k, part in enumerate(parts):
+        w = max(len(line) for line in part)
+        op = between[k] if k < len(between) else ""
+        for r in range(height):
+            cell = part[r] if r < len(part) else ""
+            out[r] += cell.ljust(w) + (op if r == 0 else " " * len(op))
+    return [line.rstrip() for line in out]
+
+
+def _flow(pieces: list[list[str]], width: int, indent: int) -> list[Text]:
+    """Pieces (each one or more lines) left to right, `GAP` apart, wrapped to new lines at
+    `indent`; a piece taller than one line keeps its lines under each other."""
+    rows: list[list[list[str]]] = [[]]
+    used = indent
     for piece in pieces:
-        if line.strip() and len(line) + GAP + len(piece) > width:
-            lines.append(line)
-            line = " " * indent
-        line += (" " * GAP if line.strip() else "") + piece
-    lines.append(line)
-    return [Text(text) for text in lines]
+        w = max(len(line) for line in piece)
+        if rows[-1] and used + GAP + w > width:
+            rows.append([])
+            used = indent
+        used += (GAP if rows[-1] else 0) + w
+        rows[-1].append(piece)
+    out = []
+    for row in rows:
+        for line in _beside(row, (" " * GAP,) * (len(row) - 1)):
+            out.append(Text(" " * indent + line))
+    return out

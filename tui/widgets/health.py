@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import NOT_A_NUMBER, fit, num, wrap
+from ..fmt import NOT_A_NUMBER, fit, loss, num, wrap
 from .pane import Pane
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 MARKS = {"ok": ("✓", "good"), "note": ("·", "dim"), "warn": ("!", "bad")}
 BELOW = 8  # screen lines left to the status line, the panes below and the footer
 HEAD = ("layer", "activation", "mean", "std", "dead", "saturated", "‖dW‖", "update/weight")
+SHORT_HEAD = ("layer", "act.", "mean", "std", "dead", "sat.", "‖dW‖", "upd/W")  # a narrow pane
 
 
 class HealthPane(Pane):
@@ -55,17 +56,22 @@ class HealthPane(Pane):
         h = self.health(view)
         self.set_title(f"Health (CS231n) · epoch {h.epoch}")
         dim = self.style("dim")
-        now = num(h.loss_now, 4) if h.loss_now is not None else NOT_A_NUMBER
-        first = num(h.first_loss, 4) if h.first_loss is not None else NOT_A_NUMBER
+        now = loss(h.loss_now) if h.loss_now is not None else NOT_A_NUMBER
+        first = loss(h.first_loss) if h.first_loss is not None else NOT_A_NUMBER
         chance = "chance" if view.loss_name in ("ce", "bce") else "predicting the mean"
         out = [Text(fit(f" loss now {now} · first loss {first} · {chance} "
-                        f"{num(h.chance_loss, 4)}", width), style=self.style("head"))]
-        table = [HEAD, *(self._row(view, ly) for ly in h.layers)]
-        widths = [max(len(r[c]) for r in table) for c in range(len(HEAD))]
+                        f"{loss(h.chance_loss)}", width), style=self.style("head"))]
+        rows = [self._row(view, ly) for ly in h.layers]
+        # the table as wide as fits: two spaces between columns, else one, else short heads
+        for head, sep in ((HEAD, "  "), (HEAD, " "), (SHORT_HEAD, " ")):
+            table = [head, *rows]
+            widths = [max(len(r[c]) for r in table) for c in range(len(head))]
+            if 1 + sum(widths) + len(sep) * (len(widths) - 1) <= width:
+                break
         for k, row in enumerate(table):
             cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]),
                      *(cell.rjust(w) for cell, w in zip(row[2:], widths[2:], strict=True))]
-            out.append(Text(fit(" " + "  ".join(cells), width),
+            out.append(Text(fit(" " + sep.join(cells), width),
                             style=self.style("label") if k == 0 else None))
         flags = [(f.level, part, j == 0) for f in h.flags
                  for j, part in enumerate(wrap(f.text, width - 4))]
@@ -87,9 +93,9 @@ class HealthPane(Pane):
         name = "ŷ" if ly.layer == L else ("H" if L == 2 else f"H{ly.layer}")
         pct = "—"
         return (f"{ly.layer} {name} ({ly.units})", ly.activation,
-                num(ly.act_mean, 3, signed=True).strip(), num(ly.act_std, 3),
+                num(ly.act_mean, signed=True).strip(), num(ly.act_std),
                 f"{ly.dead_fraction:.0%}" if ly.dead_fraction is not None else pct,
                 f"{ly.saturated_fraction:.0%}" if ly.saturated_fraction is not None else pct,
-                num(ly.grad_norm, 3) if ly.grad_norm is not None else pct,
+                num(ly.grad_norm) if ly.grad_norm is not None else pct,
                 f"{ly.update_ratio:.0e}".replace("e-0", "e-").replace("e+0", "e")
                 if ly.update_ratio is not None else pct)

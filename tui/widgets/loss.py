@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import DOWN, UP, fit, is_finite, num, short
+from ..fmt import DOWN, UP, fit, is_finite, loss, num, short
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
     from core.present.views import SessionView
 
 BARS = " ▁▂▃▄▅▆▇█"
-GUTTER = 8  # cells for the axis labels left of the chart
 TEST_MARK = "•"  # the held-out loss, drawn over the training loss's bars
 # Two runs: A's curve is drawn in bars, B's in this marker over them (each in its colour).
 RUN_MARKS = {"A": "█", "B": "×"}
@@ -48,27 +47,27 @@ class LossPane(Pane):
             self.set_title("Loss: A and B")
             return self._two_runs(view, width, height)
         self.set_title(self.TITLE)
-        out = self._numbers(view, width, 6)  # 0.000724, as the notebook prints it
+        out = self._numbers(view, width)
         chart_rows = height - len(out) - 1
         if chart_rows >= 2:
             out += self._chart(view, width, chart_rows)
         return out
 
-    def _numbers(self, view: SessionView, width: int, decimals: int) -> list[Text]:
+    def _numbers(self, view: SessionView, width: int) -> list[Text]:
         ev, name = view.evaluation, view.loss_name.upper()
-        now = num(ev.loss, decimals) if is_finite(ev.loss) else "overflow"
+        now = loss(ev.loss) if is_finite(ev.loss) else "overflow"
         out = [self._pair(f"{name} now", now, f"epoch {view.epoch}", width)]
         if ev.test_loss is not None:
             # the dot is how the chart draws the held-out loss
-            out.append(self._pair(f"test {TEST_MARK}", num(ev.test_loss, decimals),
+            out.append(self._pair(f"test {TEST_MARK}", loss(ev.test_loss),
                                   "held-out rows", width))
         if ev.accuracy is not None:
             test = f"test {ev.test_accuracy:.0%}" if ev.test_accuracy is not None else ""
             out.append(self._pair("accuracy", f" {ev.accuracy:.0%}", test, width))
         best = view.best_so_far
         if best is not None:
-            out.append(self._pair("best", num(best[1], decimals), f"epoch {best[0]}", width))
-        out.append(self._change(view, width, decimals))
+            out.append(self._pair("best", loss(best[1]), f"epoch {best[0]}", width))
+        out.append(self._change(view, width))
         return out
 
     def _pair(self, label: str, value: str, note: str, width: int) -> Text:
@@ -78,14 +77,14 @@ class LossPane(Pane):
             line.append(f"  {note}", style=self.style("dim"))
         return line
 
-    def _change(self, view: SessionView, width: int, decimals: int) -> Text:
+    def _change(self, view: SessionView, width: int) -> Text:
         change = view.loss_change
         if change is None or not is_finite(change):
             return self._pair("change", "—", "after a step", width)
         mark = DOWN if change < 0 else UP if change > 0 else "="
         line = Text(f" {'change':<8}", style=self.style("label"))
         style = self.style("good" if change < 0 else "bad" if change > 0 else "dim")
-        line.append(f"{num(change, decimals, signed=True)} {mark}", style=style)
+        line.append(f"{num(change, signed=True)} {mark}", style=style)
         note = "in the last step"
         if len(line) + 2 + len(note) <= width:
             line.append(f"  {note}", style=self.style("dim"))
@@ -96,26 +95,33 @@ class LossPane(Pane):
 
         history, test = view.loss_curve, view.test_curve
         text = f" {'log' if self.log_scale else 'linear'} scale, epoch 0–{max(len(history) - 1, 0)}"
-        plot_w = width - GUTTER
-        values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
-        if len(history) < 2 or not values:  # one point is not a curve
+        if len(history) < 2:  # one point is not a curve
             return [Text(" no history yet: s steps, r runs 100", style=self.style("dim"))]
         import numpy as np
 
-        # train and held-out loss share one scale, so the gap between them is real
-        tests = downsample(test, plot_w, log=self.log_scale) if test is not None else []
+        # train and held-out loss share one scale, so the gap between them is real; the axis
+        # labels are the highest and lowest values, written as everywhere else
+        series = [history, test] if test is not None and len(test) == len(history) \
+            else [history]
+        finite = np.concatenate([h[np.isfinite(h)] for h in series])
+        if not finite.size:
+            return [Text(" no finite loss to chart", style=self.style("dim"))]
+        top, bottom = loss(finite.max()), loss(finite.min())
+        gutter = max(len(top), len(bottom)) + 2  # a space, the label, the axis
+        plot_w = width - gutter
+        values = downsample(history, plot_w, log=self.log_scale) if plot_w > 0 else []
+        if not values:
+            return [Text(fit(text, width), style=self.style("dim"))]
+        tests = downsample(test, plot_w, log=self.log_scale) if len(series) > 1 else []
         if len(tests) != len(values):
             tests = []
-        series = [history, test] if tests else [history]
-        finite = np.concatenate([h[np.isfinite(h)] for h in series])
-        top, bottom = num(finite.max(), 2), num(finite.min(), 2)
         low, high = min(values + tests), max(values + tests)
         bars = _bars(values, rows, low, high)
         marks = _bars(tests, rows, low, high, mark=True) if tests else None
         out = []
         for r, bar in enumerate(bars):
             label = top if r == 0 else bottom if r == rows - 1 else ""
-            line = Text(label.rjust(GUTTER - 1) + "▕", style=self.style("dim"))
+            line = Text(label.rjust(gutter - 1) + "▕", style=self.style("dim"))
             if marks is None:
                 line.append(bar, style=self.style("chart"))
             else:
@@ -155,7 +161,7 @@ class LossPane(Pane):
         if run.diverged:
             line.append(f"diverged at epoch {run.diverged_at}", style=self.style("bad"))
             return line
-        now = num(run.loss, 6) if run.finite and is_finite(run.loss) else "overflow"
+        now = loss(run.loss) if run.finite and is_finite(run.loss) else "overflow"
         line.append(now, style=self.style("value"))
         for note in (f"  epoch {run.epoch}  lr {short(run.lr, 4)}", f"  epoch {run.epoch}"):
             if len(line) + len(note) <= width:
@@ -170,21 +176,27 @@ class LossPane(Pane):
 
         curves = [r.curve for r in compare.runs]
         longest = max(len(c) for c in curves)
-        plot_w = width - GUTTER
-        if longest < 2 or plot_w <= 0:
-            return [Text(" no history yet: s steps both", style=self.style("dim"))]
         import numpy as np
 
+        # the scale is the runs' that train on: a diverged run's blow-up (1e270) would
+        # flatten the other's curve; its last values sit at the top, where `!` marks its end
+        scaled = [k for k, r in enumerate(compare.runs) if len(curves[k]) and not r.diverged] \
+            or [k for k in range(len(curves)) if len(curves[k])]
+        finite = np.concatenate([curves[k][np.isfinite(curves[k])] for k in scaled]) \
+            if scaled else np.empty(0)
+        if longest < 2 or not finite.size:
+            return [Text(" no history yet: s steps both", style=self.style("dim"))]
+        # the axis labels are the highest and lowest values, written as everywhere else
+        top, bottom = loss(finite.max()), loss(finite.min())
+        gutter = max(len(top), len(bottom)) + 2  # a space, the label, the axis
+        plot_w = width - gutter
+        if plot_w <= 0:
+            return [Text(" no room for the chart", style=self.style("dim"))]
         # each curve as wide as its share of the epochs, both on one scale
         values = [downsample(c, max(round(plot_w * len(c) / longest), 1) if len(c) else 0,
                              log=self.log_scale) for c in curves]
-        # the scale is the runs' that train on: a diverged run's blow-up (1e270) would
-        # flatten the other's curve; its last values sit at the top, where `!` marks its end
-        scaled = [k for k, r in enumerate(compare.runs) if values[k] and not r.diverged] or \
-            [k for k in range(len(values)) if values[k]]
-        finite = np.concatenate([curves[k][np.isfinite(curves[k])] for k in scaled]) \
-            if scaled else np.empty(0)
-        if not scaled or not finite.size:
+        scaled = [k for k in scaled if values[k]]
+        if not scaled:
             return [Text(" no history yet: s steps both", style=self.style("dim"))]
         low = min(min(values[k]) for k in scaled)
         high = max(max(values[k]) for k in scaled)
@@ -194,7 +206,6 @@ class LossPane(Pane):
         ends = [len(v) - 1 if r.diverged and v else None for r, v in zip(compare.runs, values,
                                                                           strict=True)]
         a_style, b_style = self.style("chart"), self.style("runb")
-        top, bottom = num(finite.max(), 2), num(finite.min(), 2)
         out = []
         for r in range(rows):
             label = top if r == 0 else bottom if r == rows - 1 else ""
@@ -208,7 +219,7 @@ class LossPane(Pane):
                     cells.append((RUN_MARKS["B"], b_style))
                 else:
                     cells.append((a, a_style))
-            line = Text(label.rjust(GUTTER - 1) + "▕", style=self.style("dim"))
+            line = Text(label.rjust(gutter - 1) + "▕", style=self.style("dim"))
             line.append_text(runs(cells))
             out.append(line)
         return [*out, self._legend(compare, width)]

@@ -270,7 +270,7 @@ class NetworkPane(Pane):
         frm = _node_name(view, sel.layer, sel.i) if sel.kind == "W" else "bias"
         to = _node_name(view, sel.layer + 1, sel.j)
         line = Text(f" {sel.name} = ", style=self.style("label"))
-        line.append(num(value, 6), style=self.style("value"))
+        line.append(num(value), style=self.style("value"))
         line.append(f"  {frm} → {to}")
         hint = "  ←→↑↓ pick  e edit"
         if len(line) + len(hint) <= width:
@@ -278,7 +278,7 @@ class NetworkPane(Pane):
         return line
 
     def _legend(self, view: SessionView, width: int, top_w: float, pics: bool) -> Text:
-        text = (f" ━ strong ─ medium ╌ weak (max |w| {num(top_w, 2)})  + − sign  "
+        text = (f" ━ strong ─ medium ╌ weak (of max |w| {num(top_w)})  + − sign  "
                 "b bias")
         if pics:
             text += "  ▀▀ unit's output over the inputs"
@@ -394,7 +394,7 @@ class NetworkPane(Pane):
         layer = _labels(view)[2 * (sel.layer + 1)]
         act = view.output_activation if sel.layer == L - 1 else view.hidden_activation
         line = Text(f" {sel.node_id} = ", style=self.style("label"))
-        line.append(num(self.value(view, sel), 6), style=self.style("value"))
+        line.append(num(self.value(view, sel)), style=self.style("value"))
         line.append(f"  unit {sel.j} of {layer} ({act})")
         if where:
             line.append(f" · {where}")

@@ -11,20 +11,79 @@ would compare old and new views with `==`, which NumPy refuses to turn into one 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widget import Widget
 
 from ..fmt import fit
+from ..fmt import shape as shape_text
 from .textstyles import TextStyled
 
 if TYPE_CHECKING:
     from core.present.views import SessionView
 
 Cell = tuple[str, Style | None]
+PAGE_KEY = "m"  # the key that shows a pane's next page (the footer names it when needed)
+
+
+class Paged(Message):
+    """A pane started or stopped paging: the footer shows `m` exactly while one does."""
+
+
+class Block(NamedTuple):
+    """Lines a pane draws as one piece (a matrix under its label), counted before any is
+    drawn: a pane pages through blocks and formats only the lines on screen."""
+
+    name: str  # what the block shows ("W1", "dW2"), for marks and for keeping it in view
+    height: int
+    draw: Callable[[int, int], list[Text]]  # its lines start … stop − 1
+    cols: tuple[int, int] = (0, 1 << 30)  # the matrix's columns it holds
+    top: int = 0  # lines above its first row (a label)
+    wrap: int = 0  # a single row wrapped, this many entries a line (0: a row a line)
+
+    def line_of(self, i: int, j: int) -> int | None:
+        """The line showing entry (i, j) of its matrix, None if it holds no such entry."""
+        if self.wrap:
+            return self.top + j // self.wrap if i == 0 else None
+        inside = self.cols[0] <= j < self.cols[1] and 0 <= i < self.height - self.top
+        return self.top + i if inside else None
+
+
+def text_block(lines: list[Text], name: str = "") -> Block:
+    """Lines already drawn, as a block."""
+    return Block(name, len(lines), lambda start, stop: lines[start:stop])
+
+
+def _holds(block: Block, start: int, stop: int, focus: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether lines start … stop − 1 of `block` show an entry of `focus`."""
+    for name, i, j in focus:
+        if name == block.name:
+            line = start if i < 0 else block.line_of(i, j)
+            if line is not None and start <= line < stop:
+                return True
+    return False
+
+
+def _pack(blocks: Sequence[Block], size: int) -> list[list[tuple[int, int, int]]]:
+    """Pages of at most `size` lines, as (block, start, stop) pieces: whole blocks on one
+    page where they fit, a block taller than a page split across pages."""
+    pages: list[list[tuple[int, int, int]]] = [[]]
+    used = 0
+    for k, block in enumerate(blocks):
+        at = 0
+        while at < block.height:
+            room = size - used
+            if room <= 0 or (at == 0 and room < block.height <= size):
+                pages.append([])
+                used, room = 0, size
+            take = min(room, block.height - at)
+            pages[-1].append((k, at, at + take))
+            used, at = used + take, at + take
+    return [page for page in pages if page]
 
 
 class PaneBody(Widget):
@@ -61,6 +120,9 @@ class Pane(TextStyled, Widget):
         # Screen rows taken above this pane beyond the usual (a lesson over the top slot):
         # a pane that sizes itself to the screen plans for that many fewer.
         self.above = 0
+        self.page = 0  # which page is on screen when the content does not fit
+        self.pages = 1  # how many pages the last draw had
+        self._focus: tuple[str, ...] = ()  # the names last brought into view
 
     def compose(self) -> ComposeResult:
         yield self.body
@@ -123,10 +185,12 @@ class Pane(TextStyled, Widget):
         each line goes to the terminal in as few styled runs as possible."""
         if self.view is None:  # the first frame: no colours yet (see TextStyles)
             return Text(fit(self.PLACEHOLDER, width), style=Style(dim=True))
+        paged = self.pages > 1
         lines = self.lines(self.view, width, height)
-        if len(lines) > height > 0:
-            lines = [*lines[: height - 1], Text(fit("… more: taller terminal", width),
-                                                style=self.style("dim"))]
+        if len(lines) > height > 0:  # a pane that does not page by itself: by lines
+            lines = self.paged([], [text_block([line]) for line in lines], width, height)
+        if (self.pages > 1) != paged:  # the footer names the key while a pane pages
+            self.call_later(self.post_message, Paged())
         for line in lines:
             line.truncate(width, overflow="ellipsis", pad=True)
         out = Text("\n").join(lines)
@@ -151,34 +215,125 @@ class Pane(TextStyled, Widget):
             line.append("  " + note, style=self.style("dim"))
         return line
 
-    def grid(self, shape: tuple[int, int], cell: Callable[[int, int], Cell], width: int,
-             max_rows: int, indent: int = 1, gap: int = 1) -> list[Text]:
-        """Right-aligned columns of cells made by `cell(i, j)`; what does not fit is counted,
-        not drawn: `+3 cols` at the end of a row, `… 8 more rows` below. Only cells that can
-        be seen are formatted, so a 256×256 matrix costs what a screenful costs."""
+    def next_page(self) -> bool:
+        """`m`: the next page of a pane whose content does not fit; False if it fits."""
+        if self.pages <= 1:
+            return False
+        self.page = (self.page + 1) % self.pages
+        self.body.refresh()
+        return True
+
+    def paged(self, head: list[Text], blocks: Sequence[Block], width: int, height: int,
+              focus: Sequence[tuple[str, int, int]] = ()) -> list[Text]:
+        """`head`, then every block when they fit in `height`; else page `self.page` of
+        them and a last line naming the page and the key to the next. When `focus` changes
+        (entries (name, i, j): the weight picked; i = -1 for a whole matrix, as what a phase
+        writes), the page holding it comes into view."""
+        room = height - len(head)
+        if sum(b.height for b in blocks) <= room or room < 2:
+            self.pages = 1
+            return head + [line for b in blocks for line in b.draw(0, b.height)]
+        pages = _pack(blocks, room - 1)
+        self.pages = len(pages)
+        if tuple(focus) != self._focus:
+            self._focus = tuple(focus)
+            wanted = [k for k, page in enumerate(pages)
+                      if any(_holds(blocks[b], start, stop, self._focus)
+                             for b, start, stop in page)]
+            if wanted:
+                self.page = wanted[0]
+        self.page %= len(pages)
+        out = list(head)
+        for i, start, stop in pages[self.page]:
+            out += blocks[i].draw(start, stop)
+        # blank lines keep the page line in one place from page to page
+        out += [Text("") for _ in range(room - 1 - (len(out) - len(head)))]
+        out.append(Text(fit(f" page {self.page + 1}/{len(pages)} · {PAGE_KEY} more", width),
+                        style=self.style("dim")))
+        return out
+
+    def matrix(self, name: str, shape: tuple[int, int], cell: Callable[[int, int], Cell],
+               width: int, note: str = "", label_w: int = 0, gap: int = 1,
+               touch: bool = False) -> list[Block]:
+        """One matrix as blocks of right-aligned columns made by `cell(i, j)`: under
+        `name (r×c)  note`, or (`label_w` > 0, compact) with the name beside its first row in
+        a column that wide. Columns that do not fit the width go to further blocks, a group
+        of units each (`W2 (8×8) units 3–4 of 8`), so every number is on some page. Widths
+        come from a sample of cells and only cells on screen are formatted, so a 256×256
+        matrix costs what a screenful costs. `touch`: cells end in a mark (▲▼), so beside
+        its name they may go without the space between them."""
         nrows, ncols = shape
         if not nrows or not ncols:
             return []
-        shown_rows = nrows if nrows <= max_rows else max(max_rows - 1, 1)
-        candidates = min(ncols, max((width - indent) // (1 + gap) + 1, 1))
-        cells = [[cell(i, j) for j in range(candidates)] for i in range(shown_rows)]
-        cw = max(len(text) for row in cells for text, _ in row)
-        room = max((width - indent + gap) // (cw + gap), 1)
-        shown_cols = ncols if ncols <= room else max(room - 1, 1)
-        out = []
-        for row in cells:
+        cw = max(len(cell(i, j)[0]) for i in range(min(nrows, 16))
+                 for j in range(min(ncols, 32)))
+        per = max((width - 1 - label_w + gap) // (cw + gap), 1)
+        if label_w and per < ncols and touch and (width - 1 - label_w) // cw >= ncols:
+            gap, per = 0, ncols  # beside its name, if the cells may touch (an arrow ends each)
+        if label_w and per < ncols:  # too wide to sit beside its name: under it, in groups
+            label_w, per = 0, max((width - 1 + gap) // (cw + gap), 1)
+        mark = self.marks.get(name)
+        name_style = self.style("mark" if mark else "label")
+
+        def line(i: int, j0: int, j1: int, named: bool = False) -> Text:
             # the space before a cell takes the cell's colour: spaces look the same either
             # way, and a row of same-coloured cells then goes out as a single run
-            pieces: list[Cell] = [(" " * (gap if k else indent) + text.rjust(cw), style)
-                                  for k, (text, style) in enumerate(row[:shown_cols])]
-            if shown_cols < ncols:
-                pieces.append((f" +{ncols - shown_cols} cols", self.style("dim")))
-            out.append(runs(pieces))
-        if shown_rows < nrows:
-            more = nrows - shown_rows
-            out.append(Text(" " * indent + f"… {more} more row{'s' if more > 1 else ''}",
-                            style=self.style("dim")))
-        return out
+            pieces: list[Cell] = [(" " + (name if named else "").ljust(label_w), name_style)] \
+                if label_w else [(" ", None)]
+            for j in range(j0, j1):
+                text, style = cell(i, j)
+                pieces.append((" " * (gap if j > j0 else 0) + text.rjust(cw), style))
+            return runs(pieces)
+
+        if label_w:
+            # a piece of it on a later page is named again on its first line
+            return [Block(name, nrows, lambda a, b: [line(i, 0, ncols, i == a)
+                                                     for i in range(a, b)], (0, ncols))]
+        groups = -(-ncols // per)
+        title = f"{name} {shape_text(nrows, ncols)}"
+        if nrows == 1 and groups > 1:  # one row (a bias): wrapped, each line's units before it
+            return [self._wrapped(name, title, cell, cw, width, 0 if touch else gap)]
+        blocks = []
+        for g in range(groups):
+            j0, j1 = g * per, min((g + 1) * per, ncols)
+            units = f" unit {j1}" if j1 == j0 + 1 else f" units {j0 + 1}–{j1}"
+            head = title + (units if groups > 1 else "")
+
+            def draw(a: int, b: int, j0: int = j0, j1: int = j1, head: str = head) -> list[Text]:
+                return [self.label(head, width, note if groups == 1 else "") if k == 0
+                        else line(k - 1, j0, j1) for k in range(a, b)]
+
+            blocks.append(Block(name, nrows + 1, draw, (j0, j1), 1))
+        return blocks
+
+    def _wrapped(self, name: str, title: str, cell: Callable[[int, int], Cell], cw: int,
+                 width: int, gap: int) -> Block:
+        """A single row too long for a line, as lines of units, each after the number of its
+        first unit (counted from 1): `5  0.1 0.2 0.3 0.4` holds units 5 to 8."""
+        ncols = int(title.split("×")[1].rstrip(")"))
+        unit_w = len(str(ncols)) + 1
+        per = max((width - 1 - unit_w + gap) // (cw + gap), 1)
+
+        def line(k: int) -> Text:
+            j0, j1 = k * per, min((k + 1) * per, ncols)
+            pieces: list[Cell] = [(" " + str(j0 + 1).ljust(unit_w), self.style("dim"))]
+            for j in range(j0, j1):
+                text, style = cell(0, j)
+                pieces.append((" " * (gap if j > j0 else 0) + text.rjust(cw), style))
+            return runs(pieces)
+
+        lines = -(-ncols // per)
+        return Block(name, lines + 1, lambda a, b: [
+            self.label(f"{title} from unit", width) if k == 0 else line(k - 1)
+            for k in range(a, b)], (0, ncols), 1, per)
+
+    def pending(self, name: str, shape: tuple[int, int], width: int, when: str,
+                label_w: int = 0) -> Block:
+        """A matrix not computed yet (a phase walk has not reached it): its name and when it
+        will be, on one line, and no numbers."""
+        line = Text(" " + name.ljust(max(label_w, len(name) + 1)), style=self.style("label"))
+        line.append(fit(when, width - len(line)), style=self.style("dim"))
+        return text_block([line], name)
 
 
 def runs(pieces: Sequence[Cell]) -> Text:

@@ -7,19 +7,29 @@ seed (to reproduce a run) and says DIVERGED in words, not only in red.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from ..fmt import num, short
+from ..fmt import loss, short
 from .textstyles import TextStyled
 
 if TYPE_CHECKING:
     from core.present.views import SessionView
 
+class Walking(NamedTuple):
+    """The update a phase walk is on: its epoch and batch (0-based), and whether the walk has
+    applied it (the update phase)."""
+
+    epoch: int
+    batch: int
+    applied: bool
+
+
 SEP = " │ "
+NOTE_SECONDS = 5.0  # a note goes with the next key, or after this long
 
 
 class StatusBar(TextStyled, Widget):
@@ -30,21 +40,37 @@ class StatusBar(TextStyled, Widget):
         self.view: SessionView | None = None
         self.progress: tuple[int, int] | None = None
         self.note = ""
-        self.walking: tuple[int, int] | None = None  # the update a phase walk is on
+        self.walking: Walking | None = None  # the update a phase walk is on
         self.playing = ""  # the play speed, while playing
+        self._note_timer = None
 
     def show(self, view: SessionView | None, progress: tuple[int, int] | None = None,
-             note: str = "", walking: tuple[int, int] | None = None,
+             note: str = "", walking: Walking | None = None,
              playing: str = "") -> None:
         """New facts to show; one redraw. `progress` is (epochs done, epochs asked),
-        `walking` the (epoch, batch index) of the update a phase walk is on."""
+        `walking` the update a phase walk is on."""
         if view is not None:
             self.view = view
+        if note and note != self.note:
+            self._time_note()
         self.progress, self.note = progress, note
         self.walking, self.playing = walking, playing
         self.set_class(self.view is not None and bool(self._diverged_runs(self.view)),
                        "-diverged")
         self.refresh(layout=self._lines() != self.size.height)
+
+    def _time_note(self) -> None:
+        """A note lasts NOTE_SECONDS unless the next key ends it first."""
+        if self._note_timer is not None:
+            self._note_timer.stop()
+        if self.is_attached:
+            self._note_timer = self.set_timer(NOTE_SECONDS, self.clear_note)
+
+    def clear_note(self) -> None:
+        """The note has been read (a key was pressed, or its time is up)."""
+        if self.note:
+            self.note = ""
+            self.refresh()
 
     def _lines(self) -> int:
         """Rows the status needs: one per line, since no line wraps. A layout pass costs a
@@ -97,17 +123,17 @@ class StatusBar(TextStyled, Widget):
     def _facts(self, v: SessionView, width: int) -> Text:
         """Epoch │ Seed │ lr │ network │ optimiser. A note needs room: the network and the
         optimiser, which never change during a session, make way for it first."""
-        epoch, batch = (v.epoch, v.batch) if self.walking is None else \
-            (self.walking[0], self.walking[1] + 1)
-        head = f"Epoch {epoch}" + (f", batch {batch}/{v.batches}" if v.batches > 1 else "")
-        fixed = [f"Seed {v.seed}", _lr(v.lr, v.lr_schedule)]
+        head = self._head(v)
+        # a seed that draws nothing would mislead: the preset names whose weights these are
+        start = f"weights: {v.weights_from}" if v.weights_from else f"Seed {v.seed}"
+        fixed = [start, _lr(v.lr, v.lr_schedule)]
         extra = [v.description, self._optimizer(v)]
         if v.compare is not None:  # both runs: where each is, its lr and its loss now
             a, b = v.compare.runs
             if (a.epoch, a.batch) != (b.epoch, b.batch) and self.walking is None:
                 head = f"Epoch A {a.epoch}, B {b.epoch}"
             fixed = [f"Seed {v.seed}", *(f"{r.name} {_lr(r.lr, r.schedule)}" for r in (a, b))]
-            losses = " ".join(f"{r.name} {'diverged' if r.diverged else num(r.loss, 6)}"
+            losses = " ".join(f"{r.name} {'diverged' if r.diverged else loss(r.loss)}"
                               for r in (a, b))
             extra = [f"{a.loss_name.upper()} {losses}", v.description, self._optimizer(v)]
         note = f"  {self.note}" if self.note else ""
@@ -117,6 +143,20 @@ class StatusBar(TextStyled, Widget):
         line.append(head, style=self._style("key"))
         line.append(SEP + SEP.join([*fixed, *extra]))
         return line
+
+    def _head(self, v: SessionView) -> str:
+        """`Epoch 3`; while a phase walk is on an update, which one, as the walk's title
+        names it: `Epoch 3 (walking epoch 3's update)`, then, applied, `Epoch 3 → 4`."""
+        w = self.walking
+        if w is None:
+            return f"Epoch {v.epoch}" + (f", batch {v.batch}/{v.batches}" if v.batches > 1
+                                         else "")
+        if v.batches > 1:
+            return f"Epoch {w.epoch}, batch {w.batch + 1}/{v.batches} " + \
+                ("(applied)" if w.applied else "(walking it)")
+        if w.applied:
+            return f"Epoch {w.epoch} → {w.epoch + 1} (epoch {w.epoch}'s update)"
+        return f"Epoch {w.epoch} (walking epoch {w.epoch}'s update)"
 
     @staticmethod
     def _optimizer(v: SessionView) -> str:
