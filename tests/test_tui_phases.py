@@ -17,7 +17,16 @@ from tui.screens.gradcheck import GradCheckScreen
 from tui.widgets.formula import FormulaPane
 from tui.widgets.pane import Pane
 
-from .tui_helpers import session_of, status_text
+from .tui_helpers import (
+    mounted,
+    pane_shows,
+    pane_text,
+    session_of,
+    status_shows,
+    wait_screen,
+    wait_text,
+    wait_until,
+)
 
 SIZE = (80, 24)
 KEYS = ["forward", "loss", "output", "hidden1", "update"]
@@ -31,10 +40,15 @@ def make_app(**kw) -> BackpropApp:
     return BackpropApp(session=open_session(notebook(**kw)))
 
 
-def pane_text(pane: Pane) -> str:
-    size = pane.body.size
-    return pane.draw(size.width, size.height).plain
+async def at_phase(pilot, app: BackpropApp, key: str | None, row: int | None = None) -> None:
+    """Until the walk is at phase `key` (None: no walk), on `row` if given."""
+    def there() -> bool:
+        walk = app.stepper.walk
+        if key is None:
+            return walk is None
+        return walk is not None and walk.phase.key == key and row in (None, walk.row)
 
+    await wait_until(pilot, there, what=f"the phase {key}" + (f", row {row}" if row else ""))
 
 
 def same_record(a: StepRecord, b: StepRecord) -> bool:
@@ -65,24 +79,21 @@ async def test_a_full_walk_shows_exactly_the_records_numbers() -> None:
     async with app.run_test(size=SIZE) as pilot:
         for i, key in enumerate(KEYS):
             await pilot.press("f")
-            await pilot.pause()
+            await at_phase(pilot, app, key)
             walk = app.stepper.walk
-            assert walk is not None and app.main.top == "formula"
-            assert walk.phase.key == key
+            assert app.main.top == "formula"
             assert same_record(walk.record, expected)
             # parameters change at the update phase and nowhere before it
             changed = i == len(KEYS) - 1
             assert session_of(app).epoch == int(changed)
             assert all(np.array_equal(a, b) for a, b in zip(
                 session_of(app).W, expected.W_after if changed else before, strict=True))
-            text = pane_text(app.query_one(FormulaPane))
             phase = phases(expected, 0, "linear", "linear")[i]
-            for line in phase.lines:
-                assert line.formula in text
-                for label, values in line.values:
-                    assert f"{label} = {shown(values)}" in text, (key, label)
+            wanted = [part for line in phase.lines for part in (
+                line.formula, *(f"{label} = {shown(values)}" for label, values in line.values))]
             if key != "update":
-                assert "row 0/4 = dataset row 0: Hours_Studied 2, Hours_Slept 9" in text
+                wanted.append("row 0/4 = dataset row 0: Hours_Studied 2, Hours_Slept 9")
+            await pane_shows(pilot, await mounted(pilot, app, FormulaPane), *wanted)
         # the shapes of every operand, as the notebook's comments write them
         assert "(4×2)·(2×2) + (1×2) → (4×2)" in phases(expected, 0, "linear", "linear")[0] \
             .lines[0].shapes
@@ -103,22 +114,22 @@ async def test_other_panes_mark_what_the_phase_reads_and_writes() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
-        await pilot.pause()
+        await at_phase(pilot, app, "forward")
         params, grads = app.query_one("#params", Pane), app.query_one("#gradients", Pane)
-        assert "W1 (2×2) ◀ read" in pane_text(params)
+        await pane_shows(pilot, params, "W1 (2×2) ◀ read")
         assert "read: W1 W2 b1 b2" in str(params.border_subtitle)
         assert params.has_class("-read")
         await pilot.press("f", "f")  # output-layer gradients
-        await pilot.pause()
-        assert "dW2 (2×1) ◀ written" in pane_text(grads)
+        await at_phase(pilot, app, "output")
+        await pane_shows(pilot, grads, "dW2 (2×1) ◀ written")
         assert grads.has_class("-written") and not params.marks
         await pilot.press("f", "f")  # update
-        await pilot.pause()
-        assert "W1 (2×2) ◀ written" in pane_text(params)
-        assert "dW1 (2×2) ◀ read" in pane_text(grads)
+        await at_phase(pilot, app, "update")
+        await pane_shows(pilot, params, "W1 (2×2) ◀ written")
+        await pane_shows(pilot, grads, "dW1 (2×2) ◀ read")
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.stepper.walk is None and app.main.top == "dataset"
+        await at_phase(pilot, app, None)
+        await wait_until(pilot, lambda: app.main.top == "dataset", what="the dataset pane")
         assert not params.marks and params.border_subtitle == ""
         assert "◀" not in pane_text(params)
 
@@ -128,13 +139,13 @@ async def test_j_and_k_follow_another_row_of_the_batch() -> None:
     rec = twin.preview()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "j", "j")
-        await pilot.pause()
-        text = pane_text(app.query_one(FormulaPane))
-        assert "row 2/4 = dataset row 2: Hours_Studied 6, Hours_Slept 6" in text
-        assert f"H[2] = {shown(rec.A[0][2])}" in text
+        await at_phase(pilot, app, "forward", row=2)
+        formula = await mounted(pilot, app, FormulaPane)
+        await pane_shows(pilot, formula, "row 2/4 = dataset row 2: Hours_Studied 6, Hours_Slept 6",
+                         f"H[2] = {shown(rec.A[0][2])}")
         await pilot.press("k", "k", "k")  # wraps around to the last row
-        await pilot.pause()
-        assert "row 3/4 = dataset row 3" in pane_text(app.query_one(FormulaPane))
+        await at_phase(pilot, app, "forward", row=3)
+        await pane_shows(pilot, formula, "row 3/4 = dataset row 3")
 
 
 async def test_mini_batch_walk_names_its_batch_and_s_completes_the_epoch() -> None:
@@ -142,21 +153,23 @@ async def test_mini_batch_walk_names_its_batch_and_s_completes_the_epoch() -> No
     app, twin = BackpropApp(session=open_session(cfg)), open_session(cfg)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
-        await pilot.pause()
+        await at_phase(pilot, app, "forward")
         rec = twin.step_update()
         assert same_record(app.stepper.walk.record, rec)
-        assert "Epoch 0, batch 1/4" in status_text(app)
-        assert "epoch 0, batch 1/4" in str(app.query_one(FormulaPane).border_title)
-        row = int(rec.rows[0])
-        assert f"row 0/1 = dataset row {row}:" in pane_text(app.query_one(FormulaPane))
+        await status_shows(pilot, app, "Epoch 0, batch 1/4")
+        formula = await mounted(pilot, app, FormulaPane)
+        await wait_text(pilot, lambda: str(formula.border_title), "epoch 0, batch 1/4")
+        await pane_shows(pilot, formula, f"row 0/1 = dataset row {int(rec.rows[0])}:")
         await pilot.press("f", "f", "f", "f", "f")  # update committed, next batch's forward
-        await pilot.pause()
-        assert session_of(app).batch == 1 and "Epoch 0, batch 2/4" in status_text(app)
+        await wait_until(pilot, lambda: session_of(app).batch == 1, what="batch 1")
+        await at_phase(pilot, app, "forward")
+        await status_shows(pilot, app, "Epoch 0, batch 2/4")
         await pilot.press("s")  # finishes the epoch and ends the walk
-        await pilot.pause()
+        await wait_until(pilot, lambda: session_of(app).epoch == 1, what="epoch 1")
         twin.step()
-        assert app.stepper.walk is None and app.main.top == "dataset"
-        assert (session_of(app).epoch, session_of(app).batch) == (1, 0)
+        await at_phase(pilot, app, None)
+        await wait_until(pilot, lambda: app.main.top == "dataset", what="the dataset pane")
+        assert session_of(app).batch == 0
         assert all(np.array_equal(a, b) for a, b in zip(session_of(app).W, twin.W, strict=True))
 
 
@@ -164,19 +177,17 @@ async def test_gradient_check_screen_gives_a_verdict_and_closes() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "g")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, GradCheckScreen)
+        screen = await wait_screen(pilot, app, GradCheckScreen)
+        assert session_of(app).epoch == 1
         from core import check_session
 
         check = check_session(session_of(app))
-        text = str(screen.query_one("#gradcheck-text").render())
-        assert "✓ PASS" in text and check.ok
-        assert f"{num(check.analytic[0], 6, signed=True)}" in text  # W1[0,0]
-        assert "W1[0,0]" in text and "b2[0,0]" in text
+        assert check.ok
+        await wait_text(pilot, lambda: str(screen.query_one("#gradcheck-text").render()),
+                        "✓ PASS", num(check.analytic[0], 6, signed=True),  # W1[0,0]
+                        "W1[0,0]", "b2[0,0]")
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, GradCheckScreen)
+        await wait_screen(pilot, app)
 
 
 def test_gradient_check_report_says_fail_in_words() -> None:
@@ -190,14 +201,11 @@ def test_gradient_check_report_says_fail_in_words() -> None:
 async def _gradcheck_text(app: BackpropApp, pilot) -> str:
     """Press g and wait for the verdict (a big network is checked in a thread)."""
     await pilot.press("g")
-    for _ in range(600):
-        await pilot.pause(0.01)
-        screen = app.screen
-        if isinstance(screen, GradCheckScreen) and screen.check is not None:
-            await pilot.pause()
-            text = str(screen.query_one("#gradcheck-text").render())
-            return " ".join(text.split())  # the notes wrap to the box
-    raise AssertionError("no verdict")
+    screen = await wait_screen(pilot, app, GradCheckScreen)
+    await wait_until(pilot, lambda: screen.check is not None, timeout=60, what="a verdict")
+    text = await wait_text(pilot, lambda: str(screen.query_one("#gradcheck-text").render()),
+                           "entries")
+    return " ".join(text.split())  # the notes wrap to the box
 
 
 async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradient(
@@ -215,7 +223,7 @@ async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradi
         assert "of 33 entries set aside" in text and "ReLU kink" in text
         assert "kink: not comparable" in text and "measured with a smaller step" in text
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_screen(pilot, app)
 
         right = Network.backward
 
