@@ -23,6 +23,7 @@ from .tui_helpers import (
     pane_shows,
     pane_text,
     session_of,
+    snapshot_of,
     status_shows,
     status_text,
     view_of,
@@ -379,21 +380,40 @@ NETWORK_CASES = {(80, 24): dict(preset="notebook", seed=7),  # 2-2-1
                  (160, 48): dict(data="spiral", seed=3)}  # 2-8-8-1
 
 
+def top_drawn(app: BackpropApp, top: str, epoch: int, *parts: str) -> bool:
+    """`top` is the top pane, drawn at its size with `parts`, after `epoch` epochs."""
+    if app.main.top != top or view_of(app).epoch != epoch:
+        return False
+    pane = app.main.query_one(f"#{top}")
+    return pane.is_mounted and all(part in pane_text(pane) for part in parts)
+
+
+def weight_picked(app: BackpropApp) -> bool:
+    """The network pane after r, v, down: a weight other than the first one picked."""
+    if not top_drawn(app, "network", 100, "━ strong"):
+        return False
+    picked = app.main.query_one(NetworkPane).selected.name
+    return picked != "W1[0,0]" and f"{picked} = " in pane_text(app.main.query_one(NetworkPane))
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_network_pane_snapshot(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(**NETWORK_CASES[size]), terminal_size=size,
-                        press=["r", "v", "down"])
+                        run_before=snapshot_of("r", "v", "down", until=weight_picked))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_output_pane_snapshot(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(data="circle", seed=3, test_fraction=0.2),
-                        terminal_size=size, press=["r", "r", "v", "v"])
+                        terminal_size=size, run_before=snapshot_of(
+                            "r", "r", "v", "v",
+                            until=lambda app: top_drawn(app, "output", 200, "accuracy")))
 
 
 def test_output_pane_curve_snapshot(snap_compare) -> None:
     assert snap_compare(app_for(data="sine", seed=3), terminal_size=(80, 24),
-                        press=["r", "r", "r", "v", "v"])
+                        run_before=snapshot_of("r", "r", "r", "v", "v", until=lambda app:
+                                               top_drawn(app, "output", 300, "ŷ against x")))
 
 
 # ---------------------------------------------------------------- the real command

@@ -22,6 +22,7 @@ from .tui_helpers import (
     pane_shows,
     pane_text,
     session_of,
+    snapshot_of,
     status_shows,
     wait_screen,
     wait_text,
@@ -261,6 +262,18 @@ def test_gradient_check_report_with_nothing_compared_gives_no_verdict(case: str)
     assert "PASS" not in text and "FAIL" not in text
 
 
+def walked_to(key: str):
+    """The walk at phase `key`, the formula pane drawn with the phase's first formula."""
+    def there(app: BackpropApp) -> bool:
+        walk = app.stepper.walk
+        if walk is None or walk.phase.key != key or app.main.top != "formula":
+            return False
+        pane = app.main.query_one(FormulaPane)
+        return pane.is_mounted and walk.phase.lines[0].formula in pane_text(pane)
+    return there
+
+
 @pytest.mark.parametrize("phase", range(1, 6), ids=KEYS)
 def test_phase_snapshot(snap_compare, phase: int) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["f"] * phase)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=snapshot_of(
+        *["f"] * phase, until=walked_to(KEYS[phase - 1])))

@@ -5,7 +5,7 @@ change to the shell's structure changes only this file."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
@@ -14,6 +14,7 @@ from textual.widget import Widget
 from tui.app import BackpropApp
 from tui.widgets.pane import Pane
 from tui.widgets.status import StatusBar
+from tui.widgets.textstyles import TextStyles
 
 if TYPE_CHECKING:
     from core.present.views import SessionView
@@ -138,3 +139,21 @@ async def wait_screen(pilot, app: BackpropApp, kind: type[Screen] | None = None,
 
     await wait_until(pilot, on_top, timeout, f"a {kind.__name__ if kind else 'main'} screen")
     return app.screen
+
+
+def snapshot_of(*keys: str, until: Callable[[BackpropApp], bool] = lambda app: True
+                ) -> Callable[[Any], Awaitable[None]]:
+    """For `snap_compare(..., run_before=snapshot_of(...))`: once the first frame is drawn
+    (the session's view, the text colours, the status line), press `keys`, then wait until
+    `until(app)` holds: the snapshot is taken of the screen they lead to, not of one on the
+    way there."""
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await wait_until(pilot, lambda: app.main.view is not None and bool(
+            app.query(TextStyles)) and "Epoch" in status_text(app), what="the first frame")
+        if keys:
+            await pilot.press(*keys)
+        await wait_until(pilot, lambda: until(app), what="the screen to snapshot")
+        await pilot.pause()
+
+    return run_before
