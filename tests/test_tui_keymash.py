@@ -231,9 +231,9 @@ async def test_key_mash(name: str, tmp_path, monkeypatch) -> None:
         assert app.is_running
         await settle(app, pilot)
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
         session = recorder._session
         assert session_of(app) is recorder  # the settings form never swapped the session
+        await wait_until(pilot, lambda: app.main.size == (80, 24), what="80×24 again")
         assert view_of(app) is not None and view_of(app).epoch == session.epoch
         shown = re.search(r"Epoch (\d+)", app.query_one(StatusBar).render().plain)
         assert shown is not None and int(shown.group(1)) == session.epoch
