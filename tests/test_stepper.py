@@ -41,7 +41,7 @@ def test_the_stepper_needs_no_textual() -> None:
     code = "import sys, tui.stepper; print(any(m.split('.')[0] in ('textual', 'rich') " \
            "for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+                         check=True, timeout=60).stdout.strip()
     assert out == "False"
 
 

@@ -27,7 +27,7 @@ from tui.stepper import Busy
 from .conftest import ROOT
 from .test_tui_pilot import same_params
 from .test_tui_pty import Term
-from .tui_helpers import NotifyingApp, session_of, status_shows, wait_until
+from .tui_helpers import NotifyingApp, session_of, status_shows, wait_until, workers_done
 
 SIZE = (80, 24)
 
@@ -116,7 +116,7 @@ async def test_w_during_a_threaded_run_is_refused(here) -> None:
                                             for n in notes(app)) == 2, what="two refusals")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.stepper.running, what="the run stopped")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert not list(here.iterdir())
 
 
@@ -238,10 +238,10 @@ async def test_x_writes_the_session_as_a_program(here, key, fmt, suffix) -> None
     assert path.name in "\n".join(notes(app)) and "run it with" in "\n".join(notes(app))
     if fmt == "numpy":
         out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                             check=True, cwd=here).stdout
+                             check=True, cwd=here, timeout=120).stdout
         assert out == subprocess.run([sys.executable, "-m", "tui.cli", "train", "--preset",
                                       "notebook", "--seed", "7"], capture_output=True,
-                                     text=True, check=True, cwd=ROOT).stdout
+                                     text=True, check=True, cwd=ROOT, timeout=120).stdout
     if fmt == "notebook":
         assert json.loads(path.read_text())["nbformat"] == 4
 

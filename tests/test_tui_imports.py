@@ -20,7 +20,7 @@ from .tui_helpers import wait_until
 def loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True, timeout=60)
     return set(out.stdout.split())
 
 

@@ -28,7 +28,7 @@ from tui.app import BackpropApp
 from tui.commands import KEYS
 from tui.widgets.status import StatusBar
 
-from .tui_helpers import session_of, view_of, wait_screen, wait_until
+from .tui_helpers import session_of, view_of, wait_screen, wait_until, workers_done
 
 PRESSES = 1000
 # Keys that would end the app; every other binding is fair game.
@@ -194,7 +194,7 @@ async def settle(app: BackpropApp, pilot) -> None:
         if app.stepper.playing:
             await pilot.press("p")
         app.main.action_stop()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         if app.stepper.idle and not app.stepper.playing:
             return

@@ -29,6 +29,7 @@ from .tui_helpers import (
     wait_screen,
     wait_text,
     wait_until,
+    workers_done,
 )
 
 SIZE = (80, 24)
@@ -284,7 +285,7 @@ async def test_a_run_stopped_before_its_thread_starts_still_finishes() -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.main.action_run()
         app.main.action_stop()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await wait_until(pilot, lambda: not app.stepper.running)
         epoch = session_of(app).epoch
         assert epoch < 10_000_000

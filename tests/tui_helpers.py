@@ -114,6 +114,14 @@ async def screen_shows(pilot, app: BackpropApp, *parts: str, timeout: float = 30
     return await wait_text(pilot, lambda: screen_text(app), *parts, timeout=timeout)
 
 
+async def workers_done(app: BackpropApp, timeout: float = 60.0) -> None:
+    """Until every worker the app started has finished."""
+    try:
+        await asyncio.wait_for(app.workers.wait_for_complete(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"a worker still ran after {timeout:g} s") from None
+
+
 async def mounted(pilot, app: BackpropApp, selector: str | type[Widget],
                   timeout: float = 30.0) -> Any:
     """Until a widget matching `selector` is mounted; that widget. The top slot's other
