@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 ARGS   ?=
 
-.PHONY: run test lint bench clean venv-ok
+.PHONY: run test lint bench torch clean venv-ok
 
 venv-ok:
 	@$(PY) -c "import sys" 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
@@ -33,6 +33,13 @@ test: venv-ok $(VENV)/.test-stamp
 
 lint: venv-ok $(VENV)/.test-stamp
 	$(VENV)/bin/ruff check core tui tests bench
+
+# CPU torch in .venv, for the tests that run the exported torch programs (torch is not a
+# dependency of the project: without it those tests skip, and fail under CI=true). Pinned:
+# 2.13.0's CPU build lies on this machine's disk, and a plain `pip install torch` downloads
+# a CUDA build of several GB instead.
+torch: venv-ok
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 
 bench: venv-ok $(VENV)/.run-stamp
 	$(PY) bench/core_speed.py

@@ -155,11 +155,12 @@ class Term:
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None and time.monotonic() < deadline:
             self.read(0.05)
-        while self.read(0.05):
+        drained = time.monotonic() + 5  # what it wrote last (a child could write for ever)
+        while self.read(0.05) and time.monotonic() < drained:
             pass
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait()
+            self.proc.wait(timeout=10)
             raise AssertionError(f"the process did not exit within {timeout:g} s; the screen:"
                                  f"\n{self.screen()}")
         return self.proc.returncode
@@ -175,7 +176,7 @@ class Term:
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
-            self.proc.wait()
+            self.proc.wait(timeout=10)
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):  # a hang-up test closed the master already
                 os.close(fd)

@@ -9,7 +9,7 @@ from tests.conftest import ROOT
 def loaded_after(code: str) -> set[str]:
     code += "\nimport sys\nprint(' '.join(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True).stdout
+                         cwd=ROOT, check=True, timeout=60).stdout
     return set(out.split())
 
 

@@ -63,6 +63,24 @@ def test_index_columns_are_left_out_with_a_notice(name):
     assert back.feature_names == ("Unnamed: 0", "sepal_length") and not back.notices
 
 
+def test_an_unnamed_first_column_with_repeated_values_is_kept(tmp_path):
+    """Only a column different on every row can be a row index. An unnamed first column
+    with repeated values (a group number, say) is data: a feature, with no notice."""
+    x = [0.5, 0.25, 0.75, 1.0, 0.125, 0.375]
+
+    def table(first: list[int]):
+        p = tmp_path / "groups.csv"
+        p.write_text(",x,y\n" + "".join(f"{g},{v},{k % 2}\n"
+                                        for k, (g, v) in enumerate(zip(first, x, strict=True))))
+        return load(str(p), normalize="none")
+
+    ds = table([1, 1, 2, 2, 3, 3])
+    assert ds.feature_names == ("Unnamed: 0", "x") and not ds.notices
+    np.testing.assert_array_equal(ds.raw[:, :2], np.c_[[1, 1, 2, 2, 3, 3], x])
+    index = table([0, 1, 5, 2, 4, 3])  # different on every row: a (shuffled) row index
+    assert index.feature_names == ("x",) and "row index" in index.notices[0]
+
+
 def test_metadata_first_line_names_the_fix():
     with pytest.raises(UserError, match="--skip-rows 1") as err:
         load("meta_first_line.csv", loss="ce")

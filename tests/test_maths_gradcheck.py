@@ -227,6 +227,26 @@ def test_spiral_relu_passes_after_training_and_a_wrong_entry_fails(monkeypatch):
     assert np.sum(bad.rel_error[bad.compared] > bad.tolerance) == 1
 
 
+@pytest.mark.parametrize("cfg,epochs,entry", [
+    (dict(data="circle", hidden=(6,), activation="sigmoid", seed=5), 0, "W1[0,0]"),
+    (dict(preset="notebook", seed=7), 1000, "W1[0,0]"),
+], ids=["circle-untrained", "notebook-trained"])
+def test_a_small_error_in_a_small_gradient_fails(monkeypatch, cfg, epochs, entry):
+    """An entry whose gradient is over a thousand times smaller than the largest (circle), or
+    where every gradient is small (the notebook near its fit): J's rounding error is still
+    far below it, so an error of 1e-5 of itself is ten times the tolerance and must fail. A
+    rounding floor set too generously would call it agreement."""
+    s = open_session(Config(**cfg))
+    s.run(epochs)
+    check = check_session(s)
+    i = check.names.index(entry)
+    assert check.ok and 0 < abs(check.analytic[i]) < 2e-4
+    _with_wrong_entry(monkeypatch, i, 1e-5)
+    bad = check_session(s)
+    assert bad.verdict == "fail" and bad.rel_error[i] == pytest.approx(1e-5, rel=0.2)
+    assert np.flatnonzero(bad.rel_error > bad.tolerance).tolist() == [i]
+
+
 def test_a_wrong_relu_derivative_fails(monkeypatch):
     """A classic slip, f'(z) written as relu(z) itself: every kink-free entry upstream of a
     relu disagrees, and the check says so."""

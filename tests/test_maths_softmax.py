@@ -154,6 +154,46 @@ def test_ce_stays_finite_on_confident_wrong_answers():
     assert LOSSES["ce"].value(yhat, y, z)[1] == pytest.approx(1600.0)
 
 
+def test_each_row_is_shifted_by_its_own_largest_logit():
+    """Two rows 2000 apart: shifted by the batch's largest logit, the second row's exps all
+    underflow to 0 (softmax 0/0, CE log 0). Each row shifted by its own is, by hand, with
+    S = 1 + e⁻¹ + e⁻²:
+        row 0, z = (1000, 999, 998):   ŷ = (1, e⁻¹, e⁻²)/S,  target 2: −log ŷ₂ = 2 + log S
+        row 1, z = (−1000, −998, −999): ŷ = (e⁻², 1, e⁻¹)/S, target 2: −log ŷ₂ = 1 + log S
+    so J = (3 + 2·log S)/2, and delta = ŷ − y."""
+    z = np.array([[1000.0, 999.0, 998.0], [-1000.0, -998.0, -999.0]])
+    y = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    e1, e2 = np.exp(-1.0), np.exp(-2.0)
+    S = 1.0 + e1 + e2
+    want = np.array([[1.0, e1, e2], [e2, 1.0, e1]]) / S
+    softmax = activation("softmax")
+    yhat = softmax.f(z)
+    np.testing.assert_allclose(yhat, want, rtol=1e-14, atol=0)
+    loss, objective = LOSSES["ce"].value(yhat, y, z)
+    assert objective == pytest.approx((3.0 + 2.0 * np.log(S)) / 2, rel=1e-14)
+    assert loss == objective
+    delta = LOSSES["ce"].delta(yhat, y, z, softmax)
+    np.testing.assert_allclose(delta, want - y, rtol=1e-14, atol=1e-16)
+
+
+def test_far_apart_rows_through_a_network():
+    """The same through a network: a linear 1-3 softmax layer, W = (1000, 999, 998), b = 0,
+    on x = 1 and x = −1. By hand, with S as above: row 0's z = (1000, 999, 998), target 0,
+    costs log S; row 1's z = (−1000, −999, −998), target 1, costs 1 + log S. The gradient is
+    finite too."""
+    net = Network((1, 3), activation("linear"), activation("softmax"),
+                  np.array([1000.0, 999.0, 998.0, 0.0, 0.0, 0.0]))
+    X = np.array([[1.0], [-1.0]])
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    ce = LOSSES["ce"]
+    Zs, As = net.forward(X)
+    grad = np.empty_like(net.flat)
+    net.backward(X, Zs, As, ce.delta(As[-1], y, Zs[-1], net.output), grad, np.ones((1, 2)))
+    log_S = np.log(1.0 + np.exp(-1.0) + np.exp(-2.0))
+    assert ce.value(As[-1], y, Zs[-1])[1] == pytest.approx((1.0 + 2.0 * log_S) / 2, rel=1e-14)
+    assert np.isfinite(grad).all() and np.isfinite(As[-1]).all()
+
+
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 def test_one_update_matches_the_oracle(optimizer):
     """A session's first update on spiral3 is what the oracle's gradient, put through the

@@ -338,6 +338,7 @@ async def open_app_sockets(port: int, count: int) -> list:
         opened.append(ws)
         deadline = time.monotonic() + STARTUP_S
         while True:
+            assert time.monotonic() < deadline, "no frame with the status line in time"
             msg = await ws.receive(timeout=max(deadline - time.monotonic(), 0.1))
             assert msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), msg
             if msg.type == aiohttp.WSMsgType.BINARY and b"Epoch" in msg.data:
@@ -468,7 +469,9 @@ class Tab:
     async def call(self, method: str, **params):
         self.last_id += 1
         await self.ws.send_json({"id": self.last_id, "method": method, "params": params})
-        while True:
+        deadline = time.monotonic() + STEP_S
+        while True:  # events may come before the answer, but not for ever
+            assert time.monotonic() < deadline, f"{method}: no answer within {STEP_S} s"
             msg = await asyncio.wait_for(self.ws.receive_json(), STEP_S)
             if msg.get("id") == self.last_id:
                 assert "error" not in msg, f"{method}: {msg['error']}"

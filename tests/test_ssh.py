@@ -92,7 +92,7 @@ def start_sshd(folder: Path) -> tuple[subprocess.Popen, int, Path]:
         config.write_text(sshd_config(folder, port))
         # sshd 9.8+ penalises sources of dropped sessions, and a test here drops one
         probe = subprocess.run([str(SSHD), "-t", "-f", str(config), "-o",
-                                "PerSourcePenalties=no"], capture_output=True)
+                                "PerSourcePenalties=no"], capture_output=True, timeout=30)
         if probe.returncode == 0:
             with open(config, "a") as f:
                 f.write("PerSourcePenalties no\n")
@@ -141,7 +141,7 @@ def sshd(tmp_path_factory):
         fail_or_skip(f"cannot make /run/sshd for sshd: {exc}")
     for name in ("host_key", "user_key"):
         subprocess.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f",
-                        str(folder / name)], check=True, stdin=subprocess.DEVNULL)
+                        str(folder / name)], check=True, stdin=subprocess.DEVNULL, timeout=30)
     shutil.copy(folder / "user_key.pub", folder / "authorized_keys")
     proc, port, log = start_sshd(folder)
     try:

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from core import Config, load_runs, open_compare, open_session
-from tests.tui_helpers import screen_text, status_text, wait_until
+from tests.tui_helpers import screen_shows, screen_text, status_text, wait_screen, wait_until
 from tui.app import BackpropApp
+from tui.screens.settings import SettingsScreen
 from tui.stepper import Stepper
 
 
@@ -155,18 +156,17 @@ async def test_c_opens_run_bs_form_and_applying_it_starts_b() -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_until(pilot, lambda: app.stepper.idle)
         await pilot.press("C")
-        await wait_until(pilot, lambda: app.screen is not app.main)
-        assert "Run B's settings" in str(app.screen.query_one("#settings-box").border_title)
-        lr = app.screen.query_one("#set-lr")
+        form = await wait_screen(pilot, app, SettingsScreen)
+        assert "Run B's settings" in str(form.query_one("#settings-box").border_title)
+        lr = form.query_one("#set-lr")
         lr.value = "0.7"
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.stepper.pair is not None)
-        await pilot.pause()
+        await wait_screen(pilot, app)
         assert app.stepper.pair.text == "--lr 0.7" and app.stepper.pair.b.lr == 0.7
-        assert "B: lr 0.7" in screen_text(app)
+        await screen_shows(pilot, app, "B: lr 0.7")
         await pilot.press("C")
-        await wait_until(pilot, lambda: app.screen is not app.main)
-        app.screen.query_one("#set-data").value = "xor"
+        (await wait_screen(pilot, app, SettingsScreen)).query_one("#set-data").value = "xor"
         await pilot.press("enter")
         await wait_until(pilot, lambda: "changes the data" in str(
             app.screen.query_one("#err-data").render()))

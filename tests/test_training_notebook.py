@@ -51,7 +51,8 @@ def test_preset_uses_the_printed_weights():
 
 def test_train_preset_prints_what_the_notebook_printed():
     out = subprocess.run([sys.executable, "-m", "tui.cli", "train", "--preset", "notebook"],
-                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+                         capture_output=True, text=True, cwd=ROOT, check=True,
+                         timeout=120).stdout
     want_lines, want_preds = printed_log(notebook_text())
     got_lines, got_preds = printed_log(out)
     assert got_lines == want_lines

@@ -84,8 +84,9 @@ def test_undo_then_redo_is_bit_identical(opt, bs):
     s.run(3)
     s.step()
     after, last = state(s), s.last
-    while s.t > 4 * s.batches + 1:
-        assert s.undo_update()
+    for t in range(s.t - 1, 4 * s.batches, -1):  # one update back at a time
+        assert s.undo_update() and s.t == t
+    assert s.t == 4 * s.batches + 1
     assert_same(state(s), before)
     s.run(3)
     s.step()

@@ -27,6 +27,8 @@ from core import Config, open_session
 from tui.app import BackpropApp
 
 from .test_tui_pty import Term
+from .test_tui_snapshots import DIVERGED, RAN_100, STARTED
+from .tui_helpers import screen_text, snapshot_of, status_text, wait_until
 
 SIZE = (80, 24)
 
@@ -69,33 +71,47 @@ def app_no_color(monkeypatch, **kw) -> BackpropApp:
 
 # ---------------------------------------------------------------- snapshots
 
+STEPPED = snapshot_of("s", until=lambda app: "Epoch 1" in status_text(app)
+                      and "epoch 0's update" in screen_text(app))
+
+
+def help_drawn(app: BackpropApp) -> bool:
+    from tui.screens.help import HelpScreen
+
+    screen = app.screen
+    return isinstance(screen, HelpScreen) and screen.is_mounted and \
+        "Forward pass" in str(screen.query_one("#help-text").render())
+
+
 def test_256_start(snap_compare) -> None:
-    assert snap_compare(app_256(), terminal_size=SIZE)
+    assert snap_compare(app_256(), terminal_size=SIZE, run_before=STARTED)
 
 
 def test_256_after_step(snap_compare) -> None:
     """▲/▼ beside each weight and a signed gradient: the change reads without colour."""
-    assert snap_compare(app_256(), terminal_size=SIZE, press=["s"])
+    assert snap_compare(app_256(), terminal_size=SIZE, run_before=STEPPED)
 
 
 def test_256_after_run_100(snap_compare) -> None:
-    assert snap_compare(app_256(), terminal_size=SIZE, press=["r"])
+    assert snap_compare(app_256(), terminal_size=SIZE, run_before=RAN_100)
 
 
 def test_256_diverged(snap_compare) -> None:
-    assert snap_compare(app_256(lr=50), terminal_size=SIZE, press=["r"])
+    assert snap_compare(app_256(lr=50), terminal_size=SIZE, run_before=DIVERGED)
 
 
 def test_256_help(snap_compare) -> None:
-    assert snap_compare(app_256(), terminal_size=SIZE, press=["question_mark"])
+    assert snap_compare(app_256(), terminal_size=SIZE,
+                        run_before=snapshot_of("question_mark", until=help_drawn))
 
 
 def test_no_color_after_step(snap_compare, monkeypatch) -> None:
-    assert snap_compare(app_no_color(monkeypatch), terminal_size=SIZE, press=["s"])
+    assert snap_compare(app_no_color(monkeypatch), terminal_size=SIZE, run_before=STEPPED)
 
 
 def test_no_color_diverged(snap_compare, monkeypatch) -> None:
-    assert snap_compare(app_no_color(monkeypatch, lr=50), terminal_size=SIZE, press=["r"])
+    assert snap_compare(app_no_color(monkeypatch, lr=50), terminal_size=SIZE,
+                        run_before=DIVERGED)
 
 
 # ---------------------------------------------------------------- the real command
@@ -158,13 +174,14 @@ async def test_a_new_theme_recolours_the_panes() -> None:
     app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await wait_until(pilot, lambda: "Epoch 1" in status_text(app), what="epoch 1")
         params = app.query_one("#params")
         before = params.style("up").color
         app.theme = "textual-light" if app.theme != "textual-light" else "nord"
-        await pilot.pause()
+        await wait_until(pilot, lambda: params.style("up").color != before, what="new colours")
         after = params.style("up").color
-        assert before != after
-        screen = app.export_screenshot()  # what the terminal was sent, not a fresh render
-        assert after.triplet.hex.lower() in screen.lower()
+        # what the terminal was sent, not a fresh render: once the new colours are drawn
+        await wait_until(pilot, lambda: after.triplet.hex.lower() in
+                         app.export_screenshot().lower(), what="the panes redrawn")
+        screen = app.export_screenshot()
         assert before.triplet.hex.lower() not in screen.lower()

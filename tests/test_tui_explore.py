@@ -18,7 +18,18 @@ from tui.widgets.output import OutputPane
 from tui.widgets.params import ParamsPane
 
 from .test_tui_pty import term_factory  # noqa: F401  (a fixture)
-from .tui_helpers import session_of, status_text, view_of
+from .tui_helpers import (
+    mounted,
+    pane_shows,
+    pane_text,
+    session_of,
+    snapshot_of,
+    status_shows,
+    status_text,
+    view_of,
+    wait_screen,
+    wait_until,
+)
 
 SIZE = (80, 24)
 SIZES = [(80, 24), (160, 48)]
@@ -28,16 +39,16 @@ def app_for(**kw) -> BackpropApp:
     return BackpropApp(session=open_session(Config(**kw)))
 
 
-def pane_text(pane) -> str:
-    size = pane.body.size
-    return str(pane.border_title) + "\n" + pane.draw(size.width, size.height).plain
+async def note_says(pilot, screen, field: str, message: str) -> None:
+    """Until the note beside a form's field shows `message` as an error."""
+    note = screen.query_one(f"#err-{field}")
+    await wait_until(pilot, lambda: note.has_class("-error") and message in str(note.content),
+                     what=f"{message!r} beside {field}")
 
 
-async def settle(pilot, app: BackpropApp) -> None:
-    """Let a settings form's thread finish opening its session."""
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+async def applied(pilot, app: BackpropApp) -> None:
+    """Until the settings form has closed (its session opened in a thread, or the lr set)."""
+    await wait_screen(pilot, app)
 
 
 # ---------------------------------------------------------------- the settings form
@@ -47,8 +58,7 @@ async def test_settings_refuse_bad_values_beside_the_field() -> None:
     async with app.run_test(size=SIZE) as pilot:
         before = session_of(app)
         await pilot.press("c")
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
+        screen = await wait_screen(pilot, app, SettingsScreen)
         cases = [("hidden", "0,2", "--hidden: each layer needs 1 to"),
                  ("hidden", "two", "expected whole numbers"),
                  ("lr", "-1", "learning rate must be above 0"),
@@ -60,10 +70,9 @@ async def test_settings_refuse_bad_values_beside_the_field() -> None:
             field = screen.query_one(f"#set-{name}")
             field.value = text
             await pilot.press("enter")
-            await settle(pilot, app)
-            note = screen.query_one(f"#err-{name}")
+            await note_says(pilot, screen, name, message)
+            await wait_until(pilot, lambda: not screen.busy)  # the opening thread is done
             assert app.screen is screen, name  # refused: the form stays open
-            assert note.has_class("-error") and message in str(note.content), name
             field.value = screen.initial[name]
         assert session_of(app) is before  # nothing was applied
 
@@ -74,17 +83,17 @@ async def test_bce_brings_its_sigmoid_and_a_mismatch_is_said_beside_the_field() 
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
-        screen = app.screen
+        screen = await wait_screen(pilot, app, SettingsScreen)
         screen.query_one("#set-loss").focus()
         await pilot.press("b")  # the first letter picks bce
-        assert screen.query_one("#set-output_activation").value == "sigmoid"
-        screen.query_one("#set-output_activation").set_value("linear")
+        output = screen.query_one("#set-output_activation")
+        await wait_until(pilot, lambda: output.value == "sigmoid", what="a sigmoid output")
+        output.set_value("linear")
         await pilot.press("enter")
-        await settle(pilot, app)
-        note = screen.query_one("#err-output_activation")
-        assert "bce loss needs --output-activation sigmoid" in str(note.content)
+        await note_says(pilot, screen, "output_activation",
+                        "bce loss needs --output-activation sigmoid")
         await pilot.press("escape")
-        assert not isinstance(app.screen, SettingsScreen)
+        await wait_screen(pilot, app)
         assert session_of(app).config.loss == "mse"
 
 
@@ -92,28 +101,32 @@ async def test_apply_rebuilds_the_session_with_the_new_activation() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "c")
-        app.screen.query_one("#set-activation").focus()
+        screen = await wait_screen(pilot, app, SettingsScreen)
+        screen.query_one("#set-activation").focus()
         await pilot.press("t")  # tanh
+        await wait_until(pilot, lambda: screen.query_one("#set-activation").value == "tanh")
         await pilot.press("enter")
-        await settle(pilot, app)
-        assert not isinstance(app.screen, SettingsScreen)
-        assert view_of(app).description == "2-2-1 tanh→linear" and "Epoch 0" in status_text(app)
-        assert "← applied · b undoes" in status_text(app)
+        await applied(pilot, app)
+        # at 80 columns the note takes the network's place in the status line
+        await status_shows(pilot, app, "Epoch 0", "← applied · b undoes")
+        assert view_of(app).description == "2-2-1 tanh→linear"
         twin = open_session(Config(preset="notebook", seed=7, activation="tanh"))
         assert np.array_equal(session_of(app).params(), twin.params())
         await pilot.press("s")  # keys reach the app again
-        assert session_of(app).epoch == 1
+        await wait_until(pilot, lambda: session_of(app).epoch == 1, what="epoch 1")
 
 
 async def test_a_learning_rate_change_alone_is_live_and_undoable() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "s")
+        await wait_until(pilot, lambda: session_of(app).epoch == 2, what="epoch 2")
         before = session_of(app)
         await pilot.press("c")
-        app.screen.query_one("#set-lr").value = "0.05"
+        (await wait_screen(pilot, app, SettingsScreen)).query_one("#set-lr").value = "0.05"
         await pilot.press("enter")
-        await settle(pilot, app)
+        await applied(pilot, app)
+        await status_shows(pilot, app, "lr 0.05")
         assert session_of(app) is before and session_of(app).epoch == 2
         assert session_of(app).lr == 0.05 and "lr 0.05" in status_text(app)
         assert session_of(app).undo() and session_of(app).lr == 0.1
@@ -123,10 +136,14 @@ async def test_changing_the_dataset_takes_its_defaults() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
-        app.screen.query_one("#set-data").value = "xor"
-        app.screen.query_one("#set-test_fraction").value = "0"
+        screen = await wait_screen(pilot, app, SettingsScreen)
+        screen.query_one("#set-data").value = "xor"
+        await wait_until(pilot, lambda: screen.query_one("#set-hidden").value == "4",
+                         what="xor's defaults in the form")
+        screen.query_one("#set-test_fraction").value = "0"
         await pilot.press("enter")
-        await settle(pilot, app)
+        await applied(pilot, app)
+        await status_shows(pilot, app, "2-4-1 tanh→sigmoid")
         cfg = session_of(app).config
         assert cfg.data == "xor" and cfg.hidden == (4,) and cfg.loss == "bce"
         assert cfg.seed == 7 and view_of(app).description == "2-4-1 tanh→sigmoid"
@@ -140,19 +157,21 @@ async def test_csv_columns_in_the_form_and_a_built_in_dataset_clears_them(tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         assert session_of(app).dataset.feature_names == ("a", "b", "c")  # ; and , detected
         await pilot.press("c")
-        app.screen.query_one("#set-drop").value = "b"
+        (await wait_screen(pilot, app, SettingsScreen)).query_one("#set-drop").value = "b"
         await pilot.press("enter")
-        await settle(pilot, app)
-        assert session_of(app).dataset.feature_names == ("a", "c")
+        await applied(pilot, app)
+        await wait_until(pilot, lambda: session_of(app).dataset.feature_names == ("a", "c"),
+                         what="b dropped")
         await pilot.press("c")
-        screen = app.screen
+        screen = await wait_screen(pilot, app, SettingsScreen)
         assert screen.query_one("#set-drop").value == "b"
         screen.query_one("#set-data").value = "xor"  # --drop would be refused for it
-        await pilot.pause()
-        assert screen.query_one("#set-drop").value == ""
+        await wait_until(pilot, lambda: screen.query_one("#set-drop").value == "",
+                         what="--drop cleared")
         await pilot.press("enter")
-        await settle(pilot, app)
-        assert session_of(app).config.data == "xor" and session_of(app).config.drop is None
+        await applied(pilot, app)
+        await wait_until(pilot, lambda: session_of(app).config.data == "xor", what="xor")
+        assert session_of(app).config.drop is None
 
 
 async def test_escape_cancels_and_changes_nothing() -> None:
@@ -160,8 +179,9 @@ async def test_escape_cancels_and_changes_nothing() -> None:
     async with app.run_test(size=SIZE) as pilot:
         before = session_of(app)
         await pilot.press("c")
-        app.screen.query_one("#set-hidden").value = "5"
+        (await wait_screen(pilot, app, SettingsScreen)).query_one("#set-hidden").value = "5"
         await pilot.press("escape")
+        await wait_screen(pilot, app)
         assert session_of(app) is before and session_of(app).config.hidden == (2,)
 
 
@@ -171,8 +191,9 @@ async def test_v_cycles_the_top_pane() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         seen = [app.main.top]
-        for _ in range(5):
+        for want in ("network", "output", "chain", "health", "dataset"):
             await pilot.press("v")
+            await wait_until(pilot, lambda: app.main.top == want, what=want)  # noqa: B023
             seen.append(app.main.top)
         assert seen == ["dataset", "network", "output", "chain", "health", "dataset"]
 
@@ -181,38 +202,41 @@ async def test_arrows_pick_a_weight_and_e_edits_it_undoably() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v", "down", "right", "left")
-        pane = app.query_one(NetworkPane)
+        pane = await mounted(pilot, app, NetworkPane)
+        await pane_shows(pilot, pane, "W1[0,1] = 0.4410")  # the notebook's printed W1[0,1]
         assert pane.selected.name == "W1[0,1]"
-        assert "W1[0,1] = 0.4410" in pane_text(pane)  # the notebook's printed W1[0,1]
         await pilot.press("e")
-        editor = app.screen
-        assert isinstance(editor, EditValueScreen)
+        editor = await wait_screen(pilot, app, EditValueScreen)
+        note = editor.query_one("#edit-note")
         editor.query_one("#edit-value").value = "lots"
         await pilot.press("enter")
-        assert app.screen is editor and "expected a number" in str(
-            editor.query_one("#edit-note").content)
+        await wait_until(pilot, lambda: "expected a number" in str(note.content))
+        assert app.screen is editor
         editor.query_one("#edit-value").value = "1e9"
         await pilot.press("enter")
-        assert app.screen is editor and "within ±1e6" in str(
-            editor.query_one("#edit-note").content)
+        await wait_until(pilot, lambda: "within ±1e6" in str(note.content))
+        assert app.screen is editor
         editor.query_one("#edit-value").value = "-0.25"
         await pilot.press("enter")
-        assert app.screen is not editor
+        await wait_screen(pilot, app)
         assert session_of(app).W[0][0, 1] == -0.25 and view_of(app).W[0][0, 1] == -0.25
-        assert "W1[0,1] = -0.2500" in pane_text(pane)
+        await pane_shows(pilot, pane, "W1[0,1] = -0.2500")
         assert session_of(app).undo() and session_of(app).W[0][0, 1] == 0.44097337
         await pilot.press("s")  # the editor's input has gone: keys reach the app
-        assert session_of(app).epoch == 1
+        await wait_until(pilot, lambda: session_of(app).epoch == 1, what="epoch 1")
 
 
 async def test_bias_selection_and_layer_clamp() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v", "right", "down", "down", "down", "right")
-        pane = app.query_one(NetworkPane)
-        assert pane.selected.name == "b2[0,0]"  # W2 has 2 entries, then b2; no layer 3
-        await pilot.press("e", "escape")
-        assert not isinstance(app.screen, EditValueScreen)
+        pane = await mounted(pilot, app, NetworkPane)
+        await pane_shows(pilot, pane, "b2[0,0] = ")  # W2 has 2 entries, then b2; no layer 3
+        assert pane.selected.name == "b2[0,0]"
+        await pilot.press("e")
+        await wait_screen(pilot, app, EditValueScreen)
+        await pilot.press("escape")
+        await wait_screen(pilot, app)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -222,11 +246,12 @@ async def test_an_edited_weight_shows_no_step_arrow(size) -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=size) as pilot:
         await pilot.press("s", "v", "right", "e")
-        app.screen.query_one("#edit-value", Input).value = "5.0"
+        editor = await wait_screen(pilot, app, EditValueScreen)
+        editor.query_one("#edit-value", Input).value = "5.0"
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_screen(pilot, app)
         assert session_of(app).net.W[1][0, 0] == 5.0
-        text = pane_text(app.query_one(ParamsPane))
+        text = await pane_shows(pilot, app.query_one(ParamsPane), "5.000")
         edited = next(line for line in text.splitlines() if "5.000" in line)
         assert "▲" not in edited and "▼" not in edited
         assert ("(edited)" in edited) == (size[0] >= 120)
@@ -240,9 +265,10 @@ async def test_a_new_dataset_in_settings_brings_its_defaults_as_the_command_line
     cli = open_session(Config(data="xor", seed=7)).config
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
-        screen = app.screen
+        screen = await wait_screen(pilot, app, SettingsScreen)
         screen.query_one("#set-data", Input).value = "xor"
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.query_one("#set-hidden").value == "4",
+                         what="xor's defaults in the form")
         shown = {name: str(screen.query_one(f"#set-{name}").value)
                  for name in ("lr", "hidden", "activation", "output_activation", "loss",
                               "normalize", "init", "optimizer")}
@@ -251,12 +277,16 @@ async def test_a_new_dataset_in_settings_brings_its_defaults_as_the_command_line
                          "normalize": cli.normalize, "init": cli.init,
                          "optimizer": cli.optimizer}
         screen.query_one("#set-data", Input).value = "notebook"  # back: the session's own
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.query_one("#set-hidden").value == "2",
+                         what="the session's own settings in the form")
         assert str(screen.query_one("#set-lr").value) == "0.1"
         assert screen.query_one("#set-loss").value == "mse"
         screen.query_one("#set-data", Input).value = "xor"
+        await wait_until(pilot, lambda: screen.query_one("#set-hidden").value == "4",
+                         what="xor's defaults in the form")
         await pilot.press("enter")
-        await settle(pilot, app)
+        await applied(pilot, app)
+        await wait_until(pilot, lambda: session_of(app).config.data == "xor", what="xor")
         got = session_of(app).config
         for field in ("lr", "hidden", "activation", "output_activation", "loss", "normalize",
                       "init", "optimizer", "batch_size", "epochs", "seed"):
@@ -267,8 +297,7 @@ async def test_epochs_sets_what_r_runs_and_the_footer_says_so() -> None:
     app = BackpropApp(session=open_session(Config(preset="notebook", seed=7)), run_epochs=5)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await pilot.pause()
-        assert session_of(app).epoch == 5
+        await wait_until(pilot, lambda: session_of(app).epoch == 5, what="epoch 5")
         labels = [a.binding.description for a in app.screen.active_bindings.values()
                   if a.binding.show]
         assert "Run 5" in labels and "Run 100" not in labels
@@ -287,18 +316,19 @@ async def test_e_outside_the_network_pane_says_how() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
-        assert "press v" in status_text(app)
+        await status_shows(pilot, app, "press v")
 
 
 async def test_network_pane_draws_signs_strokes_and_nodes() -> None:
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "v")
-        text = pane_text(app.query_one(NetworkPane))
+        await wait_until(pilot, lambda: view_of(app).epoch == 1, what="epoch 1")
         b, a = view_of(app).b[0][0, 0], view_of(app).last.A[0][0, 0]
-        assert f"[b{b:+.2f}" in text and f"[a{a:+.2f}" in text  # h1: bias, row 0's output
-        assert "a+" in text and "+━" in text  # activations; a strong positive weight
-        assert "━ strong ─ medium ╌ weak" in text
+        # h1: bias, row 0's output; activations; a strong positive weight; the key
+        pane = await mounted(pilot, app, NetworkPane)
+        await pane_shows(pilot, pane, f"[b{b:+.2f}", f"[a{a:+.2f}", "a+", "+━",
+                         "━ strong ─ medium ╌ weak")
 
 
 # ---------------------------------------------------------------- output and held-out loss
@@ -307,11 +337,12 @@ async def test_output_pane_plane_shows_points_and_accuracy() -> None:
     app = app_for(data="circle", seed=3, test_fraction=0.2)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r", "v", "v")
-        pane = app.query_one(OutputPane)
-        text = pane_text(pane)
+        await wait_until(pilot, lambda: view_of(app).epoch == 100, what="epoch 100")
         ev = view_of(app).evaluation
-        assert f"accuracy {ev.accuracy:.0%}, test {ev.test_accuracy:.0%}" in text
-        assert "▀" in text and "●" in text and "◆" in text  # held-out rows look different
+        # held-out rows look different (◆)
+        await pane_shows(pilot, await mounted(pilot, app, OutputPane),
+                         f"accuracy {ev.accuracy:.0%}, test {ev.test_accuracy:.0%}",
+                         "▀", "●", "◆")
         assert view_of(app).surface.kind == "plane"
 
 
@@ -319,12 +350,11 @@ async def test_output_pane_curve_for_one_feature_updates_after_a_step() -> None:
     app = app_for(data="sine", seed=3)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v", "v")
-        pane = app.query_one(OutputPane)
-        before = pane_text(pane)
-        assert "ŷ against x" in before
+        pane = await mounted(pilot, app, OutputPane)
+        before = await pane_shows(pilot, pane, "ŷ against x")
         await pilot.press("r")
-        assert pane_text(pane) != before
-        assert np.array_equal(view_of(app).surface.values,
+        await wait_until(pilot, lambda: pane_text(pane) != before, what="a new curve")
+        assert session_of(app).epoch == 100 and np.array_equal(view_of(app).surface.values,
                               __import__("core").view(session_of(app)).surface.values)
 
 
@@ -334,15 +364,15 @@ async def test_output_pane_says_why_when_there_is_nothing_to_draw(tmp_path) -> N
     app = app_for(data=str(csv), seed=1)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v", "v")
-        assert "Nothing to draw" in pane_text(app.query_one(OutputPane))
+        await pane_shows(pilot, await mounted(pilot, app, OutputPane), "Nothing to draw")
 
 
 async def test_loss_pane_charts_test_loss_with_train_loss() -> None:
     app = app_for(data="circle", seed=3, test_fraction=0.3)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        text = pane_text(app.query_one(LossPane))
-        assert "test •  0." in text and "█" in text
+        await wait_until(pilot, lambda: view_of(app).epoch == 100, what="epoch 100")
+        text = await pane_shows(pilot, app.query_one(LossPane), "test •  0.", "█")
         assert text.count("•") > 5
 
 
@@ -352,21 +382,45 @@ NETWORK_CASES = {(80, 24): dict(preset="notebook", seed=7),  # 2-2-1
                  (160, 48): dict(data="spiral", seed=3)}  # 2-8-8-1
 
 
+def top_drawn(app: BackpropApp, top: str, epoch: int, *parts: str) -> bool:
+    """`top` is the top pane, drawn at its size with `parts`, after `epoch` epochs."""
+    if app.main.top != top or view_of(app).epoch != epoch:
+        return False
+    pane = app.main.query_one(f"#{top}")
+    return pane.is_mounted and all(part in pane_text(pane) for part in parts)
+
+
+async def weight_picked(pilot) -> None:
+    """r and v, then down once the network pane is drawn: the snapshot shows the pick moved
+    (the pane's first line names it)."""
+    app = pilot.app
+    await snapshot_of("r", "v", until=lambda app: top_drawn(app, "network", 100, " = "))(pilot)
+    pane = app.main.query_one(NetworkPane)
+    first, head = pane.selected.name, pane_text(pane).splitlines()[1]
+    await pilot.press("down")
+    await wait_until(pilot, lambda: pane.selected.name != first and
+                     pane_text(pane).splitlines()[1] != head, what="the pick moved")
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_network_pane_snapshot(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(**NETWORK_CASES[size]), terminal_size=size,
-                        press=["r", "v", "down"])
+                        run_before=weight_picked)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_output_pane_snapshot(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(app_for(data="circle", seed=3, test_fraction=0.2),
-                        terminal_size=size, press=["r", "r", "v", "v"])
+                        terminal_size=size, run_before=snapshot_of(
+                            "r", "r", "v", "v",
+                            until=lambda app: top_drawn(app, "output", 200, "accuracy")))
 
 
 def test_output_pane_curve_snapshot(snap_compare) -> None:
     assert snap_compare(app_for(data="sine", seed=3), terminal_size=(80, 24),
-                        press=["r", "r", "r", "v", "v"])
+                        run_before=snapshot_of("r", "r", "r", "v", "v", until=lambda app:
+                                               top_drawn(app, "output", 300, "ŷ against x")))
 
 
 # ---------------------------------------------------------------- the real command

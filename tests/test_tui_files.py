@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from tui.stepper import Busy
 from .conftest import ROOT
 from .test_tui_pilot import same_params
 from .test_tui_pty import Term
-from .tui_helpers import NotifyingApp, session_of, status_text, wait_until
+from .tui_helpers import NotifyingApp, session_of, status_shows, wait_until, workers_done
 
 SIZE = (80, 24)
 
@@ -37,6 +38,11 @@ def notebook_app(**kw) -> NotifyingApp:
 
 def notes(app: NotifyingApp) -> list[str]:
     return list(app.notes)
+
+
+def told(app: NotifyingApp, *parts: str) -> Callable[[], bool]:
+    """Whether a notification has said every one of `parts` (for `wait_until`)."""
+    return lambda: any(all(part in n for part in parts) for n in notes(app))
 
 
 @pytest.fixture
@@ -51,7 +57,7 @@ async def test_w_saves_a_session_that_resumes_bit_for_bit(here) -> None:
     app = notebook_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "r", "w")
-        await pilot.pause()
+        await wait_until(pilot, told(app, "--resume"), what="the file named")
         files = list(here.glob("backprop-session-*.json"))
         assert len(files) == 1
         assert any(files[0].name in n and "--resume" in n for n in notes(app))
@@ -69,9 +75,8 @@ async def test_w_writes_to_save_to(here) -> None:
     (here / "sub").mkdir()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "w")
-        await pilot.pause()
+        await wait_until(pilot, told(app, "sub/run.json"), what="the file named")
         assert load_session("sub/run.json").epoch == 1
-        assert any("sub/run.json" in n for n in notes(app))
         assert not list(here.glob("backprop-session-*.json"))
 
 
@@ -81,9 +86,8 @@ async def test_w_refuses_to_overwrite_a_foreign_file(here) -> None:
     app.stepper.save_to = "data.csv"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
-        await pilot.pause()
+        await wait_until(pilot, told(app, "not a session file"), what="the refusal")
         assert (here / "data.csv").read_text() == "a,b\n1,2\n"
-        assert any("not a session file" in n for n in notes(app))
 
 
 async def test_w_with_a_long_history_saves_in_a_thread(here, monkeypatch) -> None:
@@ -92,14 +96,13 @@ async def test_w_with_a_long_history_saves_in_a_thread(here, monkeypatch) -> Non
     app.stepper.save_to = "long.json"
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
+        await wait_until(pilot, lambda: session_of(app).epoch == 100, what="epoch 100")
         before = session_of(app).net.flat.copy()
         await pilot.press("w", "s")  # s while saving: refused, or after the save
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert app.stepper.busy is not Busy.SAVING
+        await wait_until(pilot, told(app, "long.json"), what="the file named")
+        await wait_until(pilot, lambda: app.stepper.busy is not Busy.SAVING, what="saved")
         saved = load_session("long.json")
         assert np.array_equal(saved.net.flat, before) and saved.epoch == 100
-        assert any("long.json" in n for n in notes(app))
 
 
 async def test_w_during_a_threaded_run_is_refused(here) -> None:
@@ -107,13 +110,13 @@ async def test_w_during_a_threaded_run_is_refused(here) -> None:
     app.stepper.run_epochs = 10_000_000
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        assert app.stepper.running
+        await wait_until(pilot, lambda: app.stepper.running, what="a threaded run")
         await pilot.press("w", "x")
-        assert sum("stop it (escape), then press" in n for n in notes(app)) == 2
+        await wait_until(pilot, lambda: sum("stop it (escape), then press" in n
+                                            for n in notes(app)) == 2, what="two refusals")
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not app.stepper.running
+        await wait_until(pilot, lambda: not app.stepper.running, what="the run stopped")
+        await workers_done(app)
         assert not list(here.iterdir())
 
 
@@ -162,9 +165,7 @@ async def test_resume_note_is_shown_in_the_status_line(here) -> None:
     ns = parse("--resume", "s.json", "--lr", "0.5")
     app = BackpropApp(opener=lambda: open_from_args(ns), open_note="ignored --lr")
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "weights: the notebook's" in status_text(app) and "ignored --lr" in status_text(app)
+        await status_shows(pilot, app, "weights: the notebook's", "ignored --lr")
         assert session_of(app).lr == 0.1
 
 
@@ -200,17 +201,18 @@ def test_bad_resume_file_ends_the_real_command_with_one_line(here, name, content
 
 # ---------------------------------------------------------------- x, ctrl+s
 
-async def pressed(*keys: str) -> BackpropApp:
-    """The notebook app after `keys`, closed; its session and notifications stay."""
+async def pressed(*keys: str, until: Callable[[NotifyingApp], bool]) -> NotifyingApp:
+    """The notebook app after `keys` and once `until(app)` holds, closed; its session and
+    notifications stay."""
     app = notebook_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
-        await pilot.pause()
+        await wait_until(pilot, lambda: until(app), what="the keys' effect")
     return app
 
 
 async def test_x_exports_weights_and_history_here(here) -> None:
-    app = await pressed("r", "x", "w")
+    app = await pressed("r", "x", "w", until=lambda app: told(app, "backprop-history-")())
     weights = list(here.glob("backprop-weights-*.json"))
     history = list(here.glob("backprop-history-*.csv"))
     assert len(weights) == len(history) == 1
@@ -230,27 +232,28 @@ async def test_x_writes_the_session_as_a_program(here, key, fmt, suffix) -> None
     app = notebook_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("x", key)
-        await wait_until(pilot, lambda: app.stepper.idle and bool(list(here.iterdir())))
-        await pilot.pause()
+        await wait_until(pilot, told(app, "run it with"), what="the program named")
+        await wait_until(pilot, lambda: app.stepper.idle, what="the writer done")
     (path,) = here.glob(f"backprop-{fmt}-*.{suffix}")
     assert path.name in "\n".join(notes(app)) and "run it with" in "\n".join(notes(app))
     if fmt == "numpy":
         out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
-                             check=True, cwd=here).stdout
+                             check=True, cwd=here, timeout=120).stdout
         assert out == subprocess.run([sys.executable, "-m", "tui.cli", "train", "--preset",
                                       "notebook", "--seed", "7"], capture_output=True,
-                                     text=True, check=True, cwd=ROOT).stdout
+                                     text=True, check=True, cwd=ROOT, timeout=120).stdout
     if fmt == "notebook":
         assert json.loads(path.read_text())["nbformat"] == 4
 
 
 async def test_x_then_escape_writes_nothing(here) -> None:
-    await pressed("x", "escape", "s")
+    # keys are handled in order: once s has stepped, x and escape have been
+    await pressed("x", "escape", "s", until=lambda app: session_of(app).epoch == 1)
     assert not list(here.iterdir())
 
 
 async def test_ctrl_s_saves_an_svg_screenshot_here(here) -> None:
-    app = await pressed("s", "ctrl+s")
+    app = await pressed("s", "ctrl+s", until=lambda app: told(app, "backprop-screen-")())
     shots = list(here.glob("backprop-screen-*.svg"))
     assert len(shots) == 1
     svg = shots[0].read_text()

@@ -14,11 +14,13 @@ from core import Config, open_session
 from tui import cli
 from tui.app import BackpropApp
 
+from .tui_helpers import wait_until
+
 
 def loaded_after(code: str) -> set[str]:
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True, timeout=60)
     return set(out.stdout.split())
 
 
@@ -42,8 +44,7 @@ async def test_the_collector_runs_again_once_the_first_frame_is_up() -> None:
     try:
         app = BackpropApp(open_session(Config(preset="notebook", seed=1)))
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            assert gc.isenabled()
+            await wait_until(pilot, gc.isenabled, what="the collector on again")
     finally:
         gc.enable()
 

@@ -14,12 +14,21 @@ from core.present.checkup import session_health
 from core.present.units import unit_surface
 from tui.app import BackpropApp
 from tui.fmt import num
+from tui.screens.settings import SettingsScreen
 from tui.widgets.chain import ChainPane
 from tui.widgets.health import HealthPane
 from tui.widgets.network import NetworkPane
 from tui.widgets.output import OutputPane
 
-from .tui_helpers import session_of, status_text, view_of, wait_until
+from .tui_helpers import (
+    mounted,
+    session_of,
+    status_shows,
+    view_of,
+    wait_screen,
+    wait_text,
+    wait_until,
+)
 
 
 def app_for(**kw) -> BackpropApp:
@@ -34,13 +43,27 @@ def text_of(pane) -> str:
 
 
 async def to_top(pilot, app, name: str) -> None:
-    """Press v until `name` is on top (and drawn)."""
+    """Press v until `name` is on top, each press waited for, and drawn at its size."""
     for _ in range(8):
         if app.main.top == name:
             break
+        top = app.main.top
         await pilot.press("v")
-    await wait_until(pilot, lambda: app.main.top == name)
-    await pilot.pause()
+        await wait_until(pilot, lambda: app.main.top != top, what="the next view")  # noqa: B023
+    await wait_until(pilot, lambda: app.main.top == name, what=f"{name} on top")
+    pane = await mounted(pilot, app, f"#{name}")
+    await wait_until(pilot, lambda: pane.body.size.width > 10 and pane.body.size.height > 1,
+                     what=f"{name} laid out")
+
+
+async def shows(pilot, pane, *parts: str) -> str:
+    """Until the pane, drawn now, shows every one of `parts`; its text."""
+    return await wait_text(pilot, lambda: text_of(pane), *parts)
+
+
+async def picked(pilot, net, node_id: str) -> None:
+    """Until the network view's pick is `node_id`."""
+    await wait_until(pilot, lambda: net.selected.node_id == node_id, what=f"{node_id} picked")
 
 
 def inside_screen(pane, app) -> bool:
@@ -56,8 +79,7 @@ async def test_v_reaches_the_chain_rule_with_row_0s_numbers_at_80x24() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_top(pilot, app, "chain")
         pane = app.query_one(ChainPane)
-        text = text_of(pane)
-        assert "Chain rule" in text
+        text = await shows(pilot, pane, "Chain rule", "0.0795")
         graph = session_graph(session_of(app), 0)
         for node in graph.nodes:  # all 22 nodes, each with the core's value and grad
             cell = rf"[ ›•▶]{re.escape(node.id)} +{re.escape(num(node.value))} +" \
@@ -72,24 +94,27 @@ async def test_f_walks_back_one_node_at_a_time_and_leaves_the_session_alone() ->
     app = app_for(preset="notebook")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")
+        await wait_until(pilot, lambda: session_of(app).epoch == 1, what="epoch 1")
         await to_top(pilot, app, "chain")
         pane = app.query_one(ChainPane)
         steps = session_graph(session_of(app), 0).steps()
         await pilot.press("f")
-        assert "∂J/∂J = 1" in text_of(pane)
+        await shows(pilot, pane, "∂J/∂J = 1")
         for _ in range(5):
             await pilot.press("f")
         want = steps[5].equation(num, max_terms=3)
-        assert steps[5].node == "W2[0,0]" and want in text_of(pane)
-        assert "step 6/22" in text_of(pane) and "▶W2[0,0]" in text_of(pane)
-        assert "•H[0]*W2[0,0]" in text_of(pane)  # where its gradient comes from
+        assert steps[5].node == "W2[0,0]"
+        # where its gradient comes from: •H[0]*W2[0,0]
+        await shows(pilot, pane, want, "step 6/22", "▶W2[0,0]", "•H[0]*W2[0,0]")
         await pilot.press("b")
-        assert steps[4].equation(num, max_terms=3) in text_of(pane)
+        await shows(pilot, pane, steps[4].equation(num, max_terms=3))
         assert session_of(app).epoch == 1  # b stepped the walk, not the training
         await pilot.press("escape")
-        assert not pane.walking and "left the chain-rule walk" in status_text(app)
+        await wait_until(pilot, lambda: not pane.walking, what="the walk left")
+        await status_shows(pilot, app, "left the chain-rule walk")
         await pilot.press("f")
-        assert pane.walking and app.main.stepper.walk is None  # no phase walk began
+        await wait_until(pilot, lambda: pane.walking, what="the walk again")
+        assert app.main.stepper.walk is None  # no phase walk began
 
 
 async def test_j_and_k_choose_the_row() -> None:
@@ -98,12 +123,10 @@ async def test_j_and_k_choose_the_row() -> None:
         await to_top(pilot, app, "chain")
         await pilot.press("j", "j")
         pane = app.query_one(ChainPane)
-        text = text_of(pane)
-        assert "row 2's term" in text and "X[2,0]" in text
         want = session_graph(session_of(app), 2).node("W2[0,0]").grad
-        assert num(want) in text
+        await shows(pilot, pane, "row 2's term", "X[2,0]", num(want))
         await pilot.press("k", "k", "k")
-        assert "row 3's term" in text_of(pane)  # wraps around
+        await shows(pilot, pane, "row 3's term")  # wraps around
 
 
 async def test_a_big_network_shows_the_picked_weights_paths() -> None:
@@ -112,10 +135,10 @@ async def test_a_big_network_shows_the_picked_weights_paths() -> None:
         await to_top(pilot, app, "chain")
         pane = app.query_one(ChainPane)
         # drawn as strips, the network view picks units: its first, b1[0]
-        assert "the paths from b1[0]" in text_of(pane)
+        await shows(pilot, pane, "the paths from b1[0]")
         await pilot.press("right")  # the next unit: b1[1]
-        text = text_of(pane)
-        assert "the paths from b1[1]" in text and "Z1[1]" in text and "Z1[0]" not in text
+        text = await shows(pilot, pane, "the paths from b1[1]", "Z1[1]")
+        assert "Z1[0]" not in text
         assert inside_screen(pane, app)
 
 
@@ -123,9 +146,8 @@ async def test_a_test_row_is_skipped_and_a_one_layer_network_has_its_graph() -> 
     app = app_for(data="circle", hidden=(0,), seed=1, test_fraction=0.5)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_top(pilot, app, "chain")
-        text = text_of(app.query_one(ChainPane))
         first = int(session_of(app).dataset.train_rows.min())
-        assert f"row {first}'s term" in text and "Z1[0]" in text and "yhat[0]" in text
+        await shows(pilot, app.query_one(ChainPane), f"row {first}'s term", "Z1[0]", "yhat[0]")
 
 
 # ---------------------------------------------------------------- health
@@ -136,13 +158,13 @@ async def test_the_health_view_shows_the_cores_figures_and_flags() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(5):
             await pilot.press("s")
+        await wait_until(pilot, lambda: session_of(app).epoch == 5, what="epoch 5")
         await to_top(pilot, app, "health")
         pane = app.query_one(HealthPane)
-        text = text_of(pane)
         health = session_health(session_of(app))
-        assert "Health" in text and "chance 0.6931" in text
         assert any(f.level == "warn" and "the lr is too high" in f.text for f in health.flags)
-        assert "! update/weight" in text and "the lr is too high" in text
+        text = await shows(pilot, pane, "Health", "chance 0.6931", "! update/weight",
+                           "the lr is too high")
         for layer in health.layers:
             assert f"{layer.update_ratio:.0e}".replace("e-0", "e-").replace("e+0", "e") \
                 in text
@@ -156,24 +178,28 @@ async def test_hidden_units_show_their_pictures_and_a_picked_one_is_drawn_large(
     app = app_for(data="circle", seed=2)  # 2-6-1: lines between nodes, a picture each
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")
+        await wait_until(pilot, lambda: session_of(app).epoch == 1, what="epoch 1")
         await to_top(pilot, app, "network")
         net = app.query_one(NetworkPane)
-        text = text_of(net)
+        text = await shows(pilot, net, "▀▀▀▀▀▀")
         assert not net.strips and text.count("▀▀▀▀▀▀") >= 6
         for _ in range(12 + 1):  # past W1's 12 weights and b1[0,0], to b1[0,1]
             await pilot.press("down")
-        assert net.selected.name == "b1[0,1]" and net.picked_unit() == (0, 1)
+        await wait_until(pilot, lambda: net.selected.name == "b1[0,1]", what="b1[0,1] picked")
+        assert net.picked_unit() == (0, 1)
         await to_top(pilot, app, "output")
         out = app.query_one(OutputPane)
-        assert "Unit H[1] (tanh): its output over x1 × x2" in text_of(out)
+        await shows(pilot, out, "Unit H[1] (tanh): its output over x1 × x2")
         import numpy as np
 
         want = unit_surface(view_of(app), 0, 1)
         assert np.array_equal(out.unit_surface(view_of(app)).values, want.values)
         await to_top(pilot, app, "network")
         await pilot.press("right")  # a weight of the output layer: ŷ again
+        await wait_until(pilot, lambda: net.selected.name != "b1[0,1]", what="another pick")
         await to_top(pilot, app, "output")
-        assert text_of(out).startswith("Output: ŷ over")
+        await wait_until(pilot, lambda: text_of(out).startswith("Output: ŷ over"),
+                         what="the output's own picture")
 
 
 @pytest.mark.parametrize("size,kw", [
@@ -189,7 +215,7 @@ async def test_the_network_view_draws_every_shape(size, kw) -> None:
     async with app.run_test(size=size) as pilot:
         await to_top(pilot, app, "network")
         net = app.query_one(NetworkPane)
-        text = text_of(net)
+        text = await shows(pilot, net, " = ")
         assert "enlarge" not in text and "taller terminal" not in text
         assert inside_screen(net, app)
         first = text.splitlines()[1]
@@ -201,13 +227,14 @@ async def test_arrows_page_through_a_thousand_units() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await to_top(pilot, app, "network")
         net = app.query_one(NetworkPane)
-        assert net.strips and "units 1–15 of 1024" in text_of(net)
+        await shows(pilot, net, "units 1–15 of 1024")
+        assert net.strips
         for _ in range(20):
             await pilot.press("right")
-        assert net.selected.node_id == "b1[20]"
-        assert "units 16–30 of 1024" in text_of(net) and "unit 20 of H" in text_of(net)
+        await picked(pilot, net, "b1[20]")
+        await shows(pilot, net, "units 16–30 of 1024", "unit 20 of H")
         await pilot.press("down")
-        assert net.selected.node_id == "b2[0]"
+        await picked(pilot, net, "b2[0]")
 
 
 async def test_eight_layers_page_to_the_picked_one() -> None:
@@ -217,30 +244,30 @@ async def test_eight_layers_page_to_the_picked_one() -> None:
         net = app.query_one(NetworkPane)
         for _ in range(8):
             await pilot.press("down")
-        assert net.selected.node_id == "b9[0]"
-        text = text_of(net)
-        assert "ŷ" in text and "layers" in text and "of 9" in text
+        await picked(pilot, net, "b9[0]")
+        await shows(pilot, net, "ŷ", "layers", "of 9")
 
 
 async def test_hidden_0_in_the_stepper_walks_without_a_hidden_phase() -> None:
     app = app_for(data="circle", hidden=(0,), seed=1)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s", "f", "f", "f")
+        await wait_until(pilot, lambda: app.main.stepper.walk is not None and
+                         app.main.stepper.walk.phase.key == "output", what="the output phase")
         phases = app.main.stepper.walk.phases
         assert [p.key for p in phases] == ["forward", "loss", "output", "update"]
-        assert "2-1 sigmoid" in status_text(app)
+        await status_shows(pilot, app, "2-1 sigmoid")
 
 
 async def test_the_settings_form_takes_hidden_0_and_shows_it_back() -> None:
     app = app_for(preset="notebook")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.screen.query("#set-hidden"))
-        app.screen.query_one("#set-hidden").value = "0"
+        (await wait_screen(pilot, app, SettingsScreen)).query_one("#set-hidden").value = "0"
         await pilot.press("enter")
         await wait_until(pilot, lambda: session_of(app).sizes == (2, 1))
-        await pilot.pause()
-        assert "2-1 linear" in status_text(app)
+        await wait_screen(pilot, app)
+        await status_shows(pilot, app, "2-1 linear")
         await pilot.press("c")
-        await wait_until(pilot, lambda: app.screen.query("#set-hidden"))
-        assert app.screen.query_one("#set-hidden").value == "0"
+        assert (await wait_screen(pilot, app, SettingsScreen)).query_one(
+            "#set-hidden").value == "0"

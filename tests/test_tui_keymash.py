@@ -14,19 +14,22 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from typing import ClassVar
 
 import numpy as np
 import pytest
 from textual import events
 from textual.app import _character_to_key
+from textual.binding import Binding, BindingType
 from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
+from textual.message import Message
 
 from core import Config, open_session
 from tui.app import BackpropApp
 from tui.commands import KEYS
 from tui.widgets.status import StatusBar
 
-from .tui_helpers import session_of, view_of
+from .tui_helpers import session_of, view_of, wait_screen, wait_until, workers_done
 
 PRESSES = 1000
 # Keys that would end the app; every other binding is fair game.
@@ -138,7 +141,7 @@ def chunks(seq: list[str | tuple[int, int]]) -> list[list[str] | tuple[int, int]
     return [*out, run] if run else out
 
 
-async def mash(app: BackpropApp, pilot, keys: list[str]) -> None:
+async def mash(app: MashApp, pilot, keys: list[str]) -> None:
     """Send a burst of keys as a terminal would, without waiting for a frame after each
     (Pilot's `press` does, which makes 1,000 keys take minutes); then let it all land."""
     for key in keys:
@@ -149,7 +152,48 @@ async def mash(app: BackpropApp, pilot, keys: list[str]) -> None:
         except KeyError:
             char = key if len(key) == 1 else None
         app.post_message(events.Key(key, char))
-    await pilot.pause()
+    await landed(app, pilot)
+
+
+LANDED = "f24"  # a key the mash never presses
+
+
+class MashApp(BackpropApp):
+    """The app with one more key, which counts itself once every key sent before it has
+    been handled: see `landed`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding(LANDED, "landed", show=False,
+                                                     priority=True)]
+    landings = 0
+
+    class Landed(Message):
+        """Follows the keys: from the widget they went to, up through its parents."""
+
+    def action_landed(self) -> None:
+        # A priority binding: the app runs it as it takes the key from its queue, once it
+        # has passed every earlier key on (to the focused widget, or the screen). Those keys
+        # then bubble up to the app, where the screen's bindings run; this message follows
+        # the same way, behind them.
+        (self.focused or self.screen).post_message(self.Landed())
+
+    def on_mash_app_landed(self, message: Landed) -> None:
+        self.landings += 1
+
+
+async def landed(app: MashApp, pilot) -> None:
+    """Until every key sent so far has been handled, whatever screen took it. (A message to
+    a widget that is going away is lost: then the key is sent again, and the wait is for
+    that later one.)"""
+    count = app.landings
+    for _ in range(10):
+        app.post_message(events.Key(LANDED, None))
+        try:
+            await wait_until(pilot, lambda: app.landings > count, timeout=5,
+                             what="the keys handled")
+            return
+        except AssertionError:
+            continue
+    raise AssertionError("the keys sent were never all handled")
 
 
 async def settle(app: BackpropApp, pilot) -> None:
@@ -158,7 +202,7 @@ async def settle(app: BackpropApp, pilot) -> None:
         if app.stepper.playing:
             await pilot.press("p")
         app.main.action_stop()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         if app.stepper.idle and not app.stepper.playing:
             return
@@ -176,7 +220,7 @@ async def test_key_mash(name: str, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # w, x and ctrl+s write their files here
     config = CONFIGS[name]
     recorder = Recorder(open_session(config))
-    app = BackpropApp(session=recorder)  # type: ignore[arg-type]
+    app = MashApp(session=recorder)  # type: ignore[arg-type]
     app.stepper.run_epochs = 20  # keeps 1,000 keys quick; the code paths are those of 100
     async with app.run_test(size=(80, 24)) as pilot:
         for item in chunks(key_sequence(seed=list(CONFIGS).index(name))):
@@ -188,13 +232,14 @@ async def test_key_mash(name: str, tmp_path, monkeypatch) -> None:
                 if len(app.screen_stack) == 1:
                     break
                 await pilot.press("escape")
+                await landed(app, pilot)
             while len(app.screen_stack) > 1:
                 app.pop_screen()
                 await pilot.pause()
         assert app.is_running
         await settle(app, pilot)
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
+        await wait_until(pilot, lambda: app.main.size == (80, 24), what="80×24 again")
         current = session_of(app)
         assert isinstance(current, Recorder)  # the settings form never swapped the session
         session = current._session
@@ -216,12 +261,16 @@ async def test_screens_open_and_close(name: str) -> None:
     app = BackpropApp(session=open_session(CONFIGS[name]))
     keys = sorted(modal_keys())
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in keys * 2:
-            await pilot.press("s", key)
-            for _ in range(3):
-                if len(app.screen_stack) == 1:
-                    break
-                await pilot.press("escape")
-            assert len(app.screen_stack) == 1, key
+        await pilot.press("v")  # the network pane, where e edits the selected weight
+        await wait_until(pilot, lambda: app.main.top == "network", what="the network pane")
+        for epoch, key in enumerate(keys * 2, start=1):
+            await pilot.press("s")
+            await wait_until(pilot, lambda: session_of(app).epoch == epoch,  # noqa: B023
+                             what=f"epoch {epoch}")
+            await pilot.press(key)
+            await wait_until(pilot, lambda: len(app.screen_stack) == 2 and
+                             app.screen.is_mounted, what=f"the screen {key} opens")
+            await pilot.press("escape")
+            await wait_screen(pilot, app)
         await settle(app, pilot)
         assert app.is_running and session_of(app).epoch == 2 * len(keys)

@@ -307,11 +307,16 @@ async def test_the_pane_fits_80x24_with_a_worked_answer() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: bool(app.main.query("#lesson")), 10)
         run = app.main.lesson
-        while run.at < 5:  # step 6, dW2[0,0]: the longest text and worked answer
+        for _ in range(30):  # to step 6, dW2[0,0]: the longest text and worked answer
+            if run.at >= 5:
+                break
             if run.expects() == "answer":
                 await type_answer(pilot, "0")
+                await wait_until(pilot, lambda: run.expects() != "answer", 10)
+            state = (run.at, run.expects())
             await pilot.press("space")
-            await pilot.pause()
+            await wait_until(pilot, lambda: (run.at, run.expects()) != state, 10)  # noqa: B023
+        assert run.at == 5
         await type_answer(pilot, "0")
         await wait_until(pilot, lambda: any("✗" in line for line in lesson_lines(app)), 10)
         assert "dW2[0,0] = Σₙ" in "\n".join(lesson_lines(app))

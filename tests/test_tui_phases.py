@@ -17,7 +17,17 @@ from tui.screens.gradcheck import GradCheckScreen
 from tui.widgets.formula import FormulaPane
 from tui.widgets.pane import Pane
 
-from .tui_helpers import session_of, status_text
+from .tui_helpers import (
+    mounted,
+    pane_shows,
+    pane_text,
+    session_of,
+    snapshot_of,
+    status_shows,
+    wait_screen,
+    wait_text,
+    wait_until,
+)
 
 SIZE = (80, 24)
 KEYS = ["forward", "loss", "output", "hidden1", "update"]
@@ -31,10 +41,15 @@ def make_app(**kw) -> BackpropApp:
     return BackpropApp(session=open_session(notebook(**kw)))
 
 
-def pane_text(pane: Pane) -> str:
-    size = pane.body.size
-    return pane.draw(size.width, size.height).plain
+async def at_phase(pilot, app: BackpropApp, key: str | None, row: int | None = None) -> None:
+    """Until the walk is at phase `key` (None: no walk), on `row` if given."""
+    def there() -> bool:
+        walk = app.stepper.walk
+        if key is None:
+            return walk is None
+        return walk is not None and walk.phase.key == key and row in (None, walk.row)
 
+    await wait_until(pilot, there, what=f"the phase {key}" + (f", row {row}" if row else ""))
 
 
 def same_record(a: StepRecord, b: StepRecord) -> bool:
@@ -78,26 +93,25 @@ async def test_a_full_walk_shows_exactly_the_records_numbers() -> None:
     async with app.run_test(size=SIZE) as pilot:
         for i, key in enumerate(KEYS):
             await pilot.press("f")
-            await pilot.pause()
+            await at_phase(pilot, app, key)
             walk = app.stepper.walk
-            assert walk is not None and app.main.top == "formula"
-            assert walk.phase.key == key
+            assert app.main.top == "formula"
             assert same_record(walk.record, expected)
             # parameters change at the update phase and nowhere before it
             changed = i == len(KEYS) - 1
             assert session_of(app).epoch == int(changed)
             assert all(np.array_equal(a, b) for a, b in zip(
                 session_of(app).W, expected.W_after if changed else before, strict=True))
-            text = pane_text(app.query_one(FormulaPane))
             phase = phases(expected, 0, "linear", "linear")[i]
-            for line in phase.lines:
-                assert line.formula in text
-                for label, values in line.values:
-                    assert line.equation or f"{label} = " in text, (key, label)
-                    for cell in shown(values, signed(label), label):
-                        assert cell in text, (key, label, cell)
+            formula = await mounted(pilot, app, FormulaPane)
+            wanted = [line.formula for line in phase.lines]
+            wanted += [f"{label} = " for line in phase.lines if not line.equation
+                       for label, _ in line.values]
+            wanted += [cell for line in phase.lines for label, values in line.values
+                       for cell in shown(values, signed(label), label)]
             if key != "update":
-                assert "row 0 of 0–3 = dataset row 0: Hours_Studied 2, Hours_Slept 9" in text
+                wanted.append("row 0 of 0–3 = dataset row 0: Hours_Studied 2, Hours_Slept 9")
+            await pane_shows(pilot, formula, *wanted)
         # the shapes of every operand, as the notebook's comments write them
         assert "(4×2)·(2×2) + (1×2) → (4×2)" in phases(expected, 0, "linear", "linear")[0] \
             .lines[0].shapes
@@ -118,26 +132,27 @@ async def test_other_panes_mark_what_the_phase_reads_and_writes() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
-        await pilot.pause()
+        await at_phase(pilot, app, "forward")
         params, grads = app.query_one("#params", Pane), app.query_one("#gradients", Pane)
         # at 80×24 the walk's formula takes room: the names sit beside their rows, and the
         # border says what is read and written
+        await wait_text(pilot, lambda: str(params.border_subtitle), "read: W1 W2 b1 b2")
         assert "read: W1 W2 b1 b2" in str(params.border_subtitle)
         assert params.has_class("-read") and params.marks["W1"] == "read"
         await pilot.press("f", "f")  # output-layer gradients
-        await pilot.pause()
-        assert "written: dW2 db2 delta2" in str(grads.border_subtitle)
+        await at_phase(pilot, app, "output")
+        await wait_text(pilot, lambda: str(grads.border_subtitle), "written: dW2 db2 delta2")
         assert grads.has_class("-written") and not params.marks
         await pilot.press("f", "f")  # update
-        await pilot.pause()
-        assert params.marks["W1"] == "written" and grads.marks["dW1"] == "read"
+        await at_phase(pilot, app, "update")
+        await wait_until(pilot, lambda: params.marks.get("W1") == "written"
+                         and grads.marks.get("dW1") == "read", what="the update's marks")
         await pilot.resize_terminal(160, 48)  # room for the labels: the marks beside them
-        await pilot.pause()
-        assert "W1 (2×2) ◀ written" in pane_text(params)
-        assert "dW1 (2×2) ◀ read" in pane_text(grads)
+        await pane_shows(pilot, params, "W1 (2×2) ◀ written")
+        await pane_shows(pilot, grads, "dW1 (2×2) ◀ read")
         await pilot.press("escape")
-        await pilot.pause()
-        assert app.stepper.walk is None and app.main.top == "dataset"
+        await at_phase(pilot, app, None)
+        await wait_until(pilot, lambda: app.main.top == "dataset", what="the dataset pane")
         assert not params.marks and params.border_subtitle == ""
         assert "◀" not in pane_text(params)
 
@@ -147,13 +162,14 @@ async def test_j_and_k_follow_another_row_of_the_batch() -> None:
     rec = twin.preview()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "j", "j")
-        await pilot.pause()
-        text = pane_text(app.query_one(FormulaPane))
-        assert "row 2 of 0–3 = dataset row 2: Hours_Studied 6, Hours_Slept 6" in text
-        assert f"H[2] = [{' '.join(shown(rec.A[0][2], False))}]" in text
+        await at_phase(pilot, app, "forward", row=2)
+        formula = await mounted(pilot, app, FormulaPane)
+        await pane_shows(pilot, formula,
+                         "row 2 of 0–3 = dataset row 2: Hours_Studied 6, Hours_Slept 6",
+                         f"H[2] = [{' '.join(shown(rec.A[0][2], False))}]")
         await pilot.press("k", "k", "k")  # wraps around to the last row
-        await pilot.pause()
-        assert "row 3 of 0–3 = dataset row 3" in pane_text(app.query_one(FormulaPane))
+        await at_phase(pilot, app, "forward", row=3)
+        await pane_shows(pilot, formula, "row 3 of 0–3 = dataset row 3")
 
 
 async def test_mini_batch_walk_names_its_batch_and_s_completes_the_epoch() -> None:
@@ -161,21 +177,23 @@ async def test_mini_batch_walk_names_its_batch_and_s_completes_the_epoch() -> No
     app, twin = BackpropApp(session=open_session(cfg)), open_session(cfg)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
-        await pilot.pause()
+        await at_phase(pilot, app, "forward")
         rec = twin.step_update()
         assert same_record(app.stepper.walk.record, rec)
-        assert "Epoch 0, batch 1/4" in status_text(app)
-        assert "epoch 0, batch 1/4" in str(app.query_one(FormulaPane).border_title)
-        row = int(rec.rows[0])
-        assert f"the batch's row = dataset row {row}:" in pane_text(app.query_one(FormulaPane))
+        await status_shows(pilot, app, "Epoch 0, batch 1/4")
+        formula = await mounted(pilot, app, FormulaPane)
+        await wait_text(pilot, lambda: str(formula.border_title), "epoch 0, batch 1/4")
+        await pane_shows(pilot, formula, f"the batch's row = dataset row {int(rec.rows[0])}:")
         await pilot.press("f", "f", "f", "f", "f")  # update committed, next batch's forward
-        await pilot.pause()
-        assert session_of(app).batch == 1 and "Epoch 0, batch 2/4" in status_text(app)
+        await wait_until(pilot, lambda: session_of(app).batch == 1, what="batch 1")
+        await at_phase(pilot, app, "forward")
+        await status_shows(pilot, app, "Epoch 0, batch 2/4")
         await pilot.press("s")  # finishes the epoch and ends the walk
-        await pilot.pause()
+        await wait_until(pilot, lambda: session_of(app).epoch == 1, what="epoch 1")
         twin.step()
-        assert app.stepper.walk is None and app.main.top == "dataset"
-        assert (session_of(app).epoch, session_of(app).batch) == (1, 0)
+        await at_phase(pilot, app, None)
+        await wait_until(pilot, lambda: app.main.top == "dataset", what="the dataset pane")
+        assert session_of(app).batch == 0
         assert all(np.array_equal(a, b) for a, b in zip(session_of(app).W, twin.W, strict=True))
 
 
@@ -183,19 +201,17 @@ async def test_gradient_check_screen_gives_a_verdict_and_closes() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "g")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, GradCheckScreen)
+        screen = await wait_screen(pilot, app, GradCheckScreen)
+        assert session_of(app).epoch == 1
         from core import check_session
 
         check = check_session(session_of(app))
-        text = str(screen.query_one("#gradcheck-text").render())
-        assert "✓ PASS" in text and check.ok
-        assert f"{num(check.analytic[0], signed=True)}" in text  # W1[0,0]
-        assert "W1[0,0]" in text and "b2[0,0]" in text
+        assert check.ok
+        await wait_text(pilot, lambda: str(screen.query_one("#gradcheck-text").render()),
+                        "✓ PASS", num(check.analytic[0], signed=True),  # W1[0,0]
+                        "W1[0,0]", "b2[0,0]")
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, GradCheckScreen)
+        await wait_screen(pilot, app)
 
 
 def test_gradient_check_report_says_fail_in_words() -> None:
@@ -209,14 +225,11 @@ def test_gradient_check_report_says_fail_in_words() -> None:
 async def _gradcheck_text(app: BackpropApp, pilot) -> str:
     """Press g and wait for the verdict (a big network is checked in a thread)."""
     await pilot.press("g")
-    for _ in range(600):
-        await pilot.pause(0.01)
-        screen = app.screen
-        if isinstance(screen, GradCheckScreen) and screen.check is not None:
-            await pilot.pause()
-            text = str(screen.query_one("#gradcheck-text").render())
-            return " ".join(text.split())  # the notes wrap to the box
-    raise AssertionError("no verdict")
+    screen = await wait_screen(pilot, app, GradCheckScreen)
+    await wait_until(pilot, lambda: screen.check is not None, timeout=60, what="a verdict")
+    text = await wait_text(pilot, lambda: str(screen.query_one("#gradcheck-text").render()),
+                           "entries")
+    return " ".join(text.split())  # the notes wrap to the box
 
 
 async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradient(
@@ -234,7 +247,7 @@ async def test_gradient_check_on_relu_sets_kinks_aside_and_catches_a_wrong_gradi
         assert "of 33 entries set aside" in text and "ReLU kink" in text
         assert "kink: not comparable" in text and "measured with a smaller step" in text
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_screen(pilot, app)
 
         right = Network.backward
 
@@ -272,6 +285,18 @@ def test_gradient_check_report_with_nothing_compared_gives_no_verdict(case: str)
     assert "PASS" not in text and "FAIL" not in text
 
 
+def walked_to(key: str):
+    """The walk at phase `key`, the formula pane drawn with the phase's first formula."""
+    def there(app: BackpropApp) -> bool:
+        walk = app.stepper.walk
+        if walk is None or walk.phase.key != key or app.main.top != "formula":
+            return False
+        pane = app.main.query_one(FormulaPane)
+        return pane.is_mounted and walk.phase.lines[0].formula in pane_text(pane)
+    return there
+
+
 @pytest.mark.parametrize("phase", range(1, 6), ids=KEYS)
 def test_phase_snapshot(snap_compare, phase: int) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["f"] * phase)
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=snapshot_of(
+        *["f"] * phase, until=walked_to(KEYS[phase - 1])))

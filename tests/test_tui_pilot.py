@@ -6,6 +6,8 @@ very bits a core `Session.step()` produces on an identical session, and so on fo
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,19 @@ from tui.widgets.loss import LossPane
 from tui.widgets.pane import Pane
 from tui.widgets.textstyles import TextStyles
 
-from .tui_helpers import screen_text, session_of, status_text, view_of, wait_until
+from .tui_helpers import (
+    mounted,
+    pane_shows,
+    screen_shows,
+    session_of,
+    status_shows,
+    status_text,
+    view_of,
+    wait_screen,
+    wait_text,
+    wait_until,
+    workers_done,
+)
 
 SIZE = (80, 24)
 
@@ -30,6 +44,9 @@ def make_app(**kw) -> BackpropApp:
     return BackpropApp(session=open_session(notebook(**kw)))
 
 
+async def at_epoch(pilot, app: BackpropApp, epoch: int) -> None:
+    """Until the app's session has trained to `epoch`."""
+    await wait_until(pilot, lambda: session_of(app).epoch == epoch, what=f"epoch {epoch}")
 
 
 def same_params(a, b) -> bool:
@@ -41,15 +58,12 @@ def same_params(a, b) -> bool:
 async def test_start_screen_shows_epoch_0_and_nothing_computed() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        text = screen_text(app)
-        assert "Epoch 0" in text and "2-2-1 linear" in text
-        assert "weights: the notebook's" in text and "Seed" not in text  # the seed draws none
-        assert "lr 0.1" in text and "gd" in text
-        assert "W1 (2×2)" in text and "b1 (1×2)" in text and "W2 (2×1)" in text
-        assert "Nothing computed yet" in text
-        assert "predicted 118.3 / target 55" in text  # the notebook's first row, untrained
-        assert "J = (1/2N)·Σ(ŷ−y)²" in text
+        text = await screen_shows(pilot, app, "Epoch 0", "2-2-1 linear", "lr 0.1", "gd",
+                                  "weights: the notebook's", "W1 (2×2)", "b1 (1×2)",
+                                  "W2 (2×1)", "Nothing computed yet",
+                                  "predicted 118.3 / target 55",  # the first row, untrained
+                                  "J = (1/2N)·Σ(ŷ−y)²")
+        assert "Seed" not in text  # the notebook's weights: the seed draws none of them
 
 
 @pytest.mark.parametrize("key", ["s", "space"])
@@ -57,66 +71,62 @@ async def test_step_key_is_exactly_one_core_step(key: str) -> None:
     app, twin = make_app(), open_session(notebook())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(key)
-        await pilot.pause()
+        await at_epoch(pilot, app, 1)
         twin.step()
-        assert session_of(app).epoch == twin.epoch == 1
         assert same_params(session_of(app), twin)
         assert view_of(app).epoch == 1 and "Epoch 1" in status_text(app)
-        assert "Nothing computed yet" not in screen_text(app)
-        assert "epoch 0's update" in screen_text(app)
+        assert "Nothing computed yet" not in await screen_shows(pilot, app, "epoch 0's update")
 
 
 async def test_step_shows_the_records_gradients_and_moves() -> None:
     app, twin = make_app(), open_session(notebook())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause()
         rec = twin.step()
-        text = screen_text(app)
-        assert f"{rec.dW[1][0, 0]:+.4f}" in text  # dW2[0,0] as the gradients pane shows it
-        assert f"{rec.W_after[0][0, 0]:.4f}▼" in text  # W1[0,0] fell in the first step
+        # dW2[0,0] as the gradients pane shows it; W1[0,0] fell in the first step
+        await screen_shows(pilot, app, f"{rec.dW[1][0, 0]:+.4f}", f"{rec.W_after[0][0, 0]:.4f}▼")
 
 
 async def test_run_key_advances_100_epochs_like_the_core() -> None:
     app, twin = make_app(), open_session(notebook())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "r")
-        await pilot.pause()
+        await at_epoch(pilot, app, 101)
         twin.step()
         twin.run(100)
-        assert session_of(app).epoch == 101
         assert same_params(session_of(app), twin)
-        assert "Epoch 101" in status_text(app)
-        assert "epoch 0–101" in screen_text(app)  # the loss chart ends at the loss now
+        await status_shows(pilot, app, "Epoch 101")
+        await screen_shows(pilot, app, "epoch 0–101")  # the loss chart ends at the loss now
 
 
 async def test_new_seed_resets_to_epoch_0_with_a_different_seed() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "s", "n")
-        await pilot.pause()
+        await wait_until(pilot, lambda: session_of(app).seed != 7, what="a new seed")
         seed = session_of(app).seed
         assert session_of(app).epoch == 0 and seed != 7
-        assert f"Seed {seed}" in status_text(app)
-        assert "left the notebook's weights · b undoes" in status_text(app)
+        await status_shows(pilot, app, f"Seed {seed}", "left the notebook's weights · b undoes")
         fresh = open_session(Config(seed=seed))  # uniform init from that seed
         assert same_params(session_of(app), fresh)
-        assert "Nothing computed yet" in screen_text(app)
+        await screen_shows(pilot, app, "Nothing computed yet")
 
 
 async def test_restart_reproduces_the_same_initial_weights() -> None:
     app, first = make_app(), open_session(notebook())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("r", "R")
-        await pilot.pause()
-        assert session_of(app).epoch == 0 and session_of(app).seed == 7
-        assert same_params(session_of(app), first)
+        await pilot.press("r")
+        await at_epoch(pilot, app, 100)
+        await pilot.press("R")
+        await at_epoch(pilot, app, 0)
+        assert session_of(app).seed == 7 and same_params(session_of(app), first)
         await pilot.press("n")
-        await pilot.pause()
+        await wait_until(pilot, lambda: session_of(app).seed != 7, what="a new seed")
         after_n = open_session(Config(seed=session_of(app).seed))
-        await pilot.press("s", "r", "R")
-        await pilot.pause()
-        assert session_of(app).epoch == 0
+        await pilot.press("s", "r")
+        await at_epoch(pilot, app, 101)
+        await pilot.press("R")
+        await at_epoch(pilot, app, 0)
         assert same_params(session_of(app), after_n)
 
 
@@ -124,19 +134,20 @@ async def test_divergence_is_shown_in_words_without_crashing_and_n_recovers() ->
     app = make_app(lr=50)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await pilot.pause()
-        assert view_of(app).diverged
-        text = screen_text(app).lower()
-        assert f"diverged at epoch {view_of(app).diverged_at}" in text
+        await wait_until(pilot, lambda: view_of(app).diverged, what="diverged")
+        text = (await screen_shows(pilot, app, "DIVERGED at epoch "
+                                   f"{view_of(app).diverged_at}")).lower()
         assert "nan" not in text and "inf" not in text
         await pilot.press("s", "r")  # refused politely, not raised
-        await pilot.pause()
+        await status_shows(pilot, app, "b steps back")
         assert view_of(app).diverged and app.is_running
         await pilot.press("R")
-        await pilot.pause()
-        assert not view_of(app).diverged and session_of(app).epoch == 0
-        await pilot.press("r", "n")
-        await pilot.pause()
+        await wait_until(pilot, lambda: not view_of(app).diverged, what="R's fresh start")
+        assert session_of(app).epoch == 0
+        await pilot.press("r")
+        await wait_until(pilot, lambda: view_of(app).diverged, what="diverged again")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: session_of(app).seed != 7, what="a new seed")
         assert not view_of(app).diverged and session_of(app).epoch == 0
 
 
@@ -144,58 +155,55 @@ async def test_resize_to_tiny_shows_a_message_and_back_restores() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
+        await at_epoch(pilot, app, 1)
         await pilot.resize_terminal(40, 12)
-        await pilot.pause()
-        assert app.main.has_class("-tiny")
-        assert not app.query_one("#body").display or \
-            not app.query_one("#body").region.area
-        assert "Enlarge the terminal" in str(app.query_one("#too-small").render())
+        body = app.query_one("#body")
+        await wait_until(pilot, lambda: app.main.has_class("-tiny") and (
+            not body.display or not body.region.area), what="the panes hidden")
+        too_small = await mounted(pilot, app, "#too-small")
+        await wait_text(pilot, lambda: str(too_small.render()), "Enlarge the terminal")
         await pilot.resize_terminal(*SIZE)
-        await pilot.pause()
-        assert not app.main.has_class("-tiny")
-        assert all(pane.region.area for pane in app.query(Pane) if pane.display)
-        assert "Epoch 1" in status_text(app) and "W1 (2×2)" in screen_text(app)
+        await wait_until(pilot, lambda: not app.main.has_class("-tiny") and all(
+            pane.region.area for pane in app.query(Pane) if pane.display),
+            what="the panes back")
+        await status_shows(pilot, app, "Epoch 1")
+        await screen_shows(pilot, app, "W1 (2×2)")
 
 
 async def test_wide_terminal_shows_more_detail() -> None:
     app = make_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("s")
-        await pilot.pause()
-        text = screen_text(app)
+        await at_epoch(pilot, app, 1)
         assert app.main.has_class("-wide")
-        for name in ("delta2 (4×1)", "delta1 (4×2)", "forward pass", "normalised ŷ / y"):
-            assert name in text
         rec = view_of(app).last
-        assert num(rec.W_change[0][0, 0], signed=True) in text  # the change
+        await screen_shows(pilot, app, "delta2 (4×1)", "delta1 (4×2)", "forward pass",
+                           "normalised ŷ / y",
+                           num(rec.W_change[0][0, 0], signed=True))  # the change
 
 
 async def test_log_key_toggles_the_chart_scale() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await pilot.pause()
-        assert "log scale" in screen_text(app)
+        await at_epoch(pilot, app, 100)
+        await screen_shows(pilot, app, "log scale")
         await pilot.press("l")
-        await pilot.pause()
-        assert not app.query_one(LossPane).log_scale
-        assert "linear scale" in screen_text(app)
+        await wait_until(pilot, lambda: not app.query_one(LossPane).log_scale, what="linear")
+        await screen_shows(pilot, app, "linear scale")
 
 
 async def test_help_screen_explains_panes_keys_and_the_six_steps() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-text").render())
-        for needle in ("Dataset", "Weights", "Gradients", "Loss", "Status", "new seed",
-                       "restart", "log", "quit", "1 Forward pass", "2 Loss", "3 Output layer",
-                       "4 Hidden layer", "5 Update", "6 Repeat", "delta1 = delta2·W2ᵀ"):
-            assert needle in text
+        help_text = (await wait_screen(pilot, app, HelpScreen)).query_one("#help-text")
+        await wait_text(pilot, lambda: str(help_text.render()),
+                        "Dataset", "Weights", "Gradients", "Loss", "Status", "new seed",
+                        "restart", "log", "quit", "1 Forward pass", "2 Loss", "3 Output layer",
+                        "4 Hidden layer", "5 Update", "6 Repeat", "delta1 = delta2·W2ᵀ")
         await pilot.press("escape")
-        await pilot.pause()
-        assert not isinstance(app.screen, HelpScreen)
+        await wait_screen(pilot, app)
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
@@ -203,8 +211,7 @@ async def test_quit_keys_leave_cleanly(key: str) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(key)
-        await pilot.pause()
-        assert not app.is_running
+        await wait_until(pilot, lambda: not app.is_running, what="the app closed")
     assert app.return_code == 0
 
 
@@ -216,8 +223,7 @@ async def test_every_key_is_a_palette_command() -> None:
             assert key in titles
         step = next(c for c in app.get_system_commands(app.screen) if "(s or space)" in c.title)
         step.callback()
-        await pilot.pause()
-        assert session_of(app).epoch == 1
+        await at_epoch(pilot, app, 1)
 
 
 class Recording(BackpropApp):
@@ -233,18 +239,21 @@ class Recording(BackpropApp):
     def on_run_finished(self, message) -> None:
         self.messages.append(message)
 
+    def saw(self, kind: str) -> bool:
+        """A message of this kind (RunProgress, RunFinished) has arrived."""
+        return any(type(m).__name__ == kind for m in self.messages)
+
 
 async def test_threaded_run_matches_the_core() -> None:
     app = Recording(session=open_session(notebook()), sync_work=0)
     twin = open_session(notebook())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_until(pilot, partial(app.saw, "RunFinished"), what="the run finished")
         twin.run(100)
         assert not app.stepper.running and session_of(app).epoch == 100
         assert same_params(session_of(app), twin)
-        assert "Epoch 100" in status_text(app)
+        await status_shows(pilot, app, "Epoch 100")
         done = app.messages[-1]
         assert type(done).__name__ == "RunFinished" and (done.done, done.total) == (100, 100)
 
@@ -255,17 +264,16 @@ async def test_second_r_or_escape_stops_a_long_threaded_run() -> None:
         app.stepper.run_epochs = 10_000_000
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")
-            await wait_until(pilot, lambda: any(  # a progress frame: the run is under way
-                type(m).__name__ == "RunProgress" for m in app.messages))  # noqa: B023
-            assert app.stepper.running and "running" in status_text(app)
+            # a progress frame: the run is under way
+            await wait_until(pilot, partial(app.saw, "RunProgress"), what="a progress frame")
+            assert app.stepper.running
+            await status_shows(pilot, app, "running")
             await pilot.press("s")  # the UI stays responsive and keeps the session safe
             await pilot.press(stop_key)
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await wait_until(pilot, partial(app.saw, "RunFinished"), what="the run ended")
             assert not app.stepper.running
             assert 0 < session_of(app).epoch < 10_000_000
-            assert f"Epoch {session_of(app).epoch}" in status_text(app)
-            assert "stopped after" in status_text(app)
+            await status_shows(pilot, app, f"Epoch {session_of(app).epoch}", "stopped after")
             kinds = [type(m).__name__ for m in app.messages]
             assert "RunProgress" in kinds and kinds[-1] == "RunFinished"
             # one progress message per frame at most, never one per epoch
@@ -280,12 +288,14 @@ async def test_a_run_stopped_before_its_thread_starts_still_finishes() -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.main.action_run()
         app.main.action_stop()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await wait_until(pilot, lambda: not app.stepper.running)
-        assert session_of(app).epoch < 10_000_000
-        await pilot.press("s")  # and the app takes keys again
-        await pilot.pause()
-        assert not app.stepper.running and "Epoch" in status_text(app)
+        epoch = session_of(app).epoch
+        assert epoch < 10_000_000
+        await pilot.press("s")  # and the app takes keys again (one epoch, in a thread here)
+        await wait_until(pilot, lambda: not app.stepper.running and
+                         session_of(app).epoch == epoch + 1, what="one more epoch")
+        await status_shows(pilot, app, f"Epoch {epoch + 1}")
 
 
 async def test_bad_options_exit_2_with_the_message() -> None:
@@ -308,10 +318,10 @@ async def test_opener_fills_the_panes_after_the_first_frame() -> None:
     app = BackpropApp(opener=lambda: open_session(notebook()))
     async with app.run_test(size=SIZE) as pilot:
         await opened(app, pilot)
-        assert session_of(app) is not None and "Epoch 0" in status_text(app)
+        assert session_of(app) is not None
+        await status_shows(pilot, app, "Epoch 0")
         await pilot.press("s")
-        await pilot.pause()
-        assert session_of(app).epoch == 1
+        await at_epoch(pilot, app, 1)
 
 
 class NoEarlyPanes(BackpropApp):
@@ -332,13 +342,12 @@ async def test_keys_before_the_late_widgets_are_mounted(keys) -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert len(app.query_one("#top").children) == 1 and not app.query(TextStyles)
         await pilot.press(*keys)
-        await pilot.pause()
         expect = {("v",): "network", ("v", "v"): "output", ("f",): "dataset",
                   ("v", "f", "escape"): "network"}[keys]
-        assert app.main.top == expect and session_of(app) is None
-        pane = app.query_one(f"#{expect}", Pane)
-        assert pane.body.size.height > 0
-        assert "opening the network" in pane.draw(*pane.body.size).plain
+        pane = await mounted(pilot, app, f"#{expect}")
+        await wait_until(pilot, lambda: app.main.top == expect, what=expect)
+        await pane_shows(pilot, pane, "opening the network")
+        assert pane.body.size.height > 0 and session_of(app) is None
 
 
 async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> None:
@@ -355,12 +364,11 @@ async def test_late_widgets_join_after_the_first_frame_and_show_the_view() -> No
         assert [p.id for p in app.query_one("#top").children] == ["dataset"]
         assert len(app.query(TextStyles)) == 1
         await pilot.press("s", "v")
-        assert [p.id for p in app.query_one("#top").children] == \
-            ["dataset", "formula", "network", "output", "chain", "health", "confusion"]
-        await pilot.pause()
-        assert app.main.top == "network"
-        pane = app.query_one("#network", Pane)
-        assert "W1" in pane.draw(*pane.body.size).plain
+        await wait_until(pilot, lambda: [p.id for p in app.query_one("#top").children] ==
+                         ["dataset", "formula", "network", "output", "chain", "health",
+                          "confusion"], what="the top slot's panes")
+        await wait_until(pilot, lambda: app.main.top == "network", what="the network pane")
+        await pane_shows(pilot, await mounted(pilot, app, "#network"), "W1")
 
 
 async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
@@ -371,6 +379,7 @@ async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
+        await at_epoch(pilot, app, 1)
         await pilot.pause()
         layouts: list[str] = []
         real = Widget.refresh
@@ -381,10 +390,14 @@ async def test_a_step_repaints_without_a_layout_pass(monkeypatch) -> None:
             return real(self, *regions, layout=layout, **kwargs)
 
         monkeypatch.setattr(Widget, "refresh", counted)
-        for key in ("s", "r", "s", "l"):
+        loss = app.query_one(LossPane)
+        scale = loss.log_scale
+        for key, epoch in (("s", 2), ("r", 102), ("s", 103)):
             await pilot.press(key)
-            await pilot.pause()
-        assert session_of(app).epoch == 103
+            await at_epoch(pilot, app, epoch)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: loss.log_scale != scale, what="the other scale")
+        await pilot.pause()
         assert layouts == []
 
 
@@ -394,18 +407,21 @@ async def test_weights_that_do_not_fit_page_through_with_m() -> None:
     app = BackpropApp(session=open_session(Config(data="circle", hidden=(16,), seed=3)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 1)
         pane = app.query_one("#params", Pane)
+        await wait_until(pilot, lambda: pane.pages > 1, what="the weights pane paging")
         size = pane.body.size
         first = pane.draw(size.width, size.height).plain
         assert size.height == pane.size.height  # the body fills the pane
         assert f"page 1/{pane.pages} · m more" in first and pane.pages > 1
-        assert app.main.active_bindings["m"].binding.show  # the footer names the key
+        await wait_until(pilot, lambda: app.main.active_bindings["m"].binding.show,
+                         what="m in the footer")  # the footer names the key
         seen = []
-        for _ in range(pane.pages):
+        for k in range(pane.pages):
             seen.append(pane.draw(size.width, size.height).plain)
             await pilot.press("m")
-            await pilot.pause()
+            await wait_until(pilot, lambda k=k: pane.page == (k + 1) % pane.pages,
+                             what=f"page {k + 2}")
         assert pane.draw(size.width, size.height).plain == first  # round to page 1 again
         text = "\n".join(seen)
         view = view_of(app)
@@ -421,8 +437,9 @@ async def test_wide_layout_keeps_the_loss_chart_beside_a_big_network() -> None:
     app = BackpropApp(session=open_session(Config(data="circle", hidden=(64,), seed=3)))
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 1)
         params, loss = app.query_one("#params", Pane), app.query_one(LossPane)
+        await wait_until(pilot, lambda: params.pages > 1, what="the weights pane paging")
         assert params.body.size.height <= 48 * 3 // 10
         assert loss.region.height >= 10 and loss.region.bottom <= 47
         text = params.draw(*params.body.size).plain

@@ -161,17 +161,52 @@ def test_hang_up_during_a_long_run_ends_the_process(term_factory, tmp_path) -> N
     assert code == 128 + signal.SIGHUP
 
 
+# Loaded by Python at start-up (as `sitecustomize`, from a folder put first on PYTHONPATH)
+# into the real `backprop` process; nothing in the app knows of it. A training run in a
+# worker thread stalls inside `Session.run`, as an epoch longer than the grace period would
+# on a slow machine or a big file, after writing a mark that says it has got there.
+STALL_HOOK = """
+import os, threading, time
+from core.training.session import Session
+
+_run = Session.run
+
+
+def _stalled_run(self, *args, **kw):
+    if threading.current_thread() is not threading.main_thread():
+        with open(os.environ["BACKPROP_STALL_MARK"], "w") as mark:
+            mark.write("stalled")
+        time.sleep(float(os.environ["BACKPROP_STALL_SECONDS"]))
+    return _run(self, *args, **kw)
+
+
+Session.run = _stalled_run
+"""
+
+
 def test_signal_during_a_threaded_run_restores_the_terminal(term_factory, tmp_path) -> None:
-    """SIGTERM while a thread worker is inside one epoch that lasts longer than the app's
-    grace period (400,000 rows, one row per update): the exit cannot wait for it, so the
-    watchdog restores the terminal by hand and ends the process, with 128 + SIGTERM."""
+    """SIGTERM while a thread worker is inside an epoch that lasts longer than the app's
+    grace period: the exit cannot wait for it, so the watchdog restores the terminal by hand
+    and ends the process, with 128 + SIGTERM.
+
+    How long an epoch takes depends on the machine; so the worker is stalled on purpose
+    (`STALL_HOOK`, for ten grace periods) and the signal is sent only once it is stalled,
+    whatever the machine's speed or load."""
     from tui.terminal import GRACE_SECONDS, RESET
 
-    data = big_csv(tmp_path, 400_000)
-    t = term_factory("--data", data, "--optimizer", "sgd", "--batch-size", "1", "--seed", "3")
-    ready(t, r"Epoch 0, batch 0/400000 │ Seed 3")
+    hook, mark = tmp_path / "hook", tmp_path / "stalled"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(STALL_HOOK)
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(hook),
+                                                        os.environ.get("PYTHONPATH")])),
+           "BACKPROP_STALL_MARK": str(mark), "BACKPROP_STALL_SECONDS": str(10 * GRACE_SECONDS)}
+    # 200 rows through 64×64 units, 100 epochs: more work than the app does on the spot,
+    # so `r` starts a thread worker
+    t = term_factory("--data", "spiral", "--hidden", "64,64", "--seed", "3", env=env)
+    ready(t, r"Epoch 0 │ Seed 3")
     t.press("r")
     t.wait_screen(r"running: 0/100")
+    t.wait_until(mark.exists, timeout=30, what="the run's worker stalled in Session.run")
     sent = time.monotonic()
     t.proc.send_signal(signal.SIGTERM)
     assert t.wait_exit(timeout=GRACE_SECONDS + 20) == 128 + signal.SIGTERM

@@ -18,11 +18,19 @@ import pytest
 from core import Config, open_session
 from core.training.session import UNDO_BUDGET
 from tui.app import BackpropApp
+from tui.screens.help import HelpScreen
 from tui.stepper import PLAY_FPS
 
 from .test_tui_phases import same_record
 from .test_tui_pty import term_factory  # noqa: F401 (a fixture)
-from .tui_helpers import session_of, status_text, view_of, wait_until
+from .tui_helpers import (
+    session_of,
+    status_shows,
+    view_of,
+    wait_screen,
+    wait_text,
+    wait_until,
+)
 
 SIZE = (80, 24)
 OPTIMISERS = {
@@ -52,22 +60,35 @@ def same_state(a: dict, b: dict) -> bool:
             and (a["perm"] is None or np.array_equal(a["perm"], b["perm"])))
 
 
+async def at_epoch(pilot, app: BackpropApp, epoch: int) -> None:
+    await wait_until(pilot, lambda: session_of(app).epoch == epoch, what=f"epoch {epoch}")
+
+
+async def at_phase(pilot, app: BackpropApp, key: str) -> None:
+    await wait_until(pilot, lambda: app.stepper.walk is not None and
+                     app.stepper.walk.phase.key == key, what=f"the phase {key}")
+
+
+async def at_lr(pilot, app: BackpropApp, lr: float) -> None:
+    await wait_until(pilot, lambda: session_of(app).lr == lr, what=f"lr {lr}")
+
 
 @pytest.mark.parametrize("opt", OPTIMISERS, ids=str)
 async def test_back_then_forward_is_bit_for_bit(opt: str) -> None:
     app = make_app(**OPTIMISERS[opt])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "s", "s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 3)
         at3 = state(app)
         await pilot.press("s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 4)
         at4, rec4 = state(app), session_of(app).last
         await pilot.press("b")
-        await pilot.pause()
-        assert same_state(state(app), at3) and "back to epoch 3" in status_text(app)
+        await at_epoch(pilot, app, 3)
+        assert same_state(state(app), at3)
+        await status_shows(pilot, app, "back to epoch 3")
         await pilot.press("s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 4)
         assert same_state(state(app), at4) and same_record(session_of(app).last, rec4)
 
 
@@ -76,24 +97,25 @@ async def test_stepping_back_through_the_phases_undoes_the_update(opt: str) -> N
     app = make_app(**OPTIMISERS[opt])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 1)
         before = state(app)
         await pilot.press(*"fffff")  # the update phase: committed
-        await pilot.pause()
+        await at_phase(pilot, app, "update")
         after, rec = state(app), app.stepper.walk.record
         assert not same_state(after, before)
         await pilot.press("b")  # back to the hidden-layer phase: the update is taken back
-        await pilot.pause()
-        assert app.stepper.walk.phase.key == "hidden1" and same_state(state(app), before)
+        await at_phase(pilot, app, "hidden1")
+        assert same_state(state(app), before)
         await pilot.press("f")  # and made again, identically
-        await pilot.pause()
+        await at_phase(pilot, app, "update")
         assert same_state(state(app), after) and same_record(app.stepper.walk.record, rec)
-        await pilot.press("f", "b", "b")  # into the next update, back to this update phase,
-        await pilot.pause()  # and back across it once more
-        assert app.stepper.walk.phase.key == "hidden1" and same_state(state(app), before)
+        # into the next update, back to this update phase, and back across it once more
+        await pilot.press("f", "b", "b")
+        await at_phase(pilot, app, "hidden1")
+        assert same_state(state(app), before)
         await pilot.press(*"bbbb")  # past the forward phase: the walk is over
-        await pilot.pause()
-        assert app.stepper.walk is None and app.main.top == "dataset"
+        await wait_until(pilot, lambda: app.stepper.walk is None and
+                         app.main.top == "dataset", what="the walk over")
         assert same_state(state(app), before)
 
 
@@ -102,26 +124,22 @@ async def test_a_thousand_epochs_back_on_the_notebook() -> None:
     first = state(app)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"rrrrrrrrrr")
-        await pilot.pause()
-        assert session_of(app).epoch == 1000
+        await at_epoch(pilot, app, 1000)
         for _ in range(1000):
             app.main.action_back()
-        await pilot.pause()
         assert same_state(state(app), first)
         assert view_of(app).undo_depth >= 1000
         await pilot.press("b")  # nothing older: a bell and a word, no crash
-        await pilot.pause()
-        assert "at the start already" in status_text(app)
+        await status_shows(pilot, app, "at the start already")
 
 
 async def test_help_states_the_undo_bound() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
-        text = str(app.screen.query_one("#help-text").render())
-        assert f"{view_of(app).undo_depth:,}" in text
-        assert f"{UNDO_BUDGET // 2**20} MiB" in text
+        help_text = (await wait_screen(pilot, app, HelpScreen)).query_one("#help-text")
+        await wait_text(pilot, lambda: str(help_text.render()), f"{view_of(app).undo_depth:,}",
+                        f"{UNDO_BUDGET // 2**20} MiB")
 
 
 async def test_play_pause_and_speed() -> None:
@@ -129,13 +147,14 @@ async def test_play_pause_and_speed() -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
-        assert app.stepper.playing and "playing: 1 epoch per frame" in status_text(app)
+        await wait_until(pilot, lambda: app.stepper.playing, what="playing")
+        await status_shows(pilot, app, "playing: 1 epoch per frame")
         await wait_until(pilot, lambda: session_of(app).epoch >= 3)
         await pilot.press("plus", "right_square_bracket")  # 1 → 2 → 5 epochs per frame
-        assert "5 epochs per frame" in status_text(app)
+        await status_shows(pilot, app, "5 epochs per frame")
         await pilot.press("p")
-        assert not app.stepper.playing and "playing" not in status_text(app)
-        assert "paused" in status_text(app)
+        await wait_until(pilot, lambda: not app.stepper.playing, what="paused")
+        assert "playing" not in await status_shows(pilot, app, "paused")
         epoch = session_of(app).epoch
         await pilot.pause(0.3)  # the timer is gone: no late frame trains on
         assert session_of(app).epoch == epoch
@@ -145,38 +164,36 @@ async def test_play_stops_when_training_diverges() -> None:
     app = make_app(lr=50)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("right_square_bracket", "right_square_bracket", "p")
-        await wait_until(pilot, lambda: not app.stepper.playing)
-        assert view_of(app).diverged
-        assert "stopped playing: training diverged" in status_text(app)
-        assert "DIVERGED" in status_text(app)
+        await wait_until(pilot, lambda: view_of(app).diverged and not app.stepper.playing,
+                         what="diverged, and play stopped")
+        await status_shows(pilot, app, "stopped playing: training diverged", "DIVERGED")
 
 
 async def test_lr_change_takes_effect_on_the_next_step_and_b_undoes_it() -> None:
     app, twin = make_app(), open_session(Config(preset="notebook", seed=7))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("greater_than_sign")
-        await pilot.pause()
-        assert session_of(app).lr == 0.2 and "lr 0.2" in status_text(app)
+        await at_lr(pilot, app, 0.2)
+        await status_shows(pilot, app, "lr 0.2")
         await pilot.press("s")
-        await pilot.pause()
+        await at_epoch(pilot, app, 1)
         twin.set_lr(0.2)
         assert session_of(app).last.lr == 0.2 and same_record(session_of(app).last, twin.step())
         await pilot.press("less_than_sign", "less_than_sign")
-        await pilot.pause()
-        assert session_of(app).lr == 0.05
+        await at_lr(pilot, app, 0.05)
         await pilot.press("b")  # undoes the last lr change, not the epoch
-        await pilot.pause()
-        assert session_of(app).lr == 0.1 and session_of(app).epoch == 1
+        await at_lr(pilot, app, 0.1)
+        assert session_of(app).epoch == 1
 
 
 async def test_lr_change_during_a_walk_retakes_the_update() -> None:
     app, twin = make_app(), open_session(Config(preset="notebook", seed=7))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f", "f", "f", "greater_than_sign")
-        await pilot.pause()
-        assert app.stepper.walk is not None and app.stepper.walk.phase.key == "output"
+        await at_lr(pilot, app, 0.2)
+        await at_phase(pilot, app, "output")
         await pilot.press("f", "f")
-        await pilot.pause()
+        await at_phase(pilot, app, "update")
         twin.set_lr(0.2)
         rec = twin.step_update()
         assert app.stepper.walk.record.lr == 0.2 and same_record(app.stepper.walk.record, rec)
@@ -210,11 +227,13 @@ async def test_following_the_divergence_hint_converges() -> None:
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("p")
+        await wait_until(pilot, lambda: app.stepper.playing, what="playing")
         tried = [session_of(app).lr]
         while not view_of(app).diverged:
             assert len(tried) < 20, "> never made it diverge"
             epoch = session_of(app).epoch
             await pilot.press("greater_than_sign")
+            await at_lr(pilot, app, 2 * tried[-1])
             tried.append(session_of(app).lr)
             await wait_until(pilot, lambda: session_of(app).epoch >= epoch + 3  # noqa: B023
                              or view_of(app).diverged)
@@ -222,18 +241,21 @@ async def test_following_the_divergence_hint_converges() -> None:
         for _ in range(10):
             if not view_of(app).diverged:
                 break
-            hint = status_text(app)
-            assert "b steps back" in hint and "< halves the lr" in hint
+            hint = await status_shows(pilot, app, "b steps back", "< halves the lr")
             assert "quit" not in hint.lower() and "rerun" not in hint
             quoted = re.search(r"DIVERGED at epoch \d+ \(lr ([\d.e+-]+)\)", hint)
             assert quoted is not None and float(quoted.group(1)) in tried  # an lr it tried
             await pilot.press("b")
-            assert not view_of(app).diverged
+            await wait_until(pilot, lambda: not view_of(app).diverged, what="back before it")
+            lr, epoch = session_of(app).lr, session_of(app).epoch
             await pilot.press("less_than_sign")
+            await at_lr(pilot, app, lr / 2)
             tried.append(session_of(app).lr)
             await pilot.press("r")
-            await pilot.pause()
+            await wait_until(pilot, lambda: session_of(app).epoch > epoch,  # noqa: B023
+                             what="the run after the hint")
         assert not view_of(app).diverged
+        epoch = session_of(app).epoch
         await pilot.press("r", "r")
-        await pilot.pause()
+        await at_epoch(pilot, app, epoch + 200)
         assert not view_of(app).diverged and view_of(app).evaluation.loss < 1e-3

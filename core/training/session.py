@@ -177,7 +177,8 @@ class Session:
 
     def fresh(self) -> Session:
         """A new session at epoch 0 with this one's data, settings, seed, starting weights and
-        lr (a schedule's base), leaving this one as it was: starting over in a new one lets `b` come back here."""
+        lr (a schedule's base), leaving this one as it was: starting over in a new one lets
+        `b` come back here."""
         new = Session(self.config, self.dataset, self._explicit, self.undo_budget)
         new.base_lr = self.base_lr  # the lr now (a schedule's base): starting over keeps it
         new._start(self.seed, new._explicit)  # epoch 0, whose lr is the schedule's base
