@@ -44,6 +44,11 @@ class V:
     def __sub__(self, other: V | float) -> V:
         return self + (other * -1.0 if isinstance(other, V) else V(-other))
 
+    def abs(self) -> V:
+        """|x|, with torch's slope at the kink: sign(0) = 0."""
+        slope = 1.0 if self.data > 0 else -1.0 if self.data < 0 else 0.0
+        return V(abs(self.data), (self,), (slope,))
+
     def pow2(self) -> V:
         return V(self.data ** 2, (self,), (2 * self.data,))
 
@@ -139,11 +144,15 @@ def autograd_row(session, row: int) -> dict[str, V]:
     else:
         loss = total([t * a.log() for a, t in zip(prev, ys, strict=True)]) * (-1.0 / n)
     J = loss
-    if cfg.l2:
-        weights = [v for name, v in named.items() if re.fullmatch(r"W\d+\[\d+,\d+\]", name)]
-        penalty = total([w.pow2() for w in weights]) * (cfg.l2 / (2 * n))
-        named["loss"], named["L2"] = loss, penalty
-        J = loss + penalty
+    weights = [v for name, v in named.items() if re.fullmatch(r"W\d+\[\d+,\d+\]", name)]
+    if cfg.l2 or cfg.l1:
+        named["loss"] = loss
+    if cfg.l2:  # each row carries 1/N of ½λ·ΣW²
+        named["L2"] = total([w.pow2() for w in weights]) * (cfg.l2 / (2 * n))
+        J = J + named["L2"]
+    if cfg.l1:  # and 1/N of λ·Σ|W|
+        named["L1"] = total([w.abs() for w in weights]) * (cfg.l1 / n)
+        J = J + named["L1"]
     named["J"] = J
     J.backward()
     return named
@@ -161,6 +170,13 @@ NETS = [
     dict(data="spiral3", hidden=(0,), loss="ce", seed=2, l2=0.05),
     dict(data="circle", hidden=(0,), loss="bce", seed=2),
     dict(data="notebook", hidden=(0,), seed=2),
+    dict(preset="notebook", l1=0.01),
+    dict(data="xor", hidden=(3,), activation="tanh", seed=2, l1=0.05, l2=0.1),
+    dict(data="spiral3", hidden=(4,), activation="relu", seed=3, loss="ce", l1=0.003),
+    dict(data="circle", hidden=(0,), loss="bce", seed=1, l1=0.01, l2=0.02,
+         inputs=("x1", "x2", "x1^2", "x2^2")),
+    dict(data="gauss", hidden=(3, 2), activation="sigmoid", seed=4, l1=0.02, l2=0.01,
+         optimizer="adam", lr=0.01),
 ]
 
 
@@ -202,16 +218,37 @@ def test_rows_add_up_to_the_full_batch_gradient(kw):
                     (node, got, want)
 
 
-def test_finite_differences_of_one_rows_term():
+def test_a_weight_at_zero_takes_no_l1_slope():
+    """|w| has no slope at 0: the graph takes sign(0) = 0, as torch's abs and the session's
+    update do, and the rows still add up to the session's dW there."""
+    session = open_session(Config(preset="notebook", l1=0.05, l2=0.02))
+    session.set_param(0, "W", 1, 0, 0.0)
+    graphs = [session_graph(session, r) for r in range(4)]
+    node = graphs[0].node("L1")
+    assert node.local[node.inputs.index("W1[1,0]")] == 0.0
+    assert node.local[node.inputs.index("W1[0,0]")] == pytest.approx(0.05 / 4)
+    step = next(s for s in graphs[0].steps() if s.node == "W1[1,0]")
+    assert "sign(0) = 0" in step.note
+    rec = session.preview()
+    got = math.fsum(g.node("W1[1,0]").grad for g in graphs)
+    assert got == pytest.approx(float(rec.dW[0][1, 0]), rel=1e-12, abs=1e-15)
+    # the data's share alone: the L2 slope is 0 there too, so only the products count
+    assert got == pytest.approx(math.fsum(
+        g.node(f"X[{r},1]*W1[1,0]").grad * g.node(f"X[{r},1]").value
+        for r, g in enumerate(graphs)), rel=1e-12)
+
+
+@pytest.mark.parametrize("l2,l1", [(0.01, 0.0), (0.0, 0.02), (0.01, 0.02)])
+def test_finite_differences_of_one_rows_term(l2, l1):
     session = open_session(Config(data="spiral3", hidden=(4,), activation="tanh", seed=7,
-                                  l2=0.01))
+                                  l2=l2, l1=l1))
     ds, net = session.dataset, session.net
     graph = session_graph(session, 5)
     n = ds.X.shape[0]
 
     def J() -> float:
-        return row_graph(net, session.loss_fn, ds.X[5], ds.y[5], n, l2=0.01, row=5).node(
-            "J").value
+        return row_graph(net, session.loss_fn, ds.X[5], ds.y[5], n, l2=l2, l1=l1,
+                         row=5).node("J").value
 
     h = 1e-6
     for layer, i, j in [(0, 1, 2), (1, 3, 0), (1, 0, 2)]:
@@ -282,6 +319,12 @@ def _descendants(graph, start: str) -> set[str]:
     (dict(data="gauss", hidden=(3, 2), activation="tanh", seed=1), "W2[1,0]"),
     (dict(data="gauss", hidden=(3, 2), activation="tanh", seed=1), "b1[2]"),
     (dict(data="spiral3", hidden=(4,), seed=1, l2=0.1), "W1[1,3]"),
+    (dict(data="spiral3", hidden=(4,), seed=1, l2=0.1, l1=0.01), "W2[1,2]"),
+    (dict(data="xor", hidden=(3,), seed=1, l2=0.1, l1=0.01), "L1"),
+    (dict(data="xor", hidden=(3,), seed=1, l2=0.1, l1=0.01), "L2"),
+    (dict(data="xor", hidden=(3,), seed=1, l1=0.01), "loss"),
+    (dict(data="xor", hidden=(3,), seed=1, l1=0.01), "J"),
+    (dict(data="xor", hidden=(3,), seed=1, l1=0.01), "X[0,1]"),
     (dict(data="spiral3", hidden=(4,), seed=1), "X[0,1]"),
     (dict(data="spiral3", hidden=(4,), seed=1), "Z1[2]"),
 ])
@@ -333,6 +376,36 @@ def test_the_formats():
     assert "σ′ and" not in text or "bce" in text
 
 
+def test_the_formats_with_both_penalties():
+    session = open_session(Config(preset="notebook", l2=0.02, l1=0.01))
+    graph = session_graph(session, 0)
+    doc = json.loads(json.dumps(graph_doc(graph, session)))
+    assert doc["l2"] == 0.02 and doc["l1"] == 0.01
+    nodes = {n["id"]: n for n in doc["nodes"]}
+    assert nodes["L1"]["op"] == "l1" and nodes["L2"]["op"] == "l2"
+    assert nodes["J"]["inputs"] == ["loss", "L2", "L1"]
+    assert nodes["J"]["value"] == pytest.approx(
+        nodes["loss"]["value"] + nodes["L2"]["value"] + nodes["L1"]["value"], rel=1e-15)
+    text = graph_text(graph, session)
+    assert "node L1 is (λ₁/N)·Σ|W|" in text and "J = loss + L2 + L1" in text
+    assert "∂J/∂L1 · λ₁·sign(W2[0,0])/N" in text
+    dot = graph_dot(graph)
+    assert 'label="l1"' in dot and dot.count("{") == dot.count("}")
+    # one penalty alone is written with a plain λ, as before
+    alone = open_session(Config(preset="notebook", l1=0.01))
+    text = graph_text(session_graph(alone, 0), alone)
+    assert "node L1 is (λ/N)·Σ|W|" in text and "J = loss + L1;" in text and "L2" not in text
+
+
+def test_a_cross_input_is_named():
+    session = open_session(Config(data="circle", hidden=(0,), loss="bce", seed=1,
+                                  inputs=("x1", "x2", "x1^2")))
+    graph = session_graph(session, 0)
+    assert graph.node("X[0,2]").formula == "input x1^2"
+    x1 = graph.node("X[0,0]").value
+    assert graph.node("X[0,2]").value == x1 * x1
+
+
 def _cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -363,6 +436,8 @@ def test_cli_graph_prints_writes_and_resumes(tmp_path):
     ("--preset", "notebook", "--row", "4"),
     ("--preset", "notebook", "--row", "-1"),
     ("--preset", "notebook", "--focus", "W9[0,0]"),
+    ("--preset", "notebook", "--focus", "L1"),
+    ("--preset", "notebook", "--l2", "0.1", "--focus", "L1"),
     ("--preset", "notebook", "--format", "svg"),
     ("--data", "circle", "--test-fraction", "0.5", "--seed", "1", "--row", "0", "--row", "1",
      "--row", "2", "--row", "3", "--row", "4", "--row", "5"),

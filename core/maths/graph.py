@@ -15,10 +15,12 @@ Names are the views' names: a linear activation adds no node, so the sum is the 
 output and takes its name (the notebook's H = X·W1 + b1 gives `H[j]`); with several hidden
 layers they are `H1[j]`, `H2[j]`, …; ŷ is written `yhat`.
 
-The L2 penalty ½λ·ΣW² (every weight, no bias) is shared equally by the rows: with λ > 0 the
-graph has a node `L2` = (λ/2N)·ΣW² fed by every weight, a node `loss` (the row's loss term)
-and `J` = loss + L2. Summed over the rows that is the whole penalty, and a weight's grad
-sums to dW + λW, the gradient the optimiser uses.
+The penalties on the weights (never the biases) are shared equally by the rows. With
+`--l2 λ`, ½λ·ΣW² gives a node `L2` = (λ/2N)·ΣW² fed by every weight, whose slope for w is
+λ·w/N; with `--l1 λ`, λ·Σ|W| gives a node `L1` = (λ/N)·Σ|W|, whose slope is λ·sign(w)/N
+(0 at w = 0, as torch's abs differentiates). With either, the row's loss term is a node
+`loss` and `J` = loss + L2 + L1 (those there are). Summed over the rows that is the whole
+penalty, and a weight's grad sums to dW + λ₂·W + λ₁·sign(W), the gradient the optimiser uses.
 
 With bce (a sigmoid output) and ce (a softmax output), ∂J/∂Z of the output is written as
 backprop computes it, (ŷ − y)/N, where the loss's slope and the activation's cancel; the
@@ -58,7 +60,8 @@ SLOPES = {"tanh": "1 − {a}²", "sigmoid": "{a}·(1 − {a})", "relu": "1 if {z
 @dataclass(frozen=True)
 class Node:
     id: str  # "W1[0,1]", "X[0,1]*W1[1,0]", "H[1]", "yhat[0]", "J"
-    op: str  # "" for a leaf; "*", "+", an activation's name, "softmax", the loss's name, "l2"
+    op: str  # "" for a leaf; "*", "+", an activation's name, "softmax", the loss's name, "l2",
+    # "l1"
     kind: str  # input, target, weight, bias, product, sum, activation, loss, penalty, objective
     value: float
     grad: float  # ∂J/∂node for this row's term
@@ -188,6 +191,9 @@ class Graph:
                                           node.local[k]))
                     if node.op in SLOPES or node.op == "softmax":
                         notes[src] = self._note(node, src)
+                    elif node.op == "l1" and src in self and self.node(src).value == 0:
+                        notes[src] = (f"{src} is 0, where |w| has no slope: sign(0) = 0 is "
+                                      "taken, as torch's abs does")
         order = sorted(range(len(self.nodes)), key=lambda k: (
             -self.nodes[k].layer, WALK.index(self.nodes[k].kind), k))
         steps = tuple(Step(node.id, tuple(uses[node.id]), node.grad, notes.get(node.id, ""))
@@ -235,18 +241,26 @@ class _Layer:
 
 
 def row_graph(net: Network, loss: Loss, x: np.ndarray, y: np.ndarray, n: int, *,
-              l2: float = 0.0, row: int = 0, focus: str | None = None,
-              limit: int = MAX_ELEMENTS) -> Graph:
+              l2: float = 0.0, l1: float = 0.0, row: int = 0, focus: str | None = None,
+              limit: int = MAX_ELEMENTS, inputs: tuple[str, ...] | None = None) -> Graph:
     """Row `row`'s term of J at the network's current parameters. `x` and `y` are the row's
-    (normalised) inputs and targets, `n` the number of training rows. UserError when
-    `focus` names no node, or the graph has more than `limit` nodes and edges."""
+    (normalised) inputs and targets, `n` the number of training rows; `l2` and `l1` the
+    penalties' λ. `inputs` names the network's inputs when they are not the features
+    themselves (crosses such as x1^2). UserError when `focus` names no node, or the graph
+    has more than `limit` nodes and edges."""
     with np.errstate(all="ignore"):  # a saturated output may have an infinite ∂J/∂ŷ
-        return _Builder(net, loss, x, y, n, l2, row).graph(focus, limit)
+        return _Builder(net, loss, x, y, n, l2, l1, row, inputs).graph(focus, limit)
 
 
 class _Builder:
-    def __init__(self, net: Network, loss: Loss, x, y, n: int, l2: float, row: int) -> None:
-        self.net, self.loss, self.n, self.l2, self.row = net, loss, int(n), float(l2), row
+    def __init__(self, net: Network, loss: Loss, x, y, n: int, l2: float, l1: float,
+                 row: int, inputs: tuple[str, ...] | None = None) -> None:
+        self.net, self.loss, self.n, self.row = net, loss, int(n), row
+        self.l2, self.l1 = float(l2), float(l1)
+        self.input_names = inputs
+        # the penalties J has, in the order J adds them: (node id, λ)
+        self.penalties = tuple((name, lam) for name, lam in (("L2", self.l2), ("L1", self.l1))
+                               if lam > 0)
         self.x = np.asarray(x, dtype=float).reshape(1, -1)
         self.y = np.asarray(y, dtype=float).reshape(1, -1)
         L = net.depth
@@ -281,7 +295,7 @@ class _Builder:
                 keep_b=np.zeros(W.shape[1], bool)))
         self.keep_x = np.zeros(self.x.shape[1], bool)
         self.keep_y = False
-        self.keep_l2 = self.l2 > 0
+        self.keep_pen = {name for name, _ in self.penalties}
 
     def _grad_yhat(self) -> np.ndarray:
         """∂J/∂ŷ for this row's term: the loss's own slope."""
@@ -330,7 +344,8 @@ class _Builder:
                 ly.keep_a |= ly.keep_z
             reach = ly.keep_a.copy() if ly.keep_a.any() else None
         self.keep_y = focus.startswith("y[")
-        self.keep_l2 = self.keep_l2 and (focus == "L2" or focus.startswith("W"))
+        # a weight feeds every penalty; a penalty's node is on its own path alone
+        self.keep_pen = self.keep_pen if focus.startswith("W") else self.keep_pen & {focus}
 
     def _find(self, focus: str) -> tuple[int, object]:
         """Where `focus` is: (layer, (kind, index)), or (-1, input mask) for an input X."""
@@ -360,7 +375,8 @@ class _Builder:
                     return k, ("z", j)
                 if j < fan_out and m[1] == ly.out_name:
                     return k, ("a", j)
-        if ids in ("J", "loss", "L2") or (ids.startswith("y[") and ids in self._target_ids()):
+        top = ("J", "loss", *self.keep_pen) if self.penalties else ("J",)
+        if ids in top or (ids.startswith("y[") and ids in self._target_ids()):
             return len(self.layers), None
         raise UserError(f"--focus {focus}: no such node in this network's graph; name a "
                         f"weight, bias, input or unit, e.g. W1[0,0], b1[0], X[{self.row},0]",
@@ -380,8 +396,9 @@ class _Builder:
                 fan = ly.keep_z.size if ly.act.name == "softmax" else 1
                 total += int(ly.keep_a.sum()) * (1 + fan)
         total += 2 * self.y.shape[1]  # the loss's edges
-        if self.keep_l2:
-            total += 3 + sum(ly.W.size for ly in self.layers)
+        if self.penalties:  # the node J (the loss's node is then `loss`) and its edges
+            total += 2 + len(self.penalties)
+            total += len(self.keep_pen) * (1 + sum(ly.W.size for ly in self.layers))
         return total
 
     # ------------------------------------------------------------------ the nodes
@@ -411,9 +428,11 @@ class _Builder:
         return f"X[{self.row},{i}]" if k == 0 else f"{self.layers[k - 1].out_name}[{i}]"
 
     def _leaves(self, nodes: list[Node]) -> None:
+        names = self.input_names
         for i in np.flatnonzero(self.keep_x):
+            how = f"input {names[i]}" if names else ""
             nodes.append(Node(self._in_id(0, int(i)), "", "input", float(self.x[0, i]),
-                              float(self.gx[i]), layer=0))
+                              float(self.gx[i]), formula=how, layer=0))
         if self.keep_y:
             for k, target in enumerate(self._target_ids()):
                 nodes.append(Node(target, "", "target", float(self.y[0, k]),
@@ -432,12 +451,11 @@ class _Builder:
     def _layer(self, nodes: list[Node], k: int, ly: _Layer) -> None:
         w = f"W{k + 1}"
         b = f"b{k + 1}"
-        lam_n = self.l2 / self.n
         a_prev = self.x[0] if k == 0 else self.layers[k - 1].a
         for i, j in np.argwhere(ly.keep_W):
             grad = float(a_prev[i] * ly.gz[j])
-            if self.l2:
-                grad += float(lam_n * ly.W[i, j])
+            for name, lam in self.penalties:  # each penalty's row share of its slope
+                grad += float(lam / self.n * _slope(name, ly.W[i, j]))
             nodes.append(Node(f"{w}[{i},{j}]", "", "weight", float(ly.W[i, j]), grad,
                               layer=k + 1))
         for j in np.flatnonzero(ly.keep_b):
@@ -500,27 +518,53 @@ class _Builder:
             formula = f"−(1/N)·Σk y[{self.row},k]·log {out.out_name}[k]"
         inputs = (*yh, *ys)
         local = (*(float(v) for v in g_yhat), *g_y)
-        loss_id = "loss" if self.keep_l2 else "J"
-        kind = "loss" if self.keep_l2 else "objective"
+        loss_id = "loss" if self.penalties else "J"
+        kind = "loss" if self.penalties else "objective"
         top = len(self.layers) + 1
-        if self.focus != "L2":
+        # the loss is on every path to J but those from J itself and from a penalty
+        if not (self.penalties and self.focus in ("J", "L2", "L1")):
             nodes.append(Node(loss_id, name, kind, value, 1.0, inputs, local, (*yn, *tn),
                               formula, top))
-        if not self.keep_l2:
+        if not self.penalties:
             return
         wids, wvals = [], []
         for k, ly in enumerate(self.layers):
             for (i, j), v in np.ndenumerate(ly.W):
                 wids.append(f"W{k + 1}[{i},{j}]")
                 wvals.append(float(v))
-        lam_n = self.l2 / n
-        penalty = 0.5 * self.l2 * sum(float(np.dot(ly.W.ravel(), ly.W.ravel()))
-                                      for ly in self.layers) / n
-        nodes.append(Node("L2", "l2", "penalty", penalty, 1.0, tuple(wids),
-                          tuple(lam_n * v for v in wvals), tuple(f"λ·{w}/N" for w in wids),
-                          "(λ/2N)·Σ W²  (every weight, no bias)", top))
-        nodes.append(Node("J", "+", "objective", value + penalty, 1.0, ("loss", "L2"),
-                          (1.0, 1.0), ("1", "1"), "loss + L2", top))
+        total = value
+        for pen, lam in self.penalties:
+            sym = self._symbol(pen)
+            lam_n = lam / n
+            if pen == "L2":
+                penalty = 0.5 * lam * sum(float(np.dot(ly.W.ravel(), ly.W.ravel()))
+                                          for ly in self.layers) / n
+                local_names = tuple(f"{sym}·{w}/N" for w in wids)
+                formula = f"({sym}/2N)·Σ W²  (every weight, no bias)"
+            else:
+                penalty = lam * sum(float(np.abs(ly.W).sum()) for ly in self.layers) / n
+                local_names = tuple(f"{sym}·sign({w})/N" for w in wids)
+                formula = f"({sym}/N)·Σ |W|  (every weight, no bias)"
+            total += penalty
+            if pen in self.keep_pen:
+                nodes.append(Node(pen, pen.lower(), "penalty", penalty, 1.0, tuple(wids),
+                                  tuple(lam_n * _slope(pen, v) for v in wvals), local_names,
+                                  formula, top))
+        ids = ("loss", *(pen for pen, _ in self.penalties))
+        nodes.append(Node("J", "+", "objective", total, 1.0, ids, (1.0,) * len(ids),
+                          ("1",) * len(ids), " + ".join(ids), top))
+
+    def _symbol(self, pen: str) -> str:
+        """λ for the one penalty there is; λ₂ and λ₁ when J has both."""
+        if len(self.penalties) < 2:
+            return "λ"
+        return "λ₂" if pen == "L2" else "λ₁"
+
+
+def _slope(penalty: str, w: float) -> float:
+    """∂/∂w of one weight's term of a penalty, per λ: w for ½w², sign(w) for |w| (0 at
+    w = 0, as torch's abs differentiates)."""
+    return float(w) if penalty == "L2" else float(np.sign(w))
 
 
 def _sum_formula(products: list[str], bias: str) -> str:

@@ -41,23 +41,25 @@ def training_index(dataset: Dataset, row: int) -> int:
 def session_graph(session: Session, row: int = 0, focus: str | None = None,
                   limit: int = MAX_ELEMENTS) -> Graph:
     """File row `row`'s term of J at the session's current parameters."""
-    return _graph(session.net, session.loss_fn, session.dataset, session.l2, row, focus,
-                  limit)
+    return _graph(session.net, session.loss_fn, session.dataset, (session.l2, session.l1),
+                  row, focus, limit)
 
 
 def view_graph(view: SessionView, row: int = 0, focus: str | None = None,
                limit: int = MAX_ELEMENTS) -> Graph:
     """The same from a SessionView: what the chain-rule view draws, even during a run."""
-    return _graph(view_network(view), losses.get(view.loss_name), view.dataset, view.l2, row,
-                  focus, limit)
+    return _graph(view_network(view), losses.get(view.loss_name), view.dataset,
+                  (view.l2, view.l1), row, focus, limit)
 
 
-def _graph(net: Network, loss: Loss, ds: Dataset, l2: float, row: int, focus: str | None,
-           limit: int) -> Graph:
+def _graph(net: Network, loss: Loss, ds: Dataset, penalties: tuple[float, float], row: int,
+           focus: str | None, limit: int) -> Graph:
+    """`penalties`: (λ of L2, λ of L1)."""
     k = training_index(ds, row)
+    l2, l1 = penalties
     with np.errstate(all="ignore"):
-        return row_graph(net, loss, ds.X[k], ds.y[k], ds.X.shape[0], l2=l2, row=row,
-                         focus=focus, limit=limit)
+        return row_graph(net, loss, ds.X[k], ds.y[k], ds.X.shape[0], l2=l2, l1=l1, row=row,
+                         focus=focus, limit=limit, inputs=ds.inputs)
 
 
 def where(session: Session) -> str:
@@ -81,9 +83,7 @@ def graph_text(graph: Graph, session: Session) -> str:
            "X and y are normalised, as the network sees them. Each node: its value, and",
            f"∂J/∂node for row {r}'s term; summed over the rows, a weight's ∂J/∂node is its "
            "gradient dW."]
-    if session.l2:
-        out += [f"The L2 penalty ½λ·ΣW² (λ = {session.l2:g}) is shared by the rows: node L2 is "
-                "(λ/2N)·ΣW²,", "and J = loss + L2."]
+    out += penalty_lines(session.l2, session.l1)
     if graph.focus:
         out += [f"Only the nodes on the paths from {graph.focus} to J (--focus); a node's "
                 "inputs may lie off them."]
@@ -103,6 +103,24 @@ def graph_text(graph: Graph, session: Session) -> str:
     return "\n".join(out) + "\n"
 
 
+def penalty_lines(l2: float, l1: float) -> list[str]:
+    """How the penalties enter the row's graph, in words: each is shared by the N rows."""
+    if not (l2 or l1):
+        return []
+    both = bool(l2 and l1)
+    lam2, lam1 = ("λ₂", "λ₁") if both else ("λ", "λ")
+    out = []
+    if l2:
+        out.append(f"The L2 penalty ½{lam2}·ΣW² ({lam2} = {l2:g}) is shared by the rows: node "
+                   f"L2 is ({lam2}/2N)·ΣW², its slope {lam2}·W/N.")
+    if l1:
+        out.append(f"The L1 penalty {lam1}·Σ|W| ({lam1} = {l1:g}) is shared by the rows: node "
+                   f"L1 is ({lam1}/N)·Σ|W|, its slope {lam1}·sign(W)/N (0 where W is 0).")
+    terms = " + ".join(("loss", *(("L2",) if l2 else ()), *(("L1",) if l1 else ())))
+    out.append(f"J = {terms}; the biases are not penalised.")
+    return out
+
+
 # ---------------------------------------------------------------- json
 
 def _finite(x: float) -> float | None:
@@ -119,7 +137,8 @@ def graph_doc(graph: Graph, session: Session) -> dict:
     steps = [{"id": st.node, "equation": st.equation(max_terms=10**9)}
              for st in graph.steps()]
     return {"row": graph.row, "epoch": session.epoch, "n": graph.n, "loss": graph.loss,
-            "l2": session.l2, "focus": graph.focus, "nodes": nodes, "steps": steps}
+            "l2": session.l2, "l1": session.l1, "focus": graph.focus, "nodes": nodes,
+            "steps": steps}
 
 
 def graph_json(graph: Graph, session: Session) -> str:

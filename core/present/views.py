@@ -71,6 +71,7 @@ class SessionView:
     # the learning rate training diverged with (the live lr may have been lowered since)
     diverged_lr: float | None = None
     l2: float = 0.0  # the L2 penalty λ: part of J, so of the chain-rule view's graph
+    l1: float = 0.0  # the L1 penalty λ, likewise
     # the lr schedule (`step:100:0.5`), if any, and its base (the lr of epoch 0)
     lr_schedule: str | None = None
     base_lr: float | None = None
@@ -143,8 +144,8 @@ def view(session: Session) -> SessionView:
         classes=session.dataset.classes, delta_note=session.loss_fn.delta_note,
         notices=session.dataset.notices, hidden_activation=session.config.activation,
         output_activation=session.config.output_activation, diverged_lr=session.diverged_lr,
-        l2=session.l2, lr_schedule=session.config.lr_schedule, base_lr=session.base_lr,
-        weights_from=_weights_from(session))
+        l2=session.l2, l1=session.l1, lr_schedule=session.config.lr_schedule,
+        base_lr=session.base_lr, weights_from=_weights_from(session))
 
 
 def _weights_from(session: Session) -> str:
