@@ -24,6 +24,17 @@ SMALL = {  # few enough rows and units that every sum is shown in full
                                   output_activation="linear", optimizer="sgd", batch_size=4,
                                   seed=3),
     "no-hidden": Config(data="xor", hidden=(0,), seed=1),
+    "l1": Config(data="xor", hidden=(3,), activation="tanh", l1=0.05, seed=1),
+    "l2-l1-momentum": Config(data="xor", hidden=(3,), activation="sigmoid", l2=0.1, l1=0.05,
+                             optimizer="momentum", seed=2),
+    "schedule-adam": Config(data="xor", hidden=(3,), activation="tanh", optimizer="adam",
+                            lr=0.05, lr_schedule="step:1:0.5", seed=3),
+    "crosses": Config(data="notebook", hidden=(2,), activation="tanh", seed=4,
+                      inputs=("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")),
+    "sgd-batches-l1": Config(data="xor", hidden=(3,), activation="relu", optimizer="sgd",
+                             batch_size=3, l1=0.02, lr_schedule="exp:0.9", seed=5),
+    "no-hidden-l2-l1-crosses": Config(data="xor", hidden=(0,), l2=0.1, l1=0.05, seed=6,
+                                      inputs=("x1", "x2", "x1*x2")),
 }
 BIG = {  # sums too long to show: the first terms, "… (N more)"
     "softmax-ce-adam-l2": Config(data="spiral3", hidden=(5,), l2=0.01, seed=3),
@@ -53,10 +64,11 @@ def evaluate(text: str) -> float | None:
     if "…" in numbers or re.search(r"[A-Za-z_]\w*\[", numbers) or "ln" in numbers:
         return None
     py = numbers.replace("·", "*").replace("²", "**2").replace("e^", "math.e**")
+    py = py.replace("½", "0.5")
     py = re.sub(r"√([0-9.e-]+)", r"math.sqrt(\1)", py)
     py = re.sub(r"\blog ([0-9.e-]+)", r"math.log(\1)", py).replace("log(", "math.log(")
     py = py.replace("math.math.", "math.")
-    py = py.replace("tanh(", "math.tanh(")
+    py = py.replace("tanh(", "math.tanh(").replace("sin(", "math.sin(")
     try:
         return float(eval(py, {"math": math, "max": max}))
     except (SyntaxError, NameError):  # words, not arithmetic: "epoch = 2: the epochs done"
@@ -95,6 +107,72 @@ def test_worked_arithmetic_gives_the_value(name: str) -> None:
         assert got == pytest.approx(done.value, abs=2e-3 * max(1.0, abs(done.value))), \
             done.text
     assert checked >= 10
+
+
+def every_entry(session) -> list[str]:
+    """Every entry of every matrix, and every scalar: small networks only."""
+    from core.lessons.quantities import shape_of
+
+    depth = len(session.sizes) - 1
+    out = []
+    for name, (kind, layer) in matrix_names(depth).items():
+        if name.startswith("A") and name != "A":  # A1 … are H and yhat by other names
+            continue
+        rows, cols = shape_of(session, kind, layer)
+        out += [f"{name}[{j}]" if kind in ("b", "db") else f"{name}[{i},{j}]"
+                for i in range(1 if kind in ("b", "db") else rows) for j in range(cols)]
+    return out + [t for t in every_quantity(session) if "[" not in t]
+
+
+@pytest.mark.parametrize("name", ["l1", "l2-l1-momentum", "schedule-adam", "crosses",
+                                  "sgd-batches-l1", "no-hidden-l2-l1-crosses"])
+@pytest.mark.parametrize("where", ["start", "after 2 epochs", "mid-epoch"])
+def test_worked_arithmetic_of_every_entry(name: str, where: str) -> None:
+    """Each entry's worked answer, evaluated from the numbers it shows, gives its value:
+    the penalties' λ·W and λ·sign(W) in dW and J, a cross's x1², x1·x2 and sin, a
+    schedule's lr and a mini-batch's rows included."""
+    session = open_session(SMALL[name])
+    if where != "start":
+        session.run(2)
+    if where == "mid-epoch":
+        session.step_update()
+    bound = Bound(session)
+    checked = 0
+    for text in every_entry(session):
+        q = parse(text, session)
+        done = worked(bound, q)
+        assert done is not None and done.value == bound.value(q), text
+        got = evaluate(done.text)
+        if got is None:
+            continue
+        checked += 1
+        assert got == pytest.approx(done.value, abs=2e-3 * max(1.0, abs(done.value))), \
+            done.text
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("l2,l1,formula", [
+    (0.0, 0.05, " + λ·sign(W2[0,0]) = "), (0.1, 0.0, " + λ·W2[0,0] = "),
+    (0.1, 0.05, " + λ₂·W2[0,0] + λ₁·sign(W2[0,0]) = "),
+])
+def test_penalties_in_dW_and_J(l2: float, l1: float, formula: str) -> None:
+    """dW names each penalty's slope and J each penalty, with the λ the session uses."""
+    session = open_session(Config(preset="notebook", l2=l2, l1=l1))
+    bound = Bound(session)
+    dw = worked(bound, parse("dW2[0,0]", session))
+    assert formula in dw.text
+    j = worked(bound, parse("J", session)).text
+    assert ("Σ|W|" in j) == bool(l1) and ("ΣW²" in j) == bool(l2)
+    # W2[0,0] is positive: its L1 slope is +λ
+    if l1:
+        assert f" + {l1:g}·1 = " in dw.text
+
+
+def test_a_cross_input_is_worked_from_its_features() -> None:
+    session = open_session(SMALL["crosses"])
+    done = worked(Bound(session), parse("X[0,4]", session))
+    assert done.text.startswith("X[0,4] = x1*x2 of file row ")
+    assert "x1 (Hours_Studied, normalised) = " in done.text and "x2 (Hours_Slept" in done.text
 
 
 def test_the_issues_example_dW2() -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.crosses import PLAIN
 from ..maths import optim
 from ..maths.network import param_views
 from .quantities import Bound, Quantity, display_name, value_text
@@ -145,6 +146,10 @@ def _data(bound: Bound, q: Quantity) -> str:
             if rec.y.shape[1] > 1 else ""
         return (f"{q.text} = {VALUE}: row {n} of the batch (file row {row}) is class "
                 f"{names[label]}{one_hot}")
+    if q.kind == "X" and ds.inputs is not None:
+        if ds.inputs[j] not in PLAIN:
+            return _cross(ds, row, q)
+        j = PLAIN.index(ds.inputs[j])  # x1 or x2 among the crosses: the feature itself
     col = j if q.kind == "X" else features + j
     name = ds.columns[col]
     raw = float(ds.raw[row, col])
@@ -158,6 +163,29 @@ def _data(bound: Bound, q: Quantity) -> str:
     if norm.kind == "zscore":
         return f"{head} less the mean, over the std: ({num(raw)} - {par(off)}) / {num(scale)}"
     return f"{head}, as the file has it (no normalisation)"
+
+
+# How each cross is computed from x1 = a and x2 = b, as crosses.COLUMNS computes it.
+_CROSSES = {
+    "x1^2": lambda a, b: f"{par(a)}²",
+    "x2^2": lambda a, b: f"{par(b)}²",
+    "x1*x2": lambda a, b: f"{num(a)}·{par(b)}",
+    "sin(x1)": lambda a, b: f"sin({num(a)})",
+    "sin(x2)": lambda a, b: f"sin({num(b)})",
+}
+
+
+def _cross(ds, row: int, q: Quantity) -> str:
+    """An input cross (`--inputs`): computed from the row's two normalised features."""
+    name = ds.inputs[q.index[1]]
+    a, b = ds.x_norm.apply(ds.raw[row:row + 1, :2])[0]
+    used = [k for k, x in enumerate(PLAIN) if x in name]
+    where = " and ".join(
+        f"{PLAIN[k]}" + ("" if ds.feature_names[k] == PLAIN[k] else
+                         f" ({ds.feature_names[k]}, normalised)") + f" = {num((a, b)[k])}"
+        for k in used)
+    return (f"{q.text} = {name} of file row {row}, the input cross, where {where}: "
+            f"{_CROSSES[name](a, b)}")
 
 
 # ---------------------------------------------------------------------------- forward
@@ -250,13 +278,28 @@ def _delta(bound: Bound, q: Quantity) -> str:
     return f"{q.text} = ({total})·{slope} = ({terms(parts, count)})·{numbers}"
 
 
-def _l2(bound: Bound, q: Quantity) -> tuple[str, str]:
-    """The L2 penalty's share of a weight's gradient, λ·W, when there is one."""
-    lam = bound.session.l2
-    if not lam or q.kind != "dW":
+def _lambdas(s) -> tuple[str, str]:
+    """How the penalties' λ are written: λ for the one there is, λ₂ and λ₁ when J has both."""
+    return ("λ₂", "λ₁") if s.l2 and s.l1 else ("λ", "λ")
+
+
+def _penalties(bound: Bound, q: Quantity) -> tuple[str, str]:
+    """The penalties' share of a weight's gradient, when there are any: λ·W for L2 and
+    λ·sign(W) for L1 (sign(0) = 0), as the session adds them."""
+    s = bound.session
+    if q.kind != "dW" or not (s.l2 or s.l1):
         return "", ""
-    w = bound.record.W_before[q.layer - 1][q.index]
-    return f" + λ·W{q.layer}[{q.index[0]},{q.index[1]}]", f" + {num(lam)}·{par(w)}"
+    w = float(bound.record.W_before[q.layer - 1][q.index])
+    name = f"W{q.layer}[{q.index[0]},{q.index[1]}]"
+    lam2, lam1 = _lambdas(s)
+    formula = numbers = ""
+    if s.l2:
+        formula += f" + {lam2}·{name}"
+        numbers += f" + {num(s.l2)}·{par(w)}"
+    if s.l1:
+        formula += f" + {lam1}·sign({name})"
+        numbers += f" + {num(s.l1)}·{par(float(np.sign(w)))}"
+    return formula, numbers
 
 
 def _weight_gradient(bound: Bound, q: Quantity) -> str:
@@ -266,7 +309,7 @@ def _weight_gradient(bound: Bound, q: Quantity) -> str:
     delta = rec.delta[k - 1]
     rows = delta.shape[0]
     parts = [f"{lead(A[m, i], m)}·{par(delta[m, j])}" for m in _first(rows)]
-    extra, extra_numbers = _l2(bound, q)
+    extra, extra_numbers = _penalties(bound, q)
     return (f"{q.text} = Σₙ {prev}[n,{i}]·delta{k}[n,{j}] / N{extra} = "
             f"({terms(parts, rows)}) / {rows}{extra_numbers}")
 
@@ -327,10 +370,15 @@ def _objective(bound: Bound, q: Quantity) -> str:
         "bce": ("(1/N)·Σ bce(yhat, y)", f"-({terms(parts, count)}) / {rows}"),
         "ce": ("-(1/N)·Σₙ log yhat[n, class of n]", f"-({terms(parts, count)}) / {rows}"),
     }[s.loss_fn.name]
+    lam2, lam1 = _lambdas(s)
     if s.l2:
         squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in s.net.W)
-        formula += " + ½λ·ΣW²"
+        formula += f" + ½{lam2}·ΣW²"
         numbers += f" + ½·{num(s.l2)}·{num(squares)}"
+    if s.l1:
+        sizes = sum(float(np.abs(W).sum()) for W in s.net.W)
+        formula += f" + {lam1}·Σ|W|"
+        numbers += f" + {num(s.l1)}·{num(sizes)}"
     return f"J = {formula} = {numbers}"
 
 
