@@ -665,6 +665,21 @@ def test_a_schedules_position_is_saved(tmp_path):
     assert s.lr == t.lr and np.array_equal(s.net.flat, t.net.flat)
 
 
+@pytest.mark.parametrize("schedule", ["cosine:5", "exp:0.01"])
+def test_a_schedule_whose_lr_reached_0_resumes(schedule, tmp_path):
+    """Cosine ends its half period at lr 0 (and exp underflows to it): the update that led
+    to the saved epoch may have had lr 0, and the file still opens, to the bit."""
+    s = make(preset="notebook", lr_schedule=schedule)
+    s.run(200 if schedule.startswith("exp") else 6)
+    assert s.last.lr == 0.0
+    t = resumed(s, tmp_path)
+    assert t.last is not None and t.last.lr == 0.0
+    assert np.array_equal(t.last.dW[0], s.last.dW[0])
+    s.step()
+    t.step()
+    assert_same(s, t)
+
+
 def test_what_was_changed_by_hand_is_saved_and_undone(tmp_path):
     s = make(preset="notebook")
     s.run(3)
@@ -677,6 +692,9 @@ def test_what_was_changed_by_hand_is_saved_and_undone(tmp_path):
         "epoch 3: lr 0.1 → 0.2", f"epoch 4: b2[0, 0] set to 0.5 (it was {was:g})"]
     s.undo()
     assert s.hand_changes == ["epoch 3: lr 0.1 → 0.2"]
+    s.restart()  # the lr stays 0.2: still a change to the configured 0.1, for a program
+    assert s.hand_changes == ["epoch 0: lr 0.1 → 0.2, kept on starting over"]
+    s.set_lr(0.1)
     s.restart()
     assert s.hand_changes == []
 

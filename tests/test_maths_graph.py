@@ -432,6 +432,37 @@ def test_cli_graph_prints_writes_and_resumes(tmp_path):
     assert next(n for n in doc["nodes"] if n["id"] == "W1[1,0]")["grad"] == want
 
 
+def test_cli_graph_draws_either_run_of_two(tmp_path):
+    """`--run B` draws run B, of a --compare or of a two-run session file (saved with a
+    schedule, L1 and mid-epoch), at the parameters the file holds."""
+    from core import open_compare
+    from core.present.chain import graph_json
+
+    opts = ("--data", "xor", "--hidden", "3", "--seed", "2", "--optimizer", "sgd",
+            "--batch-size", "2", "--lr-schedule", "step:2:0.5")
+    change = "--l1 0.05 --activation relu"
+    a = open_session(Config(data="xor", hidden=(3,), seed=2, optimizer="sgd", batch_size=2,
+                            lr_schedule="step:2:0.5"))
+    pair = open_compare(a, {"l1": 0.05, "activation": "relu"}, change)
+    code, out, err = _cli("graph", *opts, "--compare", change, "--run", "B", "--format",
+                          "json", "--row", "1")
+    assert code == 0, err
+    assert out == graph_json(session_graph(pair.b, 1), pair.b)
+    pair.run(3)
+    pair.a.step_update()
+    pair.b.step_update()
+    path = tmp_path / "two.json"
+    save_session(a, str(path), pair)
+    for run, session in (("A", pair.a), ("B", pair.b)):
+        code, out, err = _cli("graph", "--resume", str(path), "--run", run, "--format", "json")
+        assert code == 0, err
+        doc = json.loads(out)
+        assert doc["epoch"] == 3 and doc["l1"] == session.l1
+        assert out == graph_json(session_graph(session, 0), session)
+    code, _, err = _cli("graph", "--preset", "notebook", "--run", "B")
+    assert code == 2 and "--run B draws run B" in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize("argv", [
     ("--preset", "notebook", "--row", "4"),
     ("--preset", "notebook", "--row", "-1"),

@@ -193,3 +193,21 @@ def test_a_two_run_session_file_exports_either_run(tmp_path):
                                   "numpy", "-o", "-")
         assert code == 0, err
         assert out == code_text(session, "numpy")
+
+
+@pytest.mark.parametrize("schedule", [None, "step:3:0.5"])
+@pytest.mark.parametrize("how", ["restart", "fresh"])
+def test_starting_over_with_an_lr_changed_by_hand_keeps_it_in_the_program(schedule, how,
+                                                                           tmp_path):
+    """`R` (and `n`, the settings form) start over with the lr the session has: the program
+    of the new session trains with that lr, not the configured one."""
+    s = open_session(Config(preset="notebook", epochs=20, lr_schedule=schedule))
+    s.scale_lr(2.0)
+    s.run(5)
+    if how == "restart":
+        s.restart()
+    else:
+        s = s.fresh()
+    assert (s.epoch, s.base_lr, s.lr) == (0, 0.2, 0.2)
+    assert s.hand_changes and "kept on starting over" in s.hand_changes[0]
+    assert_continues_the_session(code_text(s, "numpy"), s, tmp_path)

@@ -89,30 +89,37 @@ def code_parser() -> _Parser:
 def code(ns: argparse.Namespace) -> int:
     """`backprop code`: the session as a program; prints the path it wrote."""
     # the core's computing parts (NumPy) load here, once the command line has been read
-    from core import code_text, default_code_name, export_code, open_session
+    from core import code_text, default_code_name, export_code
 
-    if ns.resume and given_model(ns):
-        print(f"backprop: the session file decides the model; ignored: "
-              f"{' '.join(given_model(ns))}", file=sys.stderr)
-    from core import load_runs, open_compare
-
-    if ns.resume:
-        session, pair = load_runs(ns.resume)
-    else:
-        session = open_session(config_from(ns))
-        pair = open_compare(session, compare_given(ns.compare), ns.compare) \
-            if ns.compare else None
-    if ns.run == "B":
-        if pair is None:
-            raise UserError("--run B writes run B of a comparison: give --compare \"OPTIONS\" "
-                            "or a session file of two runs", field="run")
-        session = pair.b
+    session = _chosen_run(ns, "writes")
     if ns.output == "-":
         sys.stdout.write(code_text(session, ns.format, ns.log_every))
         return 0
     path = ns.output or default_code_name(ns.format, datetime.now())
     print(export_code(session, ns.format, path, ns.force, ns.log_every))
     return 0
+
+
+def _chosen_run(ns: argparse.Namespace, does: str):
+    """The session `code` or `graph` works on: from the model options or a session file,
+    run A, or with `--run B` run B of a `--compare` or of a two-run file."""
+    from core import load_runs, open_compare, open_session
+
+    if ns.resume and given_model(ns):
+        print(f"backprop: the session file decides the model; ignored: "
+              f"{' '.join(given_model(ns))}", file=sys.stderr)
+    if ns.resume:
+        session, pair = load_runs(ns.resume)
+    else:
+        session = open_session(config_from(ns))
+        pair = open_compare(session, compare_given(ns.compare), ns.compare) \
+            if ns.compare else None
+    if ns.run != "B":
+        return session
+    if pair is None:
+        raise UserError(f"--run B {does} run B of a comparison: give --compare \"OPTIONS\" "
+                        "or a session file of two runs", field="run")
+    return pair.b
 
 
 def lesson_parser() -> _Parser:
@@ -162,14 +169,10 @@ def graph_parser() -> _Parser:
 
 def graph(ns: argparse.Namespace) -> int:
     """`backprop graph`: one row's computation graph, as text, JSON or Graphviz source."""
-    from core import open_resumed, open_session
     from core.files.weights import save_text
     from core.present.chain import graph_output
 
-    if ns.resume and given_model(ns):
-        print(f"backprop: the session file decides the model; ignored: "
-              f"{' '.join(given_model(ns))}", file=sys.stderr)
-    session = open_resumed(ns.resume) if ns.resume else open_session(config_from(ns))
+    session = _chosen_run(ns, "draws")
     text = graph_output(session, ns.row, ns.graph_format, ns.focus)
     path = ns.graph_output
     if path is None or path == "-":

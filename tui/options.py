@@ -357,7 +357,8 @@ OPTIONS: tuple[Option, ...] = (
            "same seed, data and (where the layers match) starting weights", "compare",
            parse=parse_compare, metavar='"OPTIONS"'),
     Option("run", "--run", "which run of a --compare (or of a two-run session file) to "
-           "write: A (default) or B", "compare", commands=(CODE,), choices=("A", "B"),
+           "write or draw: A (default) or B", "compare", commands=(CODE, GRAPH),
+           choices=("A", "B"),
            default="A"),
     # the stepper (and the app serve starts)
     Option("fps", "--fps", "screen updates per second (default 30; 15 over SSH)", "screen",

@@ -270,7 +270,7 @@ def _previous(doc: dict, s: Session, n: int, arch: str, epoch: int, batch: int,
     params = r.floats(r.get(raw, "params", list, "a list", "previous"), "previous.params", n,
                       arch, finite=True)
     lr = r.get(raw, "lr", float, "a number", "previous")
-    if not lr_ok(lr):
+    if not (lr_ok(lr) or (s.schedule is not None and lr == 0)):  # as the run's own lr
         raise r.damaged(f'"previous.lr" must be {lr_limits()}')
     p_epoch, p_batch, perm = _position(raw, s, r, "previous.")
     if p_epoch * s.batches + p_batch != epoch * s.batches + batch - 1:

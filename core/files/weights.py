@@ -51,8 +51,9 @@ def parse_layers(doc: object, sizes: tuple[int, ...], source: str) -> np.ndarray
     layers = doc["layers"]
     arch = "-".join(map(str, sizes))
     if len(layers) != len(sizes) - 1:
-        raise UserError(f"{source}: has {len(layers)} layers but the network {arch} has "
-                        f"{len(sizes) - 1}")
+        have, want = len(layers), len(sizes) - 1
+        raise UserError(f"{source}: has {have} layer{'s' * (have != 1)} but the network "
+                        f"{arch} has {want}")
     flat = np.empty(n_params(sizes))
     Ws, bs = param_views(flat, sizes)
     for k, (layer, W, b) in enumerate(zip(layers, Ws, bs, strict=True), start=1):

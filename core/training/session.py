@@ -147,8 +147,13 @@ class Session:
         self.last: StepRecord | None = None
         self.diverged_at: int | None = None
         self.diverged_lr: float | None = None  # the lr it diverged with
-        # what was changed by hand since the start, in words (None: not known)
+        # what was changed by hand since the start, in words (None: not known); starting
+        # over keeps an lr changed by hand, and that is still a change to the configured one
         self.hand_changes: list[str] | None = []
+        if self.base_lr != float(self.config.lr):
+            what = "lr" if self.schedule is None else "lr schedule's base"
+            self._by_hand(f"{what} {float(self.config.lr):g} → {self.base_lr:g}, kept on "
+                          "starting over")
         # (epoch, loss) of the best parameters an edit replaced: the history never logs them,
         # and without them "best so far" would rise after an edit
         self.edited_best: tuple[int, float] | None = None
