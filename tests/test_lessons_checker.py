@@ -56,6 +56,9 @@ def test_bad_toml_names_the_line(tmp_path: Path) -> None:
     ("[[step]]\nsay = 'x'\n[[step]]\nsay = 'y'\nsetup = '--lr x'\n", "step 2, setup",
      ["--lr: expected a number"]),
     ("[[step]]\nsay = 'x'\nsetup = '--data xor'\n", "step 1, setup", ["--seed"]),
+    # a lesson runs one session: a second run is not a setup option (not silently dropped)
+    ("[[step]]\nsay = 'x'\nsetup = '--preset notebook --compare \"--lr 0.5\"'\n",
+     "step 1, setup", ["--compare"]),
 ])
 def test_each_problem_names_its_step_and_field(tmp_path: Path, steps: str, where: str,
                                                words: list[str]) -> None:

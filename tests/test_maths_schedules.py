@@ -128,6 +128,26 @@ def test_scaling_the_lr_scales_the_schedules_base_and_every_later_lr():
     assert s.lr == 0.4
 
 
+def test_starting_over_in_a_fresh_session_keeps_the_scaled_base():
+    """`n`, `R` and the settings form start over in `Session.fresh()`: epoch 0 at the
+    schedule's base as scaled by hand, each later epoch's lr as a session configured with
+    that base has it; the session put aside (for `b`) keeps its own position."""
+    s = open_session(Config(data="xor", hidden=(3,), lr=0.4, lr_schedule="step:2:0.5", seed=2))
+    s.run(3)
+    s.scale_lr(0.5)
+    s.run(2)
+    kept = (s.epoch, s.lr, s.base_lr, s.net.flat.copy())
+    f = s.fresh()
+    assert (f.epoch, f.lr, f.base_lr) == (0, 0.2, 0.2)
+    same = open_session(Config(data="xor", hidden=(3,), lr=0.2, lr_schedule="step:2:0.5",
+                               seed=2))
+    for _ in range(5):
+        f.step()
+        same.step()
+        assert f.lr == same.lr and np.array_equal(f.net.flat, same.net.flat)
+    assert (s.epoch, s.lr, s.base_lr) == kept[:3] and np.array_equal(s.net.flat, kept[3])
+
+
 @pytest.mark.parametrize("text", ["step:10", "step:0:0.5", "step:x:0.5", "exp:0", "exp:1.5",
                                   "exp:nan", "cosine:0", "cosine:2.5", "linear:3", "", "exp"])
 def test_bad_schedules_are_refused_naming_the_option(text):

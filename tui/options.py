@@ -355,7 +355,8 @@ OPTIONS: tuple[Option, ...] = (
     # a second run beside the first
     Option("compare", "--compare", "a second run, B: these options changed (quoted), the "
            "same seed, data and (where the layers match) starting weights", "compare",
-           parse=parse_compare, metavar='"OPTIONS"'),
+           commands=(APP, TRAIN, SERVE, CODE, GRAPH), parse=parse_compare,
+           metavar='"OPTIONS"'),
     Option("run", "--run", "which run of a --compare (or of a two-run session file) to "
            "write or draw: A (default) or B", "compare", commands=(CODE, GRAPH),
            choices=("A", "B"),
