@@ -45,6 +45,30 @@ def test_row_shares_add_up_to_the_gradient():
     np.testing.assert_allclose(total, rec.dW[0], rtol=1e-12)
 
 
+@pytest.mark.parametrize("l2,l1,words", [
+    (0.02, 0.0, "/ N + λ·W1"), (0.0, 0.01, "/ N + λ·sign(W1)"),
+    (0.02, 0.01, "/ N + λ₂·W1 + λ₁·sign(W1)"),
+])
+def test_with_penalties_the_shares_and_the_penalty_part_add_up_to_dW(l2, l1, words):
+    """dW is every row's share plus the penalties' slope on the weights: the walk shows
+    that part (λ·W, λ·sign(W)) and names it in the formula, and J names the penalties."""
+    s = open_session(Config(data="xor", hidden=(3,), seed=2, l2=l2, l1=l1))
+    rec = s.step()
+    walk = phases(rec, 0, "tanh", "sigmoid")
+    for k, phase in ((2, walk[2]), (1, walk[3])):
+        got = values(phase)
+        total = sum(values(phases(rec, r, "tanh", "sigmoid")[4 - k])[f"row {r}'s share"]
+                    for r in range(4)) + got[f"dW{k}'s penalty part"]
+        np.testing.assert_allclose(total, rec.dW[k - 1], rtol=1e-12, atol=1e-15)
+        assert f"W{k}" in phase.reads
+    assert words in walk[3].lines[1].formula
+    objective = walk[1].lines[1].formula
+    assert ("ΣW²" in objective) == bool(l2) and ("Σ|W|" in objective) == bool(l1)
+    plain = phases(open_session(Config(data="xor", hidden=(3,), seed=2)).step(), 0, "tanh",
+                   "sigmoid")
+    assert all("penalty" not in label for line in plain[3].lines for label, _ in line.values)
+
+
 @pytest.mark.parametrize("hidden", [(3,), (3, 2), (2, 2, 2)])
 def test_one_phase_per_layer_going_backwards(hidden):
     s = open_session(Config(data="xor", hidden=hidden, seed=1))

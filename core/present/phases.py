@@ -102,7 +102,8 @@ def _loss(rec: StepRecord, r: int) -> Phase:
     lines = (
         Line(loss.formula, f"{_shape(yhat)} → scalar",
              (*err, (loss.name.upper(), np.array([rec.loss])))),
-        Line(loss.objective_formula + "   ← the gradients are of this",
+        Line(loss.objective_formula + _penalties(rec, "½{l2}·ΣW²", "{l1}·Σ|W|")
+             + "   ← the gradients are of this",
              f"{_shape(yhat)} → scalar", (("J", np.array([rec.objective])),)),
     )
     return Phase(2, "loss", "Loss", lines, frozenset({"ŷ", "y"}), frozenset({"loss", "J"}))
@@ -133,16 +134,37 @@ def _gradients(rec: StepRecord, r: int, layer: int, acts: list[str]) -> Phase:
         step, key, title = 4, f"hidden{k}", f"Hidden layer gradients (layer {k})"
     share = np.outer(A_prev[r], delta[r]) / n  # row r's term of the sum in dW
     dW, db = rec.dW[layer], rec.db[layer]
+    values: tuple[tuple[str, np.ndarray], ...] = ((f"row {r}'s share", share), (f"dW{k}", dW))
+    penalty = _penalties(rec, f"{{l2}}·W{k}", f"{{l1}}·sign(W{k})")
+    if penalty:  # every row's share, then the penalties' slope on the weights, make dW
+        W = rec.W_before[layer]
+        slope = rec.l2 * W if rec.l2 else np.zeros_like(W)
+        if rec.l1:
+            slope = slope + rec.l1 * np.sign(W)
+        values = (values[0], (f"dW{k}'s penalty part", slope), values[1])
+        reads.add(f"W{k}")
     lines = (
         first,
-        Line(f"dW{k} = {prev}{TRANSPOSE}·delta{k} / N",
-             f"{_shape(A_prev.T)}·{_shape(delta)} / {n} → {_shape(dW)}",
-             ((f"row {r}'s share", share), (f"dW{k}", dW))),
+        Line(f"dW{k} = {prev}{TRANSPOSE}·delta{k} / N{penalty}",
+             f"{_shape(A_prev.T)}·{_shape(delta)} / {n} → {_shape(dW)}", values),
         Line(f"db{k} = Σ delta{k} / N", f"{_shape(delta)} → {_shape(db)}",
              ((f"db{k}", db),)),
     )
     return Phase(step, key, title, lines, frozenset(reads),
                  frozenset({f"delta{k}", f"dW{k}", f"db{k}"}))
+
+
+def _penalties(rec: StepRecord, l2: str, l1: str) -> str:
+    """` + ½λ·ΣW²`, ` + λ·sign(W1)`: the penalties' terms, written with `l2` and `l1` (their
+    λ as `{l2}`, `{l1}`: λ₂ and λ₁ when both are there, else λ); "" without penalties."""
+    both = bool(rec.l2 and rec.l1)
+    lam2, lam1 = ("λ₂", "λ₁") if both else ("λ", "λ")
+    out = ""
+    if rec.l2:
+        out += " + " + l2.format(l2=lam2)
+    if rec.l1:
+        out += " + " + l1.format(l1=lam1)
+    return out
 
 
 def _update(rec: StepRecord) -> Phase:

@@ -60,6 +60,9 @@ class StepRecord:
     loss_name: str
     optimizer: str
     start: UpdateStart | None = None  # where the update started (None: not kept)
+    # the penalties' λ in J, whose slopes dW includes: λ·W (L2) and λ·sign(W) (L1)
+    l2: float = 0.0
+    l1: float = 0.0
 
     @property
     def t(self) -> int:

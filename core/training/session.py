@@ -408,7 +408,7 @@ class Session:
             dW=frozen(*gW), db=frozen(*gb), W_before=frozen(*Wb), b_before=frozen(*bb),
             W_change=frozen(*Wc), b_change=frozen(*bc), W_after=frozen(*self.net.W),
             b_after=frozen(*self.net.b), lr=lr, loss_name=self.loss_fn.name,
-            optimizer=self.opt.name, start=start)
+            optimizer=self.opt.name, start=start, l2=self.l2, l1=self.l1)
 
     def _diverge(self) -> bool:
         """Stop at the first non-finite value and leave the last finite state in place."""
