@@ -46,6 +46,31 @@ def test_unit_pictures_are_each_units_output_over_the_plane():
     assert pics.ranges[0][0] == -pics.ranges[0][1]  # 0, a dead unit, in the middle
 
 
+@pytest.mark.parametrize("inputs", [("x1", "x2", "x1^2", "x2^2"),
+                                    ("x1", "x2", "x1*x2", "sin(x1)", "sin(x2)")])
+def test_unit_pictures_with_input_crosses(inputs):
+    """With crosses the network's inputs are functions of the plane's two features: each
+    unit's picture is its output for the crosses of each point, as written out here."""
+    session = open_session(Config(data="circle", hidden=(3,), activation="tanh", seed=2,
+                                  inputs=inputs))
+    session.run(5)
+    v = view(session)
+    pics = unit_pictures(v, 6, 4)
+    sf = v.surface
+    gx = np.linspace(*sf.x_range, 6)
+    gy = np.linspace(sf.y_range[1], sf.y_range[0], 4)
+    F = session.dataset.x_norm.apply(np.array([[x, y] for y in gy for x in gx]))
+    columns = {"x1": F[:, 0], "x2": F[:, 1], "x1^2": F[:, 0] ** 2, "x2^2": F[:, 1] ** 2,
+               "x1*x2": F[:, 0] * F[:, 1], "sin(x1)": np.sin(F[:, 0]),
+               "sin(x2)": np.sin(F[:, 1])}
+    want = _by_hand(session, np.column_stack([columns[name] for name in inputs]))
+    for k, A in enumerate(want):
+        assert np.allclose(pics.values[k].reshape(-1, A.shape[1]), A, rtol=1e-12, atol=1e-12)
+    assert pics.inputs.shape == (4, 6, 2)  # the plane's two features
+    big = unit_surface(v, 1, 0)  # the output unit: the output pane's picture of ŷ
+    assert np.allclose(big.values, sf.values, rtol=1e-12)
+
+
 def test_a_units_large_picture_is_the_output_pane_grid():
     session = open_session(Config(data="circle", hidden=(4,), seed=3))
     session.run(30)

@@ -72,14 +72,15 @@ def _plane(view: SessionView, cols: int, rows: int) -> np.ndarray | None:
 
 def _outputs(view: SessionView, cols: int, rows: int) -> \
         tuple[Network, np.ndarray, list[np.ndarray]] | None:
-    """The network, the grid's inputs and every layer's outputs on them; None without a
-    plane to draw on."""
+    """The network, the grid's two features and every layer's outputs on them (the
+    network's inputs are the features' crosses, when it has them); None without a plane
+    to draw on."""
     X = _plane(view, cols, rows)
     if X is None:
         return None
     net = view_network(view)
     with np.errstate(all="ignore"):
-        _, As = net.forward(X)
+        _, As = net.forward(view.dataset.network_inputs(X))
     return net, X, As
 
 
