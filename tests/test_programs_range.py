@@ -211,3 +211,16 @@ def test_starting_over_with_an_lr_changed_by_hand_keeps_it_in_the_program(schedu
     assert (s.epoch, s.base_lr, s.lr) == (0, 0.2, 0.2)
     assert s.hand_changes and "kept on starting over" in s.hand_changes[0]
     assert_continues_the_session(code_text(s, "numpy"), s, tmp_path)
+
+
+def test_run_b_that_cannot_take_the_presets_weights_says_whose_they_are(tmp_path):
+    """The preset's 2-2-1 weights do not fit a 2-3-1 B: B's program starts from B's own
+    (drawn, sharing b2 with A), says so rather than naming the preset, and reproduces B."""
+    a = open_session(Config(preset="notebook", seed=5, epochs=30))
+    pair = open_compare(a, {"hidden": (3,)}, "--hidden 3")
+    text = code_text(pair.b, "numpy")
+    assert "notebook's printed ones" not in text
+    assert "Weights:   the session's own starting ones, written out exactly" in text
+    assert "It prints what `backprop train" not in text
+    assert_continues_the_session(text, pair.b, tmp_path)
+    assert "notebook's printed ones" in code_text(a, "numpy")

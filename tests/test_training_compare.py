@@ -127,6 +127,33 @@ def test_a_new_seed_starts_both_again_sharing_what_fits():
     np.testing.assert_array_equal(c.b.net.W[1], a.net.W[1])
 
 
+def test_a_run_b_whose_start_the_seed_drew_shows_the_seed(tmp_path):
+    """The preset's weights do not fit B with another hidden layer: B draws its start with
+    A's seed (sharing b2), so the seed decides B's numbers and is shown, and the same seed
+    gives the same numbers; a weights file of A's that B cannot use is the same."""
+    args = ("--preset", "notebook", "--epochs", "3", "--compare", "--hidden 3")
+    first = run_main(*args, cwd=tmp_path)
+    assert first.returncode == 0
+    seed = re.search(r"--seed (\d+)\)", first.stderr)
+    assert seed, first.stderr
+    again = run_main(*args, "--seed", seed[1], cwd=tmp_path)
+    assert again.stdout == first.stdout and "--seed" not in again.stderr
+    a = open_session(Config(preset="notebook", seed=int(seed[1])))
+    pair = open_compare(a, {"hidden": (3,)}, "--hidden 3")
+    assert not a.uses_seed and pair.b.uses_seed and pair.b.initial is not None
+    path = tmp_path / "two.json"
+    save_session(a, str(path), pair)
+    assert load_runs(str(path))[1].b.uses_seed and pair.b.fresh().uses_seed
+    (tmp_path / "w.json").write_text(json.dumps({"layers": [
+        {"weights": [[0.1, 0.2], [0.3, 0.4]], "bias": [0.0, 0.1]},
+        {"weights": [[0.5], [0.6]], "bias": [0.2]}]}))
+    opts = ("--data", "notebook", "--weights", "w.json", "--epochs", "2")
+    drawn = run_main(*opts, "--compare", "--hidden 3", "--seed", "4", cwd=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr
+    own = run_main(*opts, "--compare", "--hidden 3 --weights w.json", cwd=tmp_path)
+    assert own.returncode == 2 and own.stderr.startswith("backprop: error: --compare: w.json")
+
+
 def test_a_divergence_stops_only_its_own_run(tmp_path):
     done = run_main(*BASE, "--compare", "--lr 50", "--log-every", "20", cwd=tmp_path)
     assert done.returncode == 3

@@ -70,6 +70,16 @@ def open_session(config: Config) -> Session:
 
 
 
+def names_start(cfg: Config, sizes: tuple[int, ...], params: np.ndarray) -> bool:
+    """Whether `params` are the starting parameters `cfg` names (its preset's or its
+    weights file's), so that opening `cfg` again starts from them."""
+    try:
+        named = initial_params(cfg, sizes)
+    except UserError:
+        return False
+    return named is not None and np.array_equal(named, params)
+
+
 def open_compare(a: Session, given: dict[str, object], text: str) -> Comparison:
     """Run B beside `a`: `a`'s settings (and its lr now) with the `given` fields on top, on
     `a`'s rows, with `a`'s seed and, where the layers match, `a`'s starting weights."""
@@ -80,12 +90,13 @@ def open_compare(a: Session, given: dict[str, object], text: str) -> Comparison:
     cfg.check_size(sizes[0], sizes[-1], ds.X.shape[0])
     try:
         initial = initial_params(cfg, sizes)
-    except UserError:
-        if cfg.weights:
-            raise
-        initial = None  # the preset's weights do not fit B: it draws, sharing what fits
+    except UserError as exc:
+        if "weights" in given:  # B's own weights file, named in the change: it must fit
+            raise UserError(f"--compare: {exc}", field="weights") from None
+        initial = None  # A's preset or weights file does not fit B: it draws, sharing what fits
     start = shared_start(a, cfg, sizes, initial)
     b = Session(cfg, ds, start)
+    b.drawn_start = initial is None  # drawn with the seed, though some layers are A's
     if b.seed != a.seed:  # A started over with a new seed (n): B uses it too
         b.start_from(a.seed, start)
     return Comparison(a, b, text)

@@ -64,7 +64,7 @@ from ..errors import UserError
 from ..names import PRESETS, lr_limits, lr_ok, n_params
 from ..training.compare import DATA_FIELDS, Comparison
 from ..training.session import PreviousUpdate, Session, SessionState
-from .opening import compare_dataset, load_dataset
+from .opening import compare_dataset, load_dataset, names_start
 from .weights import read_json, require_finite, save_text, stamped_name
 
 FORMAT = "backprop-stepper-session"
@@ -214,7 +214,11 @@ def load_runs(path: str) -> tuple[Session, Comparison | None]:
         ds_b = compare_dataset(a, cfg_b)
     except UserError as exc:
         raise rb.damaged(str(exc)) from None
-    return a, Comparison(a, _run(raw, cfg_b, ds_b, rb, version), text)
+    b = _run(raw, cfg_b, ds_b, rb, version)
+    # B's explicit start that its options do not name was drawn with the seed (see
+    # open_compare)
+    b.drawn_start = b.initial is not None and not names_start(cfg_b, b.sizes, b.initial)
+    return a, Comparison(a, b, text)
 
 
 def _run(doc: dict, cfg: Config, ds: Dataset, r: _Reader, version: int) -> Session:

@@ -93,6 +93,8 @@ class Start:
     changes: tuple[str, ...]  # what was changed by hand, in words
     checked: bool = True  # what was changed by hand is known (a session file may not say)
     base_lr: float | None = None  # the lr schedule's base, with a schedule
+    # explicit starting weights (fresh) that the config names: its preset's or weights file's
+    named: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,8 @@ def _start(session: Session) -> Start:
                      rng_state=None, seed=st.seed,
                      init_draws=session.config.init if st.initial is None else None,
                      lr=float(session.config.lr), changes=(),
-                     base_lr=float(session.config.lr))
+                     base_lr=float(session.config.lr),
+                     named=st.initial is not None and _config_names(session, fresh))
     return Start(fresh=False, epoch=st.epoch, batch=st.batch, params=st.params,
                  opt_state=st.opt_state, perm=st.perm if st.batch else None,
                  rng_state=st.rng, seed=st.seed, init_draws=None, lr=st.lr,
@@ -283,7 +286,7 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
         return None
     if start.init_draws and (cfg.preset is not None or cfg.weights is not None):
         return None
-    if not start.init_draws and not _config_names(session, start):
+    if not start.init_draws and not start.named:
         return None  # explicit weights train would not read: run B's, shared with run A
     base = Config(data=cfg.data, preset=cfg.preset, seed=cfg.seed).resolve()
     args = ["--preset", cfg.preset] if cfg.preset else ["--data", _quote(cfg.data)]
@@ -300,17 +303,12 @@ def _command(session: Session, start: Start, log_every: int) -> str | None:
     return "backprop train " + " ".join(args)
 
 
-def _config_names(session: Session, start: Start) -> bool:
+def _config_names(session: Session, params: np.ndarray) -> bool:
     """Whether explicit starting weights are the ones the config names (its preset's or
     its weights file's), so that `train` with the same options starts from them."""
-    from ..errors import UserError
-    from ..files.opening import initial_params
+    from ..files.opening import names_start
 
-    try:
-        named = initial_params(session.config, tuple(session.sizes))
-    except UserError:
-        return False
-    return named is not None and np.array_equal(named, start.params)
+    return names_start(session.config, tuple(session.sizes), params)
 
 
 def _flag(name: str, value) -> list[str]:

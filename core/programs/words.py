@@ -116,11 +116,15 @@ def start_words(p: Plan) -> str:
                 (f", after {s.batch} of the epoch's {p.batches} updates" if s.batch else ""))
     if s.init_draws:  # drawn, even where the config names weights (a session started over)
         return f"{INIT_WORDS[s.init_draws]}, drawn with seed {s.seed}"
-    if cfg.preset:
+    if s.named and cfg.preset:
         return PRESET_WEIGHTS.get(cfg.preset, f"the {cfg.preset} preset's")
-    if cfg.weights:
+    if s.named and cfg.weights:
         return f"read from {cfg.weights} (--weights)"
-    return f"{INIT_WORDS[cfg.init]}, drawn with seed {s.seed}"
+    # explicit, and not what the options name: run B of a comparison, which starts from
+    # run A's where the layers' shapes match and draws the rest
+    return (f"the session's own starting ones, written out exactly (run B of a --compare "
+            f"takes run A's where a layer's shape matches and draws the rest, {cfg.init}, "
+            f"with seed {s.seed})")
 
 
 def steps_md(p: Plan) -> list[str]:

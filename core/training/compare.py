@@ -135,6 +135,7 @@ class Comparison:
         where the shapes match."""
         seed = self.a.reset(seed)
         self.b.start_from(seed, shared_start(self.a, self.b.config, self.b.sizes, None))
+        self.b.drawn_start = True  # from the new seed's draw, whatever B's options name
         return seed
 
     def restart(self) -> None:

@@ -126,6 +126,9 @@ class Session:
                 cols.append("test_accuracy")
         self._columns = tuple(cols)
         self._explicit = None if initial is None else np.array(initial, dtype=float)
+        # Explicit starting parameters the seed drew (run B's: drawn, with run A's layers
+        # where the shapes match), so the seed decides them as it decides a draw.
+        self.drawn_start = False
         self._start(int(config.seed), self._explicit)
 
     # ------------------------------------------------------------------ starting over
@@ -185,6 +188,7 @@ class Session:
         lr (a schedule's base), leaving this one as it was: starting over in a new one lets
         `b` come back here."""
         new = Session(self.config, self.dataset, self._explicit, self.undo_budget)
+        new.drawn_start = self.drawn_start
         new.base_lr = self.base_lr  # the lr now (a schedule's base): starting over keeps it
         new._start(self.seed, new._explicit)  # epoch 0, whose lr is the schedule's base
         return new
@@ -259,7 +263,8 @@ class Session:
     def uses_seed(self) -> bool:
         """Whether the seed changes anything: drawn starting weights, generated data, the test
         split or the mini-batch shuffle. The notebook's preset uses none of them."""
-        return self._explicit is None or self.batches > 1 or self.dataset.uses_seed
+        return self._explicit is None or self.drawn_start or self.batches > 1 or \
+            self.dataset.uses_seed
 
     # ------------------------------------------------------------------ saving and restoring
 
