@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from core import Config, open_session
 from tui.app import BackpropApp
+from tui.fmt import num
 from tui.screens.settings import EditValueScreen, SettingsScreen
 from tui.widgets.loss import LossPane
 from tui.widgets.network import NetworkPane
@@ -320,15 +321,24 @@ async def test_e_outside_the_network_pane_says_how() -> None:
 
 
 async def test_network_pane_draws_signs_strokes_and_nodes() -> None:
+    """Each node's bias and row 0's output at the weights on screen, written as every pane
+    writes numbers: the same H[0] and ŷ the chain-rule view shows for row 0, and the
+    prediction the dataset pane shows (in the targets' units), not the last step's."""
     app = app_for(preset="notebook", seed=7)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s", "v")
         await wait_until(pilot, lambda: view_of(app).epoch == 1, what="epoch 1")
-        b, a = view_of(app).b[0][0, 0], view_of(app).last.A[0][0, 0]
-        # h1: bias, row 0's output; activations; a strong positive weight; the key
+        v = view_of(app)
+        from core.present.chain import session_graph
+
+        graph = session_graph(session_of(app), 0)
+        h0, yhat = graph.node("H[0]").value, graph.node("yhat[0]").value
+        assert yhat == pytest.approx(v.evaluation.predictions[0, 0], rel=1e-12)
+        # h1: bias, row 0's output; a strong positive weight; the key
         pane = await mounted(pilot, app, NetworkPane)
-        await pane_shows(pilot, pane, f"[b{b:+.2f}", f"[a{a:+.2f}", "a+", "+━",
-                         "━ strong ─ medium ╌ weak")
+        await pane_shows(pilot, pane, f"[b{num(v.b[0][0, 0], signed=True)}",
+                         f"[a{num(h0, signed=True)}", f"[a{num(yhat, signed=True)}",
+                         "[+0.2500", "+━", "━ strong ─ medium ╌ weak", "a row 0's output now")
 
 
 # ---------------------------------------------------------------- output and held-out loss

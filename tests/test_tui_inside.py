@@ -21,6 +21,7 @@ from tui.widgets.network import NetworkPane
 from tui.widgets.output import OutputPane
 
 from .tui_helpers import (
+    footer_shows,
     mounted,
     session_of,
     status_shows,
@@ -36,10 +37,11 @@ def app_for(**kw) -> BackpropApp:
 
 
 def text_of(pane) -> str:
-    """The pane's title and body as drawn now (a pane may set its title as it draws)."""
+    """The pane's title, body and subtitle as drawn now (a pane may set its title and its
+    subtitle, the keys and the page, as it draws)."""
     size = pane.body.size
     body = pane.draw(size.width, size.height).plain
-    return str(pane.border_title) + "\n" + body
+    return str(pane.border_title) + "\n" + body + "\n" + str(pane.border_subtitle or "")
 
 
 async def to_top(pilot, app, name: str) -> None:
@@ -75,19 +77,67 @@ def inside_screen(pane, app) -> bool:
 
 
 async def test_v_reaches_the_chain_rule_with_row_0s_numbers_at_80x24() -> None:
+    """At 80×24 the chain rule pages its 22 nodes (m) and leaves the panes below the rows
+    the notebook's gradients need, instead of taking all but four."""
     app = app_for(preset="notebook")
     async with app.run_test(size=(80, 24)) as pilot:
         await to_top(pilot, app, "chain")
         pane = app.query_one(ChainPane)
-        text = await shows(pilot, pane, "Chain rule", "0.0795")
+        text = await shows(pilot, pane, "Chain rule", "0.0795", "page 1/2 · m more")
+        assert "0.0795" in text  # ∂J/∂W2[0,0], row 0's share, at the printed weights
+        await pilot.press("m")
+        text += await shows(pilot, pane, "page 2/2 · m more")
         graph = session_graph(session_of(app), 0)
-        for node in graph.nodes:  # all 22 nodes, each with the core's value and grad
+        for node in graph.nodes:  # all 22 nodes over the two pages, the core's numbers
             cell = rf"[ ›•▶]{re.escape(node.id)} +{re.escape(num(node.value))} +" \
                 rf"{re.escape(num(node.grad))}"
             assert re.search(cell, text), node.id
-        assert "0.0795" in text  # ∂J/∂W2[0,0], row 0's share, at the printed weights
         assert inside_screen(pane, app)
         assert "taller terminal" not in text
+        grads = app.main.query_one("#gradients")
+        assert grads.body.size.height >= 8 and grads.pages == 1  # dW2 … db1, all shown
+        await footer_shows(pilot, app, "m")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 48)], ids=str)
+async def test_the_chain_rule_view_is_the_whole_graph_or_the_paths_at_every_size(size):
+    """Whether the view shows the whole graph or the picked weight's paths depends on the
+    graph alone, never on the screen's size: a walk never changes graph under the cursor.
+    Its values and gradients line up in columns whatever their widths."""
+    for kw, focused in ((dict(preset="notebook"), False), (dict(data="xor", seed=1), False),
+                        (dict(data="circle", hidden=(8, 8), seed=1), True)):
+        app = app_for(**kw)
+        async with app.run_test(size=size) as pilot:
+            await to_top(pilot, app, "chain")
+            pane = app.query_one(ChainPane)
+            text = await shows(pilot, pane, "Chain rule")
+            assert ("the paths from" in text) == focused, (kw, size)
+            rows = [line for line in text.splitlines()[1:] if re.match(r" [ ›•▶]\S+\[", line)]
+            ends = {m.end() for line in rows
+                    for m in re.finditer(r"\S+ +\S+ +\S+(?= |$)", line)}
+            assert rows and len(ends) <= 4, ends  # at most 4 columns of nodes, each aligned
+            assert inside_screen(pane, app)
+
+
+async def test_the_panes_page_with_m_and_the_footer_says_so() -> None:
+    """The health view's flags page with m instead of asking for a taller terminal."""
+    app = app_for(data="circle", hidden=(8, 8, 8, 8), activation="sigmoid", init="uniform",
+                  seed=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_top(pilot, app, "health")
+        pane = app.query_one(HealthPane)
+        text = await shows(pilot, pane, "page 1/", "m more")
+        assert "taller terminal" not in text
+        await footer_shows(pilot, app, "m")
+        pages = pane.pages
+        for k in range(2, pages + 1):
+            await pilot.press("m")
+            text += await shows(pilot, pane, f"page {k}/{pages}")
+        # the flags' lines, page after page, read as the sentences the core wrote
+        words = " ".join(line[3:].strip() for line in text.splitlines()
+                         if line[:3] in (" ! ", " · ", " ✓ ", "   "))
+        for flag in session_health(session_of(app)).flags:
+            assert " ".join(flag.text.split()) in words, flag.text
 
 
 async def test_f_walks_back_one_node_at_a_time_and_leaves_the_session_alone() -> None:
@@ -232,7 +282,7 @@ async def test_arrows_page_through_a_thousand_units() -> None:
         for _ in range(20):
             await pilot.press("right")
         await picked(pilot, net, "b1[20]")
-        await shows(pilot, net, "units 16–30 of 1024", "unit 20 of H")
+        await shows(pilot, net, "units 16–30 of 1024", "the bias of H[20]")
         await pilot.press("down")
         await picked(pilot, net, "b2[0]")
 

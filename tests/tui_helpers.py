@@ -165,3 +165,12 @@ def snapshot_of(*keys: str, until: Callable[[BackpropApp], bool] = lambda app: T
         await pilot.pause()
 
     return run_before
+
+
+async def footer_shows(pilot, app: BackpropApp, key: str, timeout: float = 30.0) -> None:
+    """Until the footer shows `key` (the main screen's bindings say it is shown)."""
+    def shown() -> bool:
+        active = app.main.active_bindings.get(key)
+        return active is not None and bool(active.binding.show)
+
+    await wait_until(pilot, shown, timeout, what=f"{key} in the footer")

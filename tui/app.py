@@ -183,7 +183,7 @@ def run_app(ns: argparse.Namespace) -> int:
     # after the first frame, in a thread, with the app already on screen.
     builtin = not ns.resume and (ns.data is None or ns.data in names.DATASETS)
     session = open_from_args(ns) if builtin else None
-    notice = "" if session is None else \
+    notice = "" if session is None or getattr(ns, "lesson_record", None) else \
         defaults_notice(config_from(ns), getattr(session, "a", session).config)
     app = BackpropApp(session, opener=partial(open_from_args, ns), save_to=ns.save_to,
                       open_note=note, notice=notice,

@@ -48,18 +48,19 @@ def num(x: float, signed: bool = False) -> str:
 LOSS_DECIMALS = 6  # a loss as `train` and the notebook's log write it, one decimal more
 
 
-def loss(x: float) -> str:
+def loss(x: float, signed: bool = False) -> str:
     """A loss (or J), the one way the whole screen writes a loss: fixed point with 6
     decimals (`0.000724`), as the notebook's log writes it (`Loss: 0.00072`, one decimal
     more), so the status line, the loss pane, its axis, the phase walk and the health view
     agree, and two runs' losses line up digit for digit. Where 6 decimals would read 0 (below
-    5e-7), or the number is 10,000 or more, it is written as `num` writes it."""
+    5e-7), or the number is 10,000 or more, it is written as `num` writes it. `signed`: a
+    change of a loss, with + before a rise."""
     if not is_finite(x):
         return NOT_A_NUMBER
     a = abs(float(x))
     if a == 0 or 5e-7 <= a < 1e4:
-        return f"{float(x):.{LOSS_DECIMALS}f}"
-    return num(x)
+        return f"{float(x):{'+' if signed else ''}.{LOSS_DECIMALS}f}"
+    return num(x, signed)
 
 
 def short(x: float, digits: int = 4) -> str:

@@ -6,7 +6,9 @@ What the learner does next is always one of three things, and the pane's last li
 which: `space: next` (a say step, or a question answered), `press KEY` (a wait step: that key
 alone, performed by the app as if pressed outside the lesson), or `answer: type a number,
 enter`. While a lesson waits for an answer no key steps the session: digits, `.`, `-` and
-`e` go into the answer, and `?`, `q` and escape keep their meaning (escape leaves).
+`e` go into the answer, and `?`, `q` and escape keep their meaning (escape leaves). At any
+step the keys that change only what is shown (`m` the next page, `v` the next view, the
+dataset's rows) work as usual: a number asked for may be looked up first.
 
 Loading and checking a lesson also live here: its setup is read with the command line's own
 options (tui/options.py) and checked by the core (core/lessons), which runs it headless
@@ -261,7 +263,8 @@ class LessonRun:
         """Whether the session-changing `action` (from a palette or a footer click) must
         wait: in a lesson the session changes only through its wait and do keys."""
         name = action.partition("(")[0]
-        return name in STEPPER_CALLS or name in ("reset", "play", "settings", "edit")
+        return name in STEPPER_CALLS or name in ("reset", "play", "settings", "edit",
+                                                 "compare", "drop_compare")
 
     # ------------------------------------------------------------------ keys
 
@@ -274,10 +277,18 @@ class LessonRun:
         expects = self.expects()
         if running and (key == "enter" or expects == "key"):
             return Reaction(bell=True, note="wait: a run is going (escape stops it)")
+        from .commands import view_keys
+
+        waited = expects == "key" and character is not None and character == self.step.wait
+        if key in view_keys() and not waited and (character is None or
+                                                  character not in TYPED):
+            # the next page (m), another view (v), the dataset's rows: they change only
+            # what is shown, so a question's numbers may be looked up before answering
+            return Reaction(consume=False)
         if expects == "answer":
             return self._typing(key, character)
         if expects == "key":
-            if character is not None and character == self.step.wait:
+            if waited:
                 self.pressed.add(self.at)
                 return Reaction(perform=self.step.wait)
             return Reaction(bell=True, note=f"the lesson waits for {self.step.wait}: press "
@@ -292,10 +303,6 @@ class LessonRun:
             self.at += 1
             self.typed = ""
             return Reaction()
-        from .commands import view_keys
-
-        if key in view_keys():
-            return Reaction(consume=False)
         return Reaction(bell=True, note="in a lesson, space goes on (escape leaves the lesson)")
 
     def performed(self) -> None:

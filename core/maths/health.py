@@ -122,7 +122,15 @@ def _ratio(x: float) -> str:
 
 
 def _loss(x: float) -> str:
-    return f"{x:.3g}" if not math.isfinite(x) or abs(x) >= 1e-3 else f"{x:.2e}"
+    """A loss as the stepper writes one everywhere (its status line, loss pane and the
+    Health view's own figures beside these sentences): 6 decimals, `0.693147`; where those
+    would read 0, or past 10,000, 4 significant digits (`1.712e-7`)."""
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0 or 5e-7 <= abs(x) < 1e4:
+        return f"{x:.6f}"
+    mantissa, exp = f"{x:.3e}".split("e")
+    return f"{mantissa}e{int(exp)}"
 
 
 def flags(layers: Sequence[LayerHealth], loss: str, chance: float,

@@ -60,7 +60,7 @@ class UnitPictures:
 
 
 def _plane(view: SessionView, cols: int, rows: int) -> np.ndarray | None:
-    """The grid's points in normalised inputs, top row first (the surface's spans)."""
+    """The grid's points in normalised features, top row first (the surface's spans)."""
     sf = view.surface
     if sf is None or sf.kind != "plane" or len(view.dataset.feature_names) != 2:
         return None
@@ -72,16 +72,27 @@ def _plane(view: SessionView, cols: int, rows: int) -> np.ndarray | None:
 
 def _outputs(view: SessionView, cols: int, rows: int) -> \
         tuple[Network, np.ndarray, list[np.ndarray]] | None:
-    """The network, the grid's two features and every layer's outputs on them (the
-    network's inputs are the features' crosses, when it has them); None without a plane
-    to draw on."""
-    X = _plane(view, cols, rows)
-    if X is None:
+    """The network, the grid's two features (normalised) and every layer's outputs on
+    them, the features crossed first when the network's inputs are crosses (`--inputs`);
+    None without a plane to draw on."""
+    F = _plane(view, cols, rows)
+    if F is None:
         return None
     net = view_network(view)
     with np.errstate(all="ignore"):
-        _, As = net.forward(view.dataset.network_inputs(X))
-    return net, X, As
+        _, As = net.forward(view.dataset.network_inputs(F))
+    return net, F, As
+
+
+def row_activations(view: SessionView, row: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Training row `row`'s inputs to the network (the crosses, if any) and every layer's
+    outputs A1 … ŷ for it at the view's parameters: the forward pass the next step makes,
+    as the chain-rule view and the dataset's predictions show it, for the network view's
+    nodes."""
+    x = view.dataset.X[row: row + 1]
+    with np.errstate(all="ignore"):
+        _, As = view_network(view).forward(x)
+    return x[0], tuple(A[0] for A in As)
 
 
 def picture_size(view: SessionView, cols: int, rows: int) -> tuple[int, int]:

@@ -18,17 +18,22 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import fit, num, short, wrap
-from .pane import Pane
+from ..fmt import WIDTH, fit, num, short, wrap
+from .pane import PAGE_KEY, Pane, tall_top_height
 
 if TYPE_CHECKING:
     from core.maths.graph import Graph, Step
     from core.present.views import SessionView
 
 GAP = 2  # between columns of nodes
-FULL_LIMIT = 4000  # nodes and edges worth building to see whether the whole graph fits
+FULL_LIMIT = 4000  # nodes and edges worth building to see how big the whole graph is
 FOCUS_LIMIT = 40_000  # the most a focused graph may have
-BELOW = 8  # screen lines left to the status line, the panes below and the footer
+# A graph of more nodes than this shows only the picked parameter's paths to J: the
+# notebook's 22 and xor's 43 nodes are read whole (a page or three), a 2-6-1's 61 would be
+# pages of products. Fixed, so the view never changes its mind with the screen's size or a
+# lesson's text above it.
+WHOLE_NODES = 48
+TEXT_LINES = 2  # below the nodes: the row and how to walk, or the step's equation
 
 
 class ChainPane(Pane):
@@ -42,16 +47,18 @@ class ChainPane(Pane):
         self.row = 0  # a file row (as the dataset pane numbers them), a training row
         self.step: int | None = None  # the walk's position (0 is J), None: not walking
         self.picked = "W1[0,0]"  # the picked parameter, as the graph names it
-        # (view, (row, picked, slots), graph, focused): the view itself, never its id, which
-        # a later view may reuse once this one is gone
+        self.shown = (0, 0, 0)  # the nodes on screen: first, last + 1, of how many
+        self._per_page = 1
+        # (view, (row, picked), graph, focused): the view itself, never its id, which a
+        # later view may reuse once this one is gone
         self._cache: tuple[SessionView, tuple, Graph | str, bool] | None = None
 
     # ------------------------------------------------------------------ the graph
 
-    def graph(self, view: SessionView, slots: int = 10**9) -> tuple[Graph | str, bool]:
+    def graph(self, view: SessionView) -> tuple[Graph | str, bool]:
         """The graph to draw (or why there is none), and whether it is focused on the
-        picked parameter: the whole graph when it fits in `slots` lines of nodes."""
-        key = (self.row, self.picked, slots)
+        picked parameter: the whole graph up to WHOLE_NODES nodes."""
+        key = (self.row, self.picked)
         if self._cache is not None and self._cache[0] is view and self._cache[1] == key:
             return self._cache[2], self._cache[3]
         from core.errors import UserError
@@ -61,7 +68,7 @@ class ChainPane(Pane):
         try:
             try:
                 graph = view_graph(view, self.row, None, FULL_LIMIT)
-                focused = len(graph.nodes) > slots
+                focused = len(graph.nodes) > WHOLE_NODES
             except UserError:
                 focused = True
             if focused:
@@ -91,13 +98,15 @@ class ChainPane(Pane):
         """The network pane's selection changed: its paths are marked (or shown)."""
         if name != self.picked:
             self.picked = name
+            if self._cache is not None and self._cache[3]:
+                self.page = 0  # another focused graph: from its first page
             self._redraw()
 
     def walk(self, step: int) -> str:
         """`f` (+1) and `b` (−1) in this pane: one node on or back. Returns a note."""
         if self.view is None:
             return ""
-        graph, _ = self.graph(self.view, self._slots())
+        graph, _ = self.graph(self.view)
         if isinstance(graph, str):
             return graph
         n = len(graph.nodes)
@@ -132,52 +141,47 @@ class ChainPane(Pane):
 
     # ------------------------------------------------------------------ sizing
 
-    def _slots(self) -> int:
-        """Lines for nodes at the pane's present size (for the focus decision)."""
-        if not self.is_mounted or not self.screen.size.height:
-            return 11
-        return max(self._height_cap(self.screen.size.height - self.above) - 3, 1) * \
-            self._columns_for(self.screen.size.width - 2, 14)
-
-    @staticmethod
-    def _height_cap(screen_height: int) -> int:
-        return max(screen_height - BELOW - 2, 6)
-
     @staticmethod
     def _columns_for(width: int, id_w: int) -> int:
         return max((width - 1 + GAP) // (_col_width(id_w) + GAP), 1)
 
     def wanted_height(self, width: int, screen_height: int) -> int:
-        """All the nodes, their header and the walk's two lines, if the screen has room."""
+        """All the nodes and the two lines below them, if the screen leaves room; else
+        as many as it does, in pages (`m`)."""
         if self.view is None:
             return 1
         width = max(width, self.screen.size.width - 2)
-        cap = self._height_cap(screen_height)
-        graph, _ = self.graph(self.view, self._slots())
+        cap = tall_top_height(screen_height, self.screen.has_class("-wide"))
+        graph, _ = self.graph(self.view)
         if isinstance(graph, str):
             return 3
-        id_w = _id_width(graph)
-        rows = -(-len(graph.nodes) // self._columns_for(width, id_w))
-        return max(min(rows + 3, cap), 4)
+        rows = -(-len(graph.nodes) // self._columns_for(width, _id_width(graph)))
+        return max(min(rows + TEXT_LINES, cap), 4)
 
     # ------------------------------------------------------------------ drawing
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
-        graph, focused = self.graph(view, self._slots())
-        out = [self._row_line(view, width)]
+        graph, focused = self.graph(view)
         if isinstance(graph, str):
-            return out + [Text(line, style=self.style("dim")) for line in
-                          (" " + part for part in wrap(graph, width - 2))]
+            self.pages = 1
+            return [self._row_line(view, width)] + [
+                Text(" " + part, style=self.style("dim")) for part in wrap(graph, width - 2)]
         steps = graph.steps()
         if self.step is not None and self.step >= len(steps):
             self.step = len(steps) - 1
         step = steps[self.step] if self.step is not None else None
         self.set_title(self._title(graph, focused, step, len(steps)))
-        self.border_subtitle = ("f next node · b back · esc leaves" if step is not None else
-                                "f walks back · j/k row · ←→↑↓ pick a weight")
-        out += self._node_lines(graph, focused, step, width, max(height - 3, 1))
-        out += self._walk_lines(step, width)
-        return out
+        text_lines = TEXT_LINES if height > TEXT_LINES + 2 else 1
+        out = self._node_lines(graph, focused, step, width, max(height - text_lines, 1))
+        keys = ("f next node · b back · esc leaves" if step is not None else
+                "f walks back · j/k row · ←→↑↓ pick a weight")
+        first, last, n = self.shown
+        if self.pages > 1 and first != self.page * self._per_page:  # a window on the walk
+            keys = f"nodes {first + 1}–{last} of {n} · {keys}"
+        elif self.pages > 1:
+            keys = f"page {self.page + 1}/{self.pages} · {PAGE_KEY} more · {keys}"
+        self.border_subtitle = keys
+        return out + self._text_lines(view, step, width, text_lines)
 
     def _title(self, graph: Graph, focused: bool, step: Step | None, n: int) -> str:
         title = f"Chain rule · row {graph.row}'s term of J"
@@ -188,7 +192,7 @@ class ChainPane(Pane):
         return title
 
     def _row_line(self, view: SessionView, width: int) -> Text:
-        """Which row, with its raw values, and the keys."""
+        """Which row, with its raw values."""
         ds = view.dataset
         r = self._training_row(view, self.row)
         raw = ds.raw[r]
@@ -200,27 +204,32 @@ class ChainPane(Pane):
             target = ", ".join(f"{name} {short(raw[nf + k])}"
                                for k, name in enumerate(ds.target_names))
         line = Text(f" row {r}: ", style=self.style("head"))
-        line.append(fit(f"{cells} → {target}", max(width - 30, 20)))
-        line.append(fit("   (value, ∂J/∂node)", max(width - len(line), 0)),
-                    style=self.style("dim"))
+        line.append(fit(f"{cells} → {target}", max(width - len(line), 0)))
         return line
 
     def _node_lines(self, graph: Graph, focused: bool, step: Step | None, width: int,
-               rows: int) -> list[Text]:
-        """The nodes, read down then across; a page that holds the walk's node when there
-        are more than fit."""
+                    rows: int) -> list[Text]:
+        """The nodes, read down then across, a page of them when there are more than fit:
+        the walked node's page while walking, else the one `m` turned to."""
         id_w = _id_width(graph)
         cols = self._columns_for(width, id_w)
         nodes = graph.nodes
         per_page = rows * cols
-        at = 0
-        if step is not None:
-            at = next(k for k, node in enumerate(nodes) if node.id == step.node)
-        start = (at // per_page) * per_page
-        page = nodes[start:start + per_page]
+        self.pages = -(-len(nodes) // per_page)
         used = {t.upstream for t in step.terms} if step is not None else set()
+        self.page %= self.pages
+        start = self.page * per_page
+        if step is not None:
+            start = self._walk_window([k for k, node in enumerate(nodes)
+                                       if node.id == step.node or node.id in used],
+                                      next(k for k, node in enumerate(nodes)
+                                           if node.id == step.node), per_page)
+        self.shown = (start, min(start + per_page, len(nodes)), len(nodes))
+        self._per_page = per_page
+        page = nodes[start:start + per_page]
         path = set() if focused or step is not None else graph.paths_from(self.picked)
-        grid: list[Text] = [Text(" ") for _ in range(min(rows, -(-len(page) // cols)))]
+        # as many lines as the fullest page, so the text below stays put from page to page
+        grid: list[Text] = [Text(" ") for _ in range(min(rows, -(-len(nodes) // cols)))]
         for k, node in enumerate(page):
             line = grid[k % len(grid)]
             if k >= len(grid):
@@ -234,32 +243,47 @@ class ChainPane(Pane):
                 mark, style = "›", self.style("pos")
             line.append(mark, style)
             line.append(node.id.ljust(id_w), style or self.style("label"))
-            line.append(f" {num(node.value):>8}")
-            line.append(f" {num(node.grad):>9}", self.style("value"))
-        if len(nodes) > per_page:
-            last = min(start + per_page, len(nodes))
-            grid[-1 if len(grid) == rows else len(grid) - 1].append(
-                f"  nodes {start + 1}–{last} of {len(nodes)}", self.style("dim"))
+            line.append(f" {num(node.value):>{WIDTH}}")
+            line.append(f" {num(node.grad):>{WIDTH}}", self.style("value"))
         return grid
 
-    def _walk_lines(self, step: Step | None, width: int) -> list[Text]:
-        """The step's equation with its numbers (two lines at most), or how to start."""
+    def _walk_window(self, marked: list[int], at: int, per_page: int) -> int:
+        """Where the nodes on screen start while walking: the page holding the walked node
+        (at `at`) and the nodes its gradient comes from (`marked`, itself among them);
+        else as many of those as fit, the walked node always."""
+        page = at // per_page * per_page
+        if page <= min(marked) and max(marked) < page + per_page:
+            self.page = at // per_page
+            return page
+        start = max(0, min(min(marked), max(marked) - per_page + 1))
+        return min(max(start, at - per_page + 1), at)
+
+    def _text_lines(self, view: SessionView, step: Step | None, width: int,
+                    room: int) -> list[Text]:
+        """Not walking: the row, and how the walk goes. Walking: the step's equation with
+        its numbers (fewer terms written out if it needs more than the room), then how
+        its local derivative is computed when there is a line for it."""
+        row = self._row_line(view, width)
         if step is None:
-            text = ("f walks back from J one node at a time: each node's ∂J/∂node is what "
-                    "flows into it, × its local derivative (the chain rule)")
-            return [Text(fit(" " + text, width), style=self.style("dim"))]
-        eq = step.equation(num, max_terms=3)
-        parts = wrap(eq, width - 3)
-        out = [Text(" ▶ " + parts[0], style=self.style("value"))]
-        if len(parts) > 1:
-            out.append(Text(fit("   " + " ".join(parts[1:]), width), style=self.style("value")))
-        elif step.note:
-            out.append(Text(fit("   " + step.note, width), style=self.style("dim")))
+            hint = Text(fit(" each node: value, ∂J/∂node · f walks back from J one node at a "
+                            "time", width), style=self.style("dim"))
+            return [row, hint][:room]
+        for terms in (3, 2):
+            parts = wrap(step.equation(num, max_terms=terms), width - 3)
+            if len(parts) <= room:
+                break
+        if len(parts) > room:  # the rest on the last line, cut there
+            parts = [*parts[:room - 1], " ".join(parts[room - 1:])]
+        out = [Text(" " + fit(("▶ " if k == 0 else "  ") + part, width - 1),
+                    style=self.style("value")) for k, part in enumerate(parts)]
+        if len(out) < room:
+            out.append(Text(fit("   " + step.note, width), style=self.style("dim"))
+                       if step.note else row)
         return out
 
 
 def _col_width(id_w: int) -> int:
-    return 1 + id_w + 9 + 10  # mark, id, value, ∂J/∂node
+    return 1 + id_w + 2 * (1 + WIDTH)  # mark, id, value, ∂J/∂node
 
 
 def _id_width(graph: Graph) -> int:

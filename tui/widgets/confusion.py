@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from ..fmt import fit
-from .network import top_slot_height
-from .pane import Cell, Pane, runs
+from .pane import Cell, Pane, runs, top_slot_height
 
 if TYPE_CHECKING:
     import numpy as np

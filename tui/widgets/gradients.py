@@ -56,7 +56,7 @@ class GradientsPane(Pane):
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
         rec = self.walked.record if self.walked is not None else view.last
         if rec is None:
-            return self._nothing_yet(view, width)
+            return self._nothing_yet(view, width, height)
         head = self._head(view, rec, width)
         wide = width >= self.WIDE
         label_w = len(f"dW{rec.depth}") + 1
@@ -70,17 +70,27 @@ class GradientsPane(Pane):
         written = [(n, -1, 0) for n, m in self.marks.items() if m == "written"]
         return self.paged(head, blocks, width, height, focus=written)
 
-    def _nothing_yet(self, view: SessionView, width: int) -> list[Text]:
+    def _nothing_yet(self, view: SessionView, width: int, height: int) -> list[Text]:
+        """Why there are no gradients, and the key that makes some: in fewer words when
+        the pane is short, so it is never cut or paged."""
         dim = self.style("dim")
         if view.t == 0:
-            words = ("Nothing computed yet: gradients come from a step. Press s to run one "
+            texts = ("Nothing computed yet: gradients come from a step. Press s to run one "
                      "epoch of backprop (forward pass, loss, gradients, update), or f to walk "
-                     "it phase by phase.")
+                     "it phase by phase.",
+                     "Nothing computed yet: s runs one epoch of backprop, f walks it phase "
+                     "by phase.", "None yet: press s.")
         else:  # updates were made, but the record of the last one is not kept
-            words = (f"The update that led to epoch {view.epoch} is not kept (an older "
-                     "session file, or undo let it go). The next step shows its own.")
+            texts = (f"The update that led to epoch {view.epoch} is not kept (an older "
+                     "session file, or undo let it go). The next step shows its own.",
+                     f"Epoch {view.epoch}'s update is not kept: the next step shows its own.",
+                     "Not kept: step again.")
+        for words in texts:
+            lines = wrap(words, width - 1)
+            if 1 + len(lines) <= height:
+                break
         return [self.label(f"of {view.objective_formula}", width),
-                *(Text(" " + part, style=dim) for part in wrap(words, width - 1))]
+                *(Text(" " + part, style=dim) for part in lines)]
 
     def _head(self, view: SessionView, rec: StepRecord, width: int) -> list[Text]:
         head = f"of {view.objective_formula}"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from ..fmt import NOT_A_NUMBER, fit, loss, num, wrap
-from .pane import Pane
+from .pane import Pane, tall_top_height, text_block
 
 if TYPE_CHECKING:
     from core.maths.health import LayerHealth
@@ -22,9 +22,13 @@ if TYPE_CHECKING:
     from core.present.views import SessionView
 
 MARKS = {"ok": ("✓", "good"), "note": ("·", "dim"), "warn": ("!", "bad")}
-BELOW = 8  # screen lines left to the status line, the panes below and the footer
 HEAD = ("layer", "activation", "mean", "std", "dead", "saturated", "‖dW‖", "update/weight")
+MID_HEAD = (*HEAD[:-1], "upd/W")
 SHORT_HEAD = ("layer", "act.", "mean", "std", "dead", "sat.", "‖dW‖", "upd/W")  # a narrow pane
+# The widest a figure's column gets (a signed `num`, a `num`, a share, a ratio's order of
+# magnitude): columns are this wide whatever the figures now, so nothing moves when they
+# change, or when "—" becomes a number after the first step.
+FIGURE_WIDTHS = (9, 8, 4, 4, 8, 4)
 
 
 class HealthPane(Pane):
@@ -49,42 +53,48 @@ class HealthPane(Pane):
         if self.view is None:
             return 1
         width = max(width, self.screen.size.width - 2)
-        cap = max(screen_height - BELOW - 2, 4)
+        cap = tall_top_height(screen_height, self.screen.has_class("-wide"))
         return max(min(len(self.lines(self.view, width, 10_000)), cap), 3)
 
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
+        """The losses, the table, then the flags; the flags page (`m`) when they do not
+        all fit below the table."""
         h = self.health(view)
         self.set_title(f"Health (CS231n) · epoch {h.epoch}")
-        dim = self.style("dim")
         now = loss(h.loss_now) if h.loss_now is not None else NOT_A_NUMBER
         first = loss(h.first_loss) if h.first_loss is not None else NOT_A_NUMBER
         chance = "chance" if view.loss_name in ("ce", "bce") else "predicting the mean"
-        out = [Text(fit(f" loss now {now} · first loss {first} · {chance} "
-                        f"{loss(h.chance_loss)}", width), style=self.style("head"))]
+        head = [Text(fit(f" loss now {now} · first loss {first} · {chance} "
+                         f"{loss(h.chance_loss)}", width), style=self.style("head"))]
+        head += self._table(view, h, width)
+        blocks = []
+        for f in h.flags:
+            mark, style = MARKS[f.level]
+            lines = []
+            for j, part in enumerate(wrap(f.text, width - 4)):
+                line = Text(f" {mark} " if j == 0 else "   ", style=self.style(style))
+                line.append(part, self.style(style) if f.level == "warn" else None)
+                lines.append(line)
+            blocks.append(text_block(lines, f.level))
+        return self.paged(head, blocks, width, height)
+
+    def _table(self, view: SessionView, h: Health, width: int) -> list[Text]:
+        """A line per layer, as wide as fits: full headings and two spaces between
+        columns, else shorter headings, else one space."""
         rows = [self._row(view, ly) for ly in h.layers]
-        # the table as wide as fits: two spaces between columns, else one, else short heads
-        for head, sep in ((HEAD, "  "), (HEAD, " "), (SHORT_HEAD, " ")):
+        for head, sep in ((HEAD, "  "), (MID_HEAD, "  "), (MID_HEAD, " "), (SHORT_HEAD, " ")):
             table = [head, *rows]
             widths = [max(len(r[c]) for r in table) for c in range(len(head))]
+            widths[2:] = [max(w, least) for w, least in zip(widths[2:], FIGURE_WIDTHS,
+                                                             strict=True)]
             if 1 + sum(widths) + len(sep) * (len(widths) - 1) <= width:
                 break
+        out = []
         for k, row in enumerate(table):
             cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]),
                      *(cell.rjust(w) for cell, w in zip(row[2:], widths[2:], strict=True))]
             out.append(Text(fit(" " + sep.join(cells), width),
                             style=self.style("label") if k == 0 else None))
-        flags = [(f.level, part, j == 0) for f in h.flags
-                 for j, part in enumerate(wrap(f.text, width - 4))]
-        room = height - len(out)
-        for n, (level, part, first_line) in enumerate(flags):
-            if n == room - 1 and n < len(flags) - 1:
-                out.append(Text(f" … {len(flags) - n} more lines: a taller terminal shows "
-                                "them", style=dim))
-                break
-            mark, style = MARKS[level]
-            line = Text(f" {mark} " if first_line else "   ", style=self.style(style))
-            line.append(part, self.style(style) if level == "warn" else None)
-            out.append(line)
         return out
 
     @staticmethod

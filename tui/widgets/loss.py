@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from ..fmt import DOWN, UP, fit, is_finite, loss, num, short
+from ..fmt import DOWN, UP, fit, is_finite, loss, short, wrap
 from .pane import Pane, runs
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class LossPane(Pane):
         mark = DOWN if change < 0 else UP if change > 0 else "="
         line = Text(f" {'change':<8}", style=self.style("label"))
         style = self.style("good" if change < 0 else "bad" if change > 0 else "dim")
-        line.append(f"{num(change, signed=True)} {mark}", style=style)
+        line.append(f"{loss(change, signed=True)} {mark}", style=style)
         note = "in the last step"
         if len(line) + 2 + len(note) <= width:
             line.append(f"  {note}", style=self.style("dim"))
@@ -96,7 +96,8 @@ class LossPane(Pane):
         history, test = view.loss_curve, view.test_curve
         text = f" {'log' if self.log_scale else 'linear'} scale, epoch 0–{max(len(history) - 1, 0)}"
         if len(history) < 2:  # one point is not a curve
-            return [Text(" no history yet: s steps, r runs 100", style=self.style("dim"))]
+            return [Text(" " + part, style=self.style("dim"))
+                    for part in wrap("no history yet: s steps, r runs 100", width - 1)][:rows]
         import numpy as np
 
         # train and held-out loss share one scale, so the gap between them is real; the axis
@@ -185,7 +186,8 @@ class LossPane(Pane):
         finite = np.concatenate([curves[k][np.isfinite(curves[k])] for k in scaled]) \
             if scaled else np.empty(0)
         if longest < 2 or not finite.size:
-            return [Text(" no history yet: s steps both", style=self.style("dim"))]
+            return [Text(" " + part, style=self.style("dim"))
+                    for part in wrap("no history yet: s steps both", width - 1)][:rows]
         # the axis labels are the highest and lowest values, written as everywhere else
         top, bottom = loss(finite.max()), loss(finite.min())
         gutter = max(len(top), len(bottom)) + 2  # a space, the label, the axis

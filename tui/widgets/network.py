@@ -3,8 +3,10 @@
 Each line says its weight three ways, so it reads in colour, in 256 colours and with NO_COLOR:
 its colour (positive / negative), its stroke (━ strong, ─ medium, ╌ weak, against the largest
 |w| in the network) and a sign character where it leaves its node (`+` or `−`). A node
-shows its bias (`b+0.06`) and, once a step has run, the activation of the selected row in
-that step's forward pass (`a+0.53`); input nodes show the feature and the row's input.
+shows its bias (`b+0.06164`) and its output for the first training row at these weights
+(`a+0.4267`), the forward pass the next step makes, as the dataset's predictions and the
+chain-rule view show it; input nodes show the input's name and the row's value. Numbers are
+written as everywhere else (tui/fmt).
 
 Every edge gets its own row at both ends when the nodes are tall enough (a node is as tall
 as its fan-in or fan-out), and every slanted stretch starts in the same column of its gap,
@@ -30,15 +32,15 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 
-from ..fmt import MINUS, fit, num
+from ..fmt import MINUS, fit, num, wrap
 from . import heat
-from .pane import Cell, Pane, runs
+from .pane import Cell, Pane, runs, top_slot_height
 
 if TYPE_CHECKING:
     from core.present.units import UnitPictures
     from core.present.views import SessionView
 
-NODE_W = 9  # "[b+0.06]" and a spare cell
+NODE_W = 12  # "[b+0.06164]": a bias or an output as `num` writes it, signed
 PIC_W = 6  # a hidden unit's picture beside its node, in cells
 PIC_SAMPLES = 16  # pixels a side of the pictures the core samples for the network view
 MAX_EDGES = 36  # weights one gap between layers may draw as lines (else: strips)
@@ -74,9 +76,10 @@ class NetworkPane(Pane):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.selected = Selection(0, "W", 0, 0)
-        self.row = 0  # which row of the last step's batch the nodes' activations are from
+        self.row = 0  # the training row whose forward pass the nodes show
         self.strips = False  # drawn as strips (a big network) at the last draw
         self._pictures: tuple[SessionView, UnitPictures | None] | None = None
+        self._acts: tuple[SessionView, tuple] | None = None
 
     # ------------------------------------------------------------------ selection
 
@@ -137,6 +140,15 @@ class NetworkPane(Pane):
             self._pictures = (view, unit_pictures(view, PIC_SAMPLES, PIC_SAMPLES))
         return self._pictures[1]
 
+    def activations(self, view: SessionView) -> tuple:
+        """(inputs, (A1, …, ŷ)) of training row `row` at this view's parameters, once."""
+        if self._acts is None or self._acts[0] is not view:
+            from core.present.units import row_activations
+
+            row = min(self.row, view.dataset.X.shape[0] - 1)
+            self._acts = (view, row_activations(view, row))
+        return self._acts[1]
+
     # ------------------------------------------------------------------ sizing
 
     def wanted_height(self, width: int, screen_height: int) -> int:
@@ -148,8 +160,9 @@ class NetworkPane(Pane):
         width = max(width, self.screen.size.width - 2)
         sizes = _sizes(self.view)
         if self._fits(self.view, width, cap - 2):
-            rows = max(n * _ports(sizes, k) + n - 1 for k, n in enumerate(sizes))
-            return max(min(rows + 2, cap), 4)
+            rows = max(n * _node_lines(sizes, k) + n - 1 for k, n in enumerate(sizes))
+            legend = len(self._legend(self.view, width, cap - rows - 1))
+            return max(min(rows + 1 + legend, cap), 4)
         _, th, _ = self._geometry(self.view, width, cap - 2)
         return max(min(1 + (len(sizes) - 1) * (1 + th) + 2, cap), 4)
 
@@ -172,13 +185,17 @@ class NetworkPane(Pane):
     def lines(self, view: SessionView, width: int, height: int) -> list[Text]:
         sel = self.clamp(view)
         sizes = _sizes(view)
-        legend = height >= 5
-        rows = height - 1 - legend
+        rows = height - 1 - (height >= 5)
         self.strips = not self._fits(view, width, rows)
         if self.strips:
             if sel.kind != "b":  # strips pick units: the weight's unit
                 sel = self.selected = Selection(sel.layer, "b", 0, sel.j)
+            self.border_subtitle = "←→ unit · ↑↓ layer · e edit"
             return self._strips(view, sel, width, height)
+        self.border_subtitle = "←→↑↓ pick · e edit"
+        need = max(n * _node_lines(sizes, k) + n - 1 for k, n in enumerate(sizes))
+        legend = self._legend(view, width, height - 1 - need) if height >= 5 else []
+        rows = height - 1 - len(legend)
         out = [self._header(view, sel, width)]
         widths = self._widths(view)
         gap = (width - sum(widths)) // (len(sizes) - 1)
@@ -201,16 +218,20 @@ class NetworkPane(Pane):
                         for c, cell in enumerate(row):
                             canvas.cells[tops[k][j] + r][x[k] + NODE_W + c] = cell
         out += canvas.texts()
-        if legend:
-            out.append(self._legend(view, width, top_w, pics is not None))
-        return out
+        return out + legend
 
     def _place(self, sizes: tuple[int, ...], rows: int) -> tuple[list[list[int]], list[int]]:
         """Each layer's node tops and node height, centred in `rows`."""
         tops, heights = [], []
         for k, n in enumerate(sizes):
-            gap = 1 if 2 * n - 1 <= rows else 0
-            h = max(1, min(_ports(sizes, k), (rows - (n - 1) * gap) // n))
+            lines = _node_lines(sizes, k)
+            if n * lines + n - 1 <= rows or n * lines > rows:
+                # every line of a node, a row between nodes; or, short of rows, a row
+                # between nodes where there are enough, and fewer lines to a node
+                gap = 1 if 2 * n - 1 <= rows else 0
+            else:
+                gap = 0  # nodes touching, each with its bias and output
+            h = max(1, min(lines, (rows - (n - 1) * gap) // n))
             used = n * h + (n - 1) * gap
             start = (rows - used) // 2
             tops.append([start + j * (h + gap) for j in range(n)])
@@ -246,24 +267,21 @@ class NetworkPane(Pane):
 
     def _node(self, canvas: _Canvas, view: SessionView, sel: Selection, k: int, j: int,
               x: int, top: int, h: int) -> None:
-        inner = NODE_W - 3
-        rec, row = view.last, None
-        if rec is not None:
-            row = min(self.row, rec.X.shape[0] - 1)
+        inner = NODE_W - 2
+        x_in, acts = self.activations(view)
         if k == 0:
             name = view.dataset.input_names[j]
-            first = name if len(name) <= inner + 1 else f"x{j + 1}"  # the header has it all
-            second = f"{rec.X[row, j]:+.2f}" if rec is not None else ""
+            first = name if len(name) <= inner else f"x{j + 1}"  # the header has it all
+            second = num(x_in[j], signed=True)
         else:
-            first = f"b{view.b[k - 1][0, j]:+.2f}"
-            second = f"a{rec.A[k - 1][row, j]:+.2f}" if rec is not None else ""
+            first = "b" + num(view.b[k - 1][0, j], signed=True)
+            second = "a" + num(acts[k - 1][j], signed=True)
         style = self.style("node")
         if k > 0 and sel == Selection(k - 1, "b", 0, j):
             style = style + self.style("selected")
         for r in range(h):
             text = first if r == 0 else second if r == 1 else ""
-            canvas.put_text(x, top + r, "[" + fit(text, inner + 1).ljust(inner + 1) + "]",
-                            style)
+            canvas.put_text(x, top + r, "[" + fit(text, inner).ljust(inner) + "]", style)
 
     def _header(self, view: SessionView, sel: Selection, width: int) -> Text:
         value = self.value(view, sel)
@@ -272,20 +290,27 @@ class NetworkPane(Pane):
         line = Text(f" {sel.name} = ", style=self.style("label"))
         line.append(num(value), style=self.style("value"))
         line.append(f"  {frm} → {to}")
-        hint = "  ←→↑↓ pick  e edit"
-        if len(line) + len(hint) <= width:
-            line.append(hint, style=self.style("dim"))
         return line
 
-    def _legend(self, view: SessionView, width: int, top_w: float, pics: bool) -> Text:
-        text = (f" ━ strong ─ medium ╌ weak (of max |w| {num(top_w)})  + − sign  "
-                "b bias")
-        if pics:
-            text += "  ▀▀ unit's output over the inputs"
-        if view.last is not None:
-            text += f"  a row {min(self.row, view.last.X.shape[0] - 1)}'s activation, " \
-                    f"epoch {view.last.epoch}"
-        return Text(fit(text, width), style=self.style("dim"))
+    def _legend(self, view: SessionView, width: int, room: int) -> list[Text]:
+        """What the strokes, signs and node lines mean, on as few lines as the width needs
+        (two at most; with one line's room, the shortest words)."""
+        top_w = max(float(abs(W).max()) for W in view.W)
+        row = int(view.dataset.train_rows[min(self.row, view.dataset.X.shape[0] - 1)])
+        parts = [f"━ strong ─ medium ╌ weak (of max |w| {num(top_w)})", "+ − sign",
+                 "b bias", f"a row {row}'s output now"]
+        if len(view.W) > 1 and self.pictures(view) is not None:
+            parts.append(f"▀▀ a unit's output over {' × '.join(view.dataset.feature_names)}")
+        lines = _pack(parts, width - 1)
+        if len(lines) > max(room, 1):  # one line: the same, in fewer words
+            parts = [f"━─╌ strong→weak (max |w| {num(top_w)})", "+− sign", "b bias",
+                     f"a row {row}'s output now", *(["▀▀ a unit's output"]
+                                                    if len(parts) > 4 else [])]
+            lines = _pack(parts, width - 1)
+            while len(lines) > 1 and len(parts) > 1:
+                parts.pop()
+                lines = _pack(parts, width - 1)
+        return [Text(" " + line, style=self.style("dim")) for line in lines]
 
 
     # ------------------------------------------------------------------ strips
@@ -308,9 +333,7 @@ class NetworkPane(Pane):
                 height: int) -> list[Text]:
         body, note = self._strip_plan(view, width, height - 2)
         out = [self._strip_header(view, sel, width, note), *body]
-        if height >= len(out) + 1:
-            out.append(self._strip_legend(view, width))
-        return out
+        return out + self._strip_legend(view, width)[:max(height - len(out), 0)]
 
     def _strip_plan(self, view: SessionView, width: int, rows: int) -> tuple[list[Text], str]:
         """The strips that fit in `rows` lines, the picked unit's page and layer among
@@ -343,7 +366,7 @@ class NetworkPane(Pane):
 
     def _input_strip(self, view: SessionView, label: str, lw: int, cw: int, start: int,
                      per: int) -> Text:
-        names = view.dataset.feature_names
+        names = view.dataset.input_names
         pieces: list[Cell] = [(label.ljust(lw), self.style("label"))]
         for i in range(start, min(start + per, len(names))):
             pieces.append((" " + fit(names[i], cw).ljust(cw), None))
@@ -395,20 +418,20 @@ class NetworkPane(Pane):
         act = view.output_activation if sel.layer == L - 1 else view.hidden_activation
         line = Text(f" {sel.node_id} = ", style=self.style("label"))
         line.append(num(self.value(view, sel)), style=self.style("value"))
-        line.append(f"  unit {sel.j} of {layer} ({act})")
+        # the unit by the index the chain-rule view and the formulas give it (H[0]); the
+        # strips' range counts units from 1, as the weights pane's groups do
+        line.append(f"  the bias of {layer}[{sel.j}] ({act})")
         if where:
             line.append(f" · {where}")
-        hint = "  ←→ unit ↑↓ layer  e edit"
-        if len(line) + len(hint) <= width:
-            line.append(hint, style=self.style("dim"))
         return line
 
-    def _strip_legend(self, view: SessionView, width: int) -> Text:
+    def _strip_legend(self, view: SessionView, width: int) -> list[Text]:
         pics = self.pictures(view) is not None
-        units = f"a unit's output over {' × '.join(view.dataset.feature_names)}" if pics \
-            else "a unit's bias"
-        return Text(fit(f" strips: {units} · W: a unit's weights, + and − by colour "
-                        "(strongest of each block when many)", width), style=self.style("dim"))
+        units = f"each unit's output over {' × '.join(view.dataset.feature_names)}" if pics \
+            else "each unit's bias"
+        parts = [f"strips: {units}", "W: each unit's weights, + and − by colour",
+                 "the strongest of a block when many"]
+        return [Text(" " + line, style=self.style("dim")) for line in _pack(parts, width - 1)]
 
 
 class _Canvas:
@@ -453,15 +476,26 @@ class _Canvas:
         return [runs(row) for row in self.cells]
 
 
-def top_slot_height(screen_height: int) -> int:
-    """Lines the network and output panes may take in the top slot: room for a picture at
-    80×24, and at most two fifths of a tall screen, as the dataset, so the panes below
-    stay readable."""
-    return max(screen_height * 2 // 5 - 2, min(10, screen_height // 2 - 2))
-
-
 def _sizes(view: SessionView) -> tuple[int, ...]:
     return (view.W[0].shape[0], *(W.shape[1] for W in view.W))
+
+
+def _node_lines(sizes: tuple[int, ...], k: int) -> int:
+    """A node's height when there is room: a line per edge on its busier side, and two
+    at least (its bias, or name, above its output, or value)."""
+    return max(_ports(sizes, k), 2)
+
+
+def _pack(parts: list[str], width: int) -> list[str]:
+    """Phrases joined with ` · ` into as few lines of `width` as they need; a phrase longer
+    than a line is wrapped at its spaces."""
+    lines: list[str] = []
+    for part in parts:
+        if lines and len(lines[-1]) + 3 + len(part) <= width:
+            lines[-1] += " · " + part
+        else:
+            lines += wrap(part, width)
+    return lines
 
 
 def _ports(sizes: tuple[int, ...], k: int) -> int:

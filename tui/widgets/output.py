@@ -17,8 +17,7 @@ from rich.style import Style
 from rich.text import Text
 
 from ..fmt import fit, short
-from .network import top_slot_height
-from .pane import Cell, Pane, runs
+from .pane import Cell, Pane, runs, top_slot_height
 from .textstyles import text_styles
 
 if TYPE_CHECKING:

@@ -313,6 +313,8 @@ class Pane(TextStyled, Widget):
         ncols = int(title.split("×")[1].rstrip(")"))
         unit_w = len(str(ncols)) + 1
         per = max((width - 1 - unit_w + gap) // (cw + gap), 1)
+        if gap == 0 and (width - unit_w) // (cw + 1) >= per:
+            gap = 1  # cells ending in a mark get a space too, where it costs no column
 
         def line(k: int) -> Text:
             j0, j1 = k * per, min((k + 1) * per, ncols)
@@ -334,6 +336,23 @@ class Pane(TextStyled, Widget):
         line = Text(" " + name.ljust(max(label_w, len(name) + 1)), style=self.style("label"))
         line.append(fit(when, width - len(line)), style=self.style("dim"))
         return text_block([line], name)
+
+
+def top_slot_height(screen_height: int) -> int:
+    """Lines the network and output panes may take in the top slot: room for a picture at
+    80×24, and at most two fifths of a tall screen, as the dataset, so the panes below
+    stay readable."""
+    return max(screen_height * 2 // 5 - 2, min(10, screen_height // 2 - 2))
+
+
+def tall_top_height(screen_height: int, wide: bool) -> int:
+    """Lines a top pane of text (the chain rule, health) may take: what the panes below
+    leave it, keeping them 8 lines (10 rows with their borders, and the status line and the
+    footer) side by side, the notebook's gradients in full; in the wide layout, where the
+    weights and the loss stack, the top slot's usual share."""
+    if wide:
+        return top_slot_height(screen_height)
+    return max(top_slot_height(screen_height), screen_height - 14)
 
 
 def runs(pieces: Sequence[Cell]) -> Text:

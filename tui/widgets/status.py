@@ -123,26 +123,44 @@ class StatusBar(TextStyled, Widget):
     def _facts(self, v: SessionView, width: int) -> Text:
         """Epoch │ Seed │ lr │ network │ optimiser. A note needs room: the network and the
         optimiser, which never change during a session, make way for it first."""
-        head = self._head(v)
         # a seed that draws nothing would mislead: the preset names whose weights these are
         start = f"weights: {v.weights_from}" if v.weights_from else f"Seed {v.seed}"
-        fixed = [start, _lr(v.lr, v.lr_schedule)]
-        extra = [v.description, self._optimizer(v)]
-        if v.compare is not None:  # both runs: where each is, its lr and its loss now
-            a, b = v.compare.runs
-            if (a.epoch, a.batch) != (b.epoch, b.batch) and self.walking is None:
-                head = f"Epoch A {a.epoch}, B {b.epoch}"
-            fixed = [f"Seed {v.seed}", *(f"{r.name} {_lr(r.lr, r.schedule)}" for r in (a, b))]
-            losses = " ".join(f"{r.name} {'diverged' if r.diverged else loss(r.loss)}"
-                              for r in (a, b))
-            extra = [f"{a.loss_name.upper()} {losses}", v.description, self._optimizer(v)]
         note = f"  {self.note}" if self.note else ""
-        while extra and 1 + len(SEP.join([head, *fixed, *extra])) + len(note) > width:
-            extra.pop()
+        head, choices = self._head(v), self._one_run(v, start)
+        if v.compare is not None:
+            head, choices = self._two_runs(v, start, head)
+        for parts in choices:  # the fullest that fits beside the note
+            if 1 + len(SEP.join([head, *parts])) + len(note) <= width:
+                break
         line = Text(" ")
         line.append(head, style=self._style("key"))
-        line.append(SEP + SEP.join([*fixed, *extra]))
+        line.append(SEP + SEP.join(parts))
         return line
+
+    def _one_run(self, v: SessionView, start: str) -> list[list[str]]:
+        fixed = [start, _lr(v.lr, v.lr_schedule)]
+        extra = [v.description, self._optimizer(v)]
+        return [fixed + extra[:k] for k in range(len(extra), -1, -1)]
+
+    def _two_runs(self, v: SessionView, start: str, head: str) -> tuple[str, list[list[str]]]:
+        """Both runs: where each is, its lr and its loss now (`lr A 0.1 B 0.5 │ MSE A
+        0.000724 B 0.000011`). What goes first when the line is short: the network and
+        optimiser, then the losses, which the loss pane shows as well; the seed (or whose
+        weights) and both lrs, with their schedules, stay."""
+        assert v.compare is not None
+        a, b = v.compare.runs
+        if (a.epoch, a.batch) != (b.epoch, b.batch) and self.walking is None:
+            head = f"Epoch A {a.epoch}, B {b.epoch}"
+        same = a.schedule == b.schedule
+
+        def lr(r) -> str:
+            return short(r.lr, 6) + (f" ({r.schedule})" if r.schedule and not same else "")
+
+        lrs = [f"lr A {lr(a)} B {lr(b)}" + (f" ({a.schedule})" if same and a.schedule else "")]
+        losses = [f"{a.loss_name.upper()} " + " ".join(
+            f"{r.name} {'diverged' if r.diverged else loss(r.loss)}" for r in (a, b))]
+        extra = [v.description, self._optimizer(v)]
+        return head, [[start, *lrs, *losses, *extra[:k]] for k in (2, 1, 0)] + [[start, *lrs]]
 
     def _head(self, v: SessionView) -> str:
         """`Epoch 3`; while a phase walk is on an update, which one, as the walk's title
