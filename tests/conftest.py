@@ -75,6 +75,27 @@ def _clean_environment():
     os.environ.update(saved)
 
 
+def _written_here() -> set[str]:
+    """Files the app writes into its working directory when a key asks (w, x, c, ctrl+s):
+    `backprop-<kind>-<stamp>.<ext>`."""
+    return {p.name for p in ROOT.glob("backprop-*-*.*")}
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_in_the_project(request):
+    """A test that makes the app write a file works in its own folder (tmp_path): a file
+    left in the project would be committed with it, so leaving one fails the test."""
+    before = _written_here()
+    yield
+    left = _written_here() - before
+    for name in left:
+        (ROOT / name).unlink()
+    if left:
+        pytest.fail(f"{request.node.nodeid} left {sorted(left)} in the project: "
+                    "monkeypatch.chdir(tmp_path) before the keys that write them",
+                    pytrace=False)
+
+
 def pytest_report_header(config):
     """The BLAS kernel NumPy runs on: float results of a matrix product can differ in the
     last bits between kernels (CPU, matrix shape), so a report names the one it ran on."""
