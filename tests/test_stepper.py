@@ -80,11 +80,34 @@ def test_a_big_run_becomes_a_job_that_owns_the_session() -> None:
     assert st.session.lr == 0.1
 
 
+def test_costly_progress_frames_are_spaced_out(monkeypatch) -> None:
+    """A frame that costs little comes PROGRESS_HZ times a second; one that costs more is
+    spaced so that frames take about PROGRESS_SHARE of the run. The run asks with what its
+    view cost plus what the screen reported drawing the last frame cost."""
+    hz, share = stepper_module.PROGRESS_HZ, stepper_module.PROGRESS_SHARE
+    assert stepper_module.progress_period(0.001) == 1 / hz
+    assert stepper_module.progress_period(0.15) == pytest.approx(0.15 / share)
+    asked = []
+
+    def period(cost: float) -> float:
+        asked.append(cost)
+        return 0.0
+
+    monkeypatch.setattr(stepper_module, "PROGRESS_HZ", float("inf"))
+    monkeypatch.setattr(stepper_module, "progress_period", period)
+    st = threaded()
+    st.run()
+    st.frame_cost = 0.25
+    st.run_job(50, lambda *a: None)
+    assert asked and all(cost >= 0.25 for cost in asked)
+
+
 def test_the_job_reports_progress_and_ends_idle(monkeypatch) -> None:
     """A report is due once a period has passed since the last; with a period of 0 (no
     limit on the rate) one follows every chunk, and the chunks stay one epoch long, so every
     epoch but the last is reported, in order, with the view of that epoch."""
     monkeypatch.setattr(stepper_module, "PROGRESS_HZ", float("inf"))
+    monkeypatch.setattr(stepper_module, "PROGRESS_SHARE", float("inf"))
     st, twin = threaded(), open_session(Config(preset="notebook", seed=7))
     st.run()
     reports = []

@@ -40,6 +40,11 @@ SAVE_SYNC_EPOCHS = 20_000  # a longer history is saved in a thread (1M epochs: ~
 # session (15 ms on 100,000 rows) and the UI a frame; at 10 a key pressed during a big run
 # waited behind them (bench/latency.py: `l` p90 ~100 ms) and the run went 40% slower.
 PROGRESS_HZ = 5
+# ... and at most this share of a run's time: on big data or a big network a progress frame
+# (the worker's view, the screen's drawing) costs tens of milliseconds, and on a 2-core machine
+# the drawing competes with the training's BLAS threads, so the frames are spaced out to keep
+# their cost near this share (a 16-64-1 net on 20,000 rows: about 2 frames/s instead of 5).
+PROGRESS_SHARE = 0.1
 # Play: epochs per frame, and frames per second. At 80×24 one frame of the notebook writes
 # about 4 KB, so 8 frames/s send about 31 KB/s (bench/bandwidth.py).
 PLAY_SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -132,6 +137,12 @@ def view_of(opened: Session | Comparison, shown: str = "A") -> SessionView:
     return compare_view(pair, shown)
 
 
+def progress_period(frame_cost: float) -> float:
+    """Seconds between progress frames: PROGRESS_HZ a second, or fewer when a frame costs
+    more than PROGRESS_SHARE of that time."""
+    return max(1.0 / PROGRESS_HZ, frame_cost / PROGRESS_SHARE)
+
+
 class Stepper:
     """Owns the session (and a second run to compare, B), the phase walk, play, a pending lr
     change and the busy state. `s`, `r`, `p`, `b`, `n`, `R` and `<`/`>` act on both runs;
@@ -150,6 +161,8 @@ class Stepper:
         self.playing = False
         self.play_speed = 0  # index into PLAY_SPEEDS
         self.progress: tuple[int, int] | None = None  # (done, total) of a threaded run
+        # seconds the screen spent drawing the last progress frame (it reports them)
+        self.frame_cost = 0.0
         self._lr_pending = 1.0  # `<`/`>` pressed while a frame of play runs in a thread
         self._stop = threading.Event()
         self.earlier: list[Earlier] = []  # newest last
@@ -330,8 +343,10 @@ class Stepper:
             took = max(time.monotonic() - started, 1e-6)
             chunk = max(1, min(chunk * 4, int(max(ran, 1) * period / took)))
             if done < epochs and time.monotonic() - posted >= period:
+                viewing = time.monotonic()
                 progress(self.view(), done, epochs)
                 posted = time.monotonic()
+                period = progress_period(posted - viewing + self.frame_cost)
         halted = done < epochs and not self.diverged
         return self.view(), done, halted
 

@@ -88,6 +88,7 @@ class MainScreen(Screen[None]):
         self._footer_state = (False, False, False, False)
         self._asking_quit = False  # the status line asks whether to quit
         self._quit_asked = False  # ... and did when the key being handled was pressed
+        self._drawn = 0.0  # Pane.drawing at the last progress report of a run
 
     # ------------------------------------------------------------------ layout
 
@@ -685,6 +686,7 @@ class MainScreen(Screen[None]):
         match job.kind:
             case JobKind.RUN:
                 self.show(self.view)  # the status line's progress line, before any report
+                self._drawn, self.stepper.frame_cost = Pane.drawing, 0.0
                 self._run_in_thread(job.epochs)
             case JobKind.CHECK:
                 from .gradcheck import GradCheckScreen
@@ -707,6 +709,9 @@ class MainScreen(Screen[None]):
         self.post_message(RunFinished(view, done, epochs, halted))
 
     def on_run_progress(self, message: RunProgress) -> None:
+        # what drawing the frames since the last report cost, so the run spaces its reports
+        self.stepper.frame_cost = Pane.drawing - self._drawn
+        self._drawn = Pane.drawing
         if self.stepper.show_progress(message.done, message.total):
             self.show(message.view)
 

@@ -10,6 +10,7 @@ would compare old and new views with `==`, which NumPy refuses to turn into one 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -97,10 +98,18 @@ class PaneBody(Widget):
         self.pane = pane
 
     def get_content_height(self, container, viewport, width: int) -> int:
-        return self.pane.wanted_height(width, viewport.height - self.pane.above)
+        started = time.perf_counter()
+        try:
+            return self.pane.wanted_height(width, viewport.height - self.pane.above)
+        finally:
+            Pane.drawing += time.perf_counter() - started
 
     def render(self) -> Text:
-        return self.pane.draw(self.size.width, self.size.height)
+        started = time.perf_counter()
+        try:
+            return self.pane.draw(self.size.width, self.size.height)
+        finally:
+            Pane.drawing += time.perf_counter() - started
 
 
 class Pane(TextStyled, Widget):
@@ -109,6 +118,9 @@ class Pane(TextStyled, Widget):
     TITLE = ""
     PLACEHOLDER = "opening the network…"
     BOTH_RUNS = False  # with two runs: True if this pane shows both, else the shown one's
+    # Seconds all panes have spent measuring and drawing their text, so far: a threaded run
+    # spaces its progress frames by what they cost (tui/stepper.py, PROGRESS_SHARE).
+    drawing = 0.0
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
