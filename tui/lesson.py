@@ -321,8 +321,8 @@ class LessonRun:
         if character is not None and character in TYPED and len(self.typed) < MAX_TYPED:
             self.typed += character
             return Reaction()
-        return Reaction(bell=True, note="type a number (digits . - e), then enter; escape "
-                        "leaves the lesson")
+        # short enough for the status line at 80 columns; the border says how to leave
+        return Reaction(bell=True, note="type a number, then enter")
 
     def _submit(self) -> Reaction:
         text = self.typed.strip()
