@@ -9,8 +9,6 @@ the command line's bad input.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import re
@@ -21,7 +19,8 @@ import pytest
 from core import Config, UserError, open_session, save_session
 from core.maths.graph import row_graph
 from core.present.chain import graph_doc, graph_dot, graph_text, session_graph
-from tui.cli import main
+
+from .programs_helpers import run_main
 
 # ---------------------------------------------------------------- a tiny autograd
 
@@ -406,26 +405,16 @@ def test_a_cross_input_is_named():
     assert graph.node("X[0,2]").value == x1 * x1
 
 
-def _cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_cli_graph_prints_writes_and_resumes(tmp_path):
-    code, out, _ = _cli("graph", "--preset", "notebook", "--format", "json", "--row", "2")
+    code, out, _ = run_main("graph", "--preset", "notebook", "--format", "json", "--row", "2")
     assert code == 0 and json.loads(out)["row"] == 2
     path = tmp_path / "g.dot"
-    code, out, _ = _cli("graph", "--preset", "notebook", "--format", "dot", "-o", str(path))
+    code, out, _ = run_main("graph", "--preset", "notebook", "--format", "dot", "-o", str(path))
     assert code == 0 and out == f"{path}\n" and path.read_text().startswith("digraph")
     session = open_session(Config(preset="notebook"))
     session.run(7)
     save_session(session, str(tmp_path / "s.json"))
-    code, out, _ = _cli("graph", "--resume", str(tmp_path / "s.json"), "--format", "json")
+    code, out, _ = run_main("graph", "--resume", str(tmp_path / "s.json"), "--format", "json")
     doc = json.loads(out)
     assert doc["epoch"] == 7
     want = session_graph(session, 0).node("W1[1,0]").grad
@@ -444,7 +433,7 @@ def test_cli_graph_draws_either_run_of_two(tmp_path):
     a = open_session(Config(data="xor", hidden=(3,), seed=2, optimizer="sgd", batch_size=2,
                             lr_schedule="step:2:0.5"))
     pair = open_compare(a, {"l1": 0.05, "activation": "relu"}, change)
-    code, out, err = _cli("graph", *opts, "--compare", change, "--run", "B", "--format",
+    code, out, err = run_main("graph", *opts, "--compare", change, "--run", "B", "--format",
                           "json", "--row", "1")
     assert code == 0, err
     assert out == graph_json(session_graph(pair.b, 1), pair.b)
@@ -454,12 +443,12 @@ def test_cli_graph_draws_either_run_of_two(tmp_path):
     path = tmp_path / "two.json"
     save_session(a, str(path), pair)
     for run, session in (("A", pair.a), ("B", pair.b)):
-        code, out, err = _cli("graph", "--resume", str(path), "--run", run, "--format", "json")
+        code, out, err = run_main("graph", "--resume", str(path), "--run", run, "--format", "json")
         assert code == 0, err
         doc = json.loads(out)
         assert doc["epoch"] == 3 and doc["l1"] == session.l1
         assert out == graph_json(session_graph(session, 0), session)
-    code, _, err = _cli("graph", "--preset", "notebook", "--run", "B")
+    code, _, err = run_main("graph", "--preset", "notebook", "--run", "B")
     assert code == 2 and "--run B draws run B" in err and err.count("\n") == 1
 
 
@@ -478,14 +467,14 @@ def test_cli_bad_input_is_one_line_and_exit_2(argv, tmp_path):
     if "--test-fraction" in argv:
         session = open_session(Config(data="circle", test_fraction=0.5, seed=1))
         argv = (*argv[:-2], "--row", str(int(session.dataset.test_rows[0])))
-    code, _, err = _cli("graph", *argv)
+    code, _, err = run_main("graph", *argv)
     assert code == 2 and err.startswith("backprop: error:") and err.count("\n") == 1, err
 
 
 def test_cli_does_not_overwrite_without_force(tmp_path):
     path = tmp_path / "g.txt"
     path.write_text("keep")
-    code, _, err = _cli("graph", "--preset", "notebook", "-o", str(path))
+    code, _, err = run_main("graph", "--preset", "notebook", "-o", str(path))
     assert code == 2 and "--force" in err and path.read_text() == "keep"
-    assert _cli("graph", "--preset", "notebook", "-o", str(path), "--force")[0] == 0
+    assert run_main("graph", "--preset", "notebook", "-o", str(path), "--force")[0] == 0
     assert path.read_text().startswith("Row 0's term of J")

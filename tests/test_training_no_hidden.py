@@ -24,7 +24,8 @@ import pytest
 from core import Config, UserError, check_session, layers_json, open_session
 from core.files.sessionfile import load_session, save_session
 from core.present.phases import phases
-from tui.cli import main
+
+from .programs_helpers import run_main
 
 NOTEBOOK_X = np.array([[2, 9], [4, 8], [6, 6], [8, 5]], float)
 NOTEBOOK_Y = np.array([55, 65, 75, 85], float)
@@ -172,20 +173,10 @@ def test_two_layers_of_weights_for_a_one_layer_network_are_refused(tmp_path):
         open_session(Config(data="notebook", hidden=(0,), weights=str(w)))
 
 
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return code, out.getvalue(), err.getvalue()
-
-
 def test_cli_hidden_0_trains_and_0_beside_a_layer_is_one_error_line():
-    code, out, _ = _run("train", "--hidden", "0", "--seed", "1", "--epochs", "10")
+    code, out, _ = run_main("train", "--hidden", "0", "--seed", "1", "--epochs", "10")
     assert code == 0 and "Epoch 0, Loss:" in out
-    code, out, err = _run("train", "--hidden", "0,2", "--epochs", "1")
+    code, out, err = run_main("train", "--hidden", "0,2", "--epochs", "1")
     assert code == 2 and err.count("\n") == 1 and err.startswith("backprop: error:")
 
 
@@ -195,7 +186,7 @@ EXPORTS = ["--data notebook --hidden 0 --seed 3 --epochs 200",
 
 
 def _train_text(opts: str) -> str:
-    code, out, _ = _run("train", *shlex.split(opts))
+    code, out, _ = run_main("train", *shlex.split(opts))
     assert code == 0
     return out
 
@@ -213,7 +204,7 @@ def test_exported_programs_print_what_train_prints(opts, fmt, tmp_path):
     if fmt == "torch":
         _torch_or_skip()
     path = tmp_path / "p.out"
-    code, _, err = _run("code", *shlex.split(opts), "--format", fmt, "-o", str(path))
+    code, _, err = run_main("code", *shlex.split(opts), "--format", fmt, "-o", str(path))
     assert code == 0, err
     if fmt == "notebook":
         buf, ns = io.StringIO(), {"__name__": "__main__"}
